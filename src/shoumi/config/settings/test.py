@@ -1,0 +1,17 @@
+"""The profile the test suite runs under.
+
+The data directory is a fresh temporary folder per test process unless
+SHOUMI_DATA_DIR is set. Password hashing uses a fast hasher; a test checks
+that the other profiles hash with argon2.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SHOUMI_DATA_DIR", tempfile.mkdtemp(prefix="shoumi-test-"))
+
+from shoumi.config.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LOG_LEVEL = "WARNING"
