@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from shoumi.crypto.errors import DecryptionError
 from shoumi.crypto.formats import (
-    SealedValue,
+    Ciphertext,
     WrappedKey,
     check_key_id,
     decode_base64url,
@@ -20,8 +20,8 @@ from shoumi.crypto.formats import (
 from shoumi.crypto.suites import AES_256_GCM, SM4_GCM
 
 
-def make_sealed(suite=AES_256_GCM, key_id="dek-0123456789abcdef", size=30) -> SealedValue:
-    return SealedValue(suite=suite, key_id=key_id, payload=os.urandom(size + 28))
+def make_sealed(suite=AES_256_GCM, key_id="dek-0123456789abcdef", size=30) -> Ciphertext:
+    return Ciphertext(suite=suite, key_id=key_id, payload=os.urandom(size + 28))
 
 
 @pytest.mark.parametrize("suite", [AES_256_GCM, SM4_GCM], ids=["aes", "sm4"])
@@ -31,7 +31,7 @@ def test_sealed_value_text_round_trip(suite):
     text = sealed.to_text()
 
     assert text.startswith(f"shoumi:v1:{suite.name}:dek-0123456789abcdef:")
-    assert SealedValue.parse(text) == sealed
+    assert Ciphertext.parse(text) == sealed
 
 
 @pytest.mark.parametrize("suite", [AES_256_GCM, SM4_GCM], ids=["aes", "sm4"])
@@ -41,13 +41,13 @@ def test_sealed_value_binary_round_trip(suite):
     data = sealed.to_bytes()
 
     assert data.startswith(b"SHM\x01" + bytes([suite.code]))
-    assert SealedValue.parse(data) == sealed
+    assert Ciphertext.parse(data) == sealed
 
 
 def test_sealed_text_given_as_bytes_parses():
     sealed = make_sealed()
 
-    assert SealedValue.parse(sealed.to_text().encode("ascii")) == sealed
+    assert Ciphertext.parse(sealed.to_text().encode("ascii")) == sealed
 
 
 def test_wrapped_key_round_trips():
@@ -87,12 +87,12 @@ def test_shredded_key_round_trips_without_payload():
 )
 def test_sealed_value_parse_rejects_malformed(value):
     with pytest.raises(DecryptionError):
-        SealedValue.parse(value)
+        Ciphertext.parse(value)
 
 
 def test_sealed_value_parse_rejects_non_string():
     with pytest.raises(DecryptionError):
-        SealedValue.parse(12345)  # type: ignore[arg-type]
+        Ciphertext.parse(12345)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ def test_base64url_round_trips(data):
 )
 def test_sealed_parse_fuzz_is_opaque(text):
     try:
-        SealedValue.parse(text)
+        Ciphertext.parse(text)
     except DecryptionError:
         pass
 

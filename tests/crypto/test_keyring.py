@@ -20,7 +20,7 @@ from shoumi.crypto.errors import (
     KeyringError,
     UnknownSuiteError,
 )
-from shoumi.crypto.formats import SealedValue, WrappedKey, is_sealed
+from shoumi.crypto.formats import Ciphertext, WrappedKey, is_sealed
 from shoumi.crypto.keyring import DataKey, Keyring, shred_data_key
 from shoumi.crypto.providers import LocalKek
 from shoumi.crypto.suites import AES_256_GCM, SM4_GCM, SUITES
@@ -72,7 +72,7 @@ def test_binary_form_opens_like_text(keyring, suite):
     data_key, _ = keyring.new_data_key(PERSON)
     sealed = data_key.seal("mobile", "13800138000", suite=suite)
 
-    binary = SealedValue.parse(sealed).to_bytes()
+    binary = Ciphertext.parse(sealed).to_bytes()
 
     assert data_key.open("mobile", binary) == b"13800138000"
 
@@ -166,7 +166,7 @@ def test_flipping_any_character_of_text_form_fails(keyring, suite):
 @pytest.mark.parametrize("suite", SUITE_NAMES)
 def test_flipping_any_byte_of_binary_form_fails(keyring, suite):
     data_key, _ = keyring.new_data_key(PERSON)
-    binary = SealedValue.parse(data_key.seal("resident_id", RESIDENT_ID, suite=suite)).to_bytes()
+    binary = Ciphertext.parse(data_key.seal("resident_id", RESIDENT_ID, suite=suite)).to_bytes()
 
     for changed in flipped_bytes(binary):
         with pytest.raises(DecryptionError):
@@ -175,7 +175,7 @@ def test_flipping_any_byte_of_binary_form_fails(keyring, suite):
 
 def test_truncated_value_fails(keyring):
     data_key, _ = keyring.new_data_key(PERSON)
-    binary = SealedValue.parse(data_key.seal("resident_id", RESIDENT_ID)).to_bytes()
+    binary = Ciphertext.parse(data_key.seal("resident_id", RESIDENT_ID)).to_bytes()
 
     for length in range(len(binary)):
         with pytest.raises(DecryptionError):
@@ -516,7 +516,7 @@ def test_seal_refuses_already_sealed_value(keyring):
     with pytest.raises(ValueError, match="already sealed"):
         data_key.seal("resident_id", sealed)
     with pytest.raises(ValueError, match="already sealed"):
-        data_key.seal("resident_id", SealedValue.parse(sealed).to_bytes())
+        data_key.seal("resident_id", Ciphertext.parse(sealed).to_bytes())
 
 
 def test_seal_rejects_none(keyring):

@@ -104,7 +104,7 @@ from shoumi.crypto.errors import (
     KeyringError,
     UnknownSuiteError,
 )
-from shoumi.crypto.formats import SealedValue, WrappedKey, is_sealed
+from shoumi.crypto.formats import Ciphertext, WrappedKey, is_sealed
 from shoumi.crypto.keyfile import (
     KeyFile,
     add_key,
@@ -126,6 +126,7 @@ __all__ = [
     "BlindIndexPair",
     "BlindIndexRotation",
     "BlindIndexer",
+    "Ciphertext",
     "CryptoError",
     "DataKey",
     "DecryptionError",
@@ -141,7 +142,6 @@ __all__ = [
     "LocalKek",
     "RecordContext",
     "RewrapResult",
-    "SealedValue",
     "Suite",
     "UnknownSuiteError",
     "VaultTransitKek",

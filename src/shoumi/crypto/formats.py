@@ -130,7 +130,7 @@ def _text_fields(value: str | bytes, prefix: str) -> list[str] | None:
 
 
 @dataclass(frozen=True)
-class SealedValue:
+class Ciphertext:
     """A field value encrypted under a record's data key.
 
     ``payload`` is ``nonce || ciphertext || tag``. ``key_id`` names the data key.
@@ -160,7 +160,7 @@ class SealedValue:
         )
 
     @classmethod
-    def parse(cls, value: str | bytes) -> SealedValue:
+    def parse(cls, value: str | bytes) -> Ciphertext:
         """Parse either form, or raise :class:`DecryptionError` if ``value`` is not one."""
         fields = _text_fields(value, _SEALED_TEXT_PREFIX)
         if fields is None:
@@ -173,7 +173,7 @@ class SealedValue:
         return cls._build(suite, key_id, decode_base64url(encoded))
 
     @classmethod
-    def _parse_bytes(cls, data: bytes) -> SealedValue:
+    def _parse_bytes(cls, data: bytes) -> Ciphertext:
         if not data.startswith(_SEALED_MAGIC) or len(data) < len(_SEALED_MAGIC) + 2:
             raise DecryptionError()
         suite = suite_for_code(data[len(_SEALED_MAGIC)])
@@ -181,7 +181,7 @@ class SealedValue:
         return cls._build(suite, key_id, data[offset:])
 
     @classmethod
-    def _build(cls, suite: Suite, key_id: str, payload: bytes) -> SealedValue:
+    def _build(cls, suite: Suite, key_id: str, payload: bytes) -> Ciphertext:
         try:
             return cls(suite=suite, key_id=key_id, payload=payload)
         except ValueError:
@@ -268,7 +268,7 @@ def is_sealed(value: object) -> bool:
     if not isinstance(value, str | bytes):
         return False
     try:
-        SealedValue.parse(value)
+        Ciphertext.parse(value)
     except DecryptionError:
         return False
     return True

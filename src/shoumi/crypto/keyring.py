@@ -56,7 +56,7 @@ from shoumi.crypto.errors import (
     KeyringError,
 )
 from shoumi.crypto.formats import (
-    SealedValue,
+    Ciphertext,
     WrappedKey,
     check_key_id,
     is_sealed,
@@ -147,7 +147,7 @@ class DataKey:
         normally comes from the deployment's setting. Values sealed under another
         suite keep opening because each value names its own suite. Raises ValueError
         when ``plaintext`` is already a sealed value, so nothing is encrypted twice.
-        Use ``SealedValue.parse(text).to_bytes()`` for a binary column.
+        Use ``Ciphertext.parse(text).to_bytes()`` for a binary column.
         """
         data = _plaintext_bytes(plaintext)
         if _looks_sealed(data):
@@ -158,7 +158,7 @@ class DataKey:
         nonce = os.urandom(NONCE_SIZE)
         payload = nonce + aead.encrypt(nonce, data, self._associated(suite_obj, field))
 
-        return SealedValue(suite=suite_obj, key_id=self.key_id, payload=payload).to_text()
+        return Ciphertext(suite=suite_obj, key_id=self.key_id, payload=payload).to_text()
 
     def open(self, field: str, sealed: str | bytes) -> bytes:
         """Decrypt a value sealed for ``field`` of this key's record.
@@ -167,7 +167,7 @@ class DataKey:
         value is malformed or tampered with, was sealed under another data key, or
         belongs to another record or field.
         """
-        value = SealedValue.parse(sealed)
+        value = Ciphertext.parse(sealed)
         if not hmac.compare_digest(value.key_id, self.key_id):
             raise DecryptionError()
 
