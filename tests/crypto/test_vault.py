@@ -15,11 +15,8 @@ from shoumi.crypto.formats import WrappedKey
 from shoumi.crypto.keyring import Keyring
 from shoumi.crypto.providers import LocalKek
 from shoumi.crypto.suites import AES_256_GCM
-from tests.crypto.fake_transit import FakeTransitServer
-
-pytest.importorskip("hvac")
-
 from shoumi.crypto.vault import VaultTransitKek
+from tests.crypto.fake_transit import FakeTransitServer
 
 TOKEN = "test-token-" + "0" * 16
 PERSON = RecordContext("clients.Person", 42)
