@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import structlog
@@ -256,7 +257,18 @@ def test_add_key_leaves_no_temporary_file(created):
 
     add_key(key_path)
 
-    assert sorted(path.name for path in key_path.parent.iterdir()) == [key_path.name]
+    names = sorted(path.name for path in key_path.parent.iterdir())
+    assert names == [f".{key_path.name}.lock", key_path.name]
+
+
+def test_concurrent_add_key_loses_no_key(created):
+    key_path, first_id = created
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        added = list(pool.map(lambda _: add_key(key_path, make_current=False), range(8)))
+
+    stored = {key.key_id for key in load_key_file(key_path).keys}
+    assert stored == {first_id, *added}
 
 
 def test_remove_key_refuses_key_in_use(created):

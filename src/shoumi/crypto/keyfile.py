@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import fcntl
 import json
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,14 +113,14 @@ def add_key(
     Existing wrapped keys keep working until they are re-wrapped.
     """
     key_path = Path(path)
-    document = _read_document(key_path)
-    _validate_document(key_path, document)
-
     entry = _new_entry(get_suite(suite).name)
-    document["keys"].append(entry)
-    if make_current:
-        document["current"] = entry["id"]
-    _replace_file(key_path, document)
+    with _locked(key_path):
+        document = _read_document(key_path)
+        _validate_document(key_path, document)
+        document["keys"].append(entry)
+        if make_current:
+            document["current"] = entry["id"]
+        _replace_file(key_path, document)
 
     logger.info("master_key_added", path=str(key_path), key_id=entry["id"], is_current=make_current)
     return entry["id"]
@@ -132,18 +134,18 @@ def remove_key(path: str | os.PathLike[str], key_id: str, *, usage_count: int) -
     :class:`~shoumi.crypto.errors.KeyringError` for the current key or an unknown id.
     """
     key_path = Path(path)
-    document = _read_document(key_path)
-    key_file = _parse_document(key_path, document)
+    with _locked(key_path):
+        document = _read_document(key_path)
+        key_file = _parse_document(key_path, document)
+        try:
+            keyring = Keyring(key_file.keys, current=key_file.current_key_id)
+            keyring.remove(key_id, usage_count=usage_count)
+        finally:
+            for key in key_file.keys:
+                key.destroy()
 
-    try:
-        keyring = Keyring(key_file.keys, current=key_file.current_key_id)
-        keyring.remove(key_id, usage_count=usage_count)
-    finally:
-        for key in key_file.keys:
-            key.destroy()
-
-    document["keys"] = [entry for entry in document["keys"] if entry["id"] != key_id]
-    _replace_file(key_path, document)
+        document["keys"] = [entry for entry in document["keys"] if entry["id"] != key_id]
+        _replace_file(key_path, document)
     logger.info("master_key_removed", path=str(key_path), key_id=key_id)
 
 
@@ -265,6 +267,22 @@ def _parse_entry(index: int, entry: object, invalid: Callable[[str], KeyFileErro
     if len(key) != suite.key_size:
         raise invalid(f"key {key_id} is {len(key)} bytes, but {suite.name} needs {suite.key_size}")
     return LocalKek(key_id, key, suite)
+
+
+@contextlib.contextmanager
+def _locked(key_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<key file>.lock`` while the key file is rewritten.
+
+    Two processes adding keys at once would otherwise both read the old file, and
+    the second write would drop the first one's new master key.
+    """
+    lock_path = key_path.with_name(f".{key_path.name}.lock")
+    fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT, KEY_FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _replace_file(key_path: Path, document: dict[str, Any]) -> None:

@@ -22,8 +22,9 @@ Does not protect against:
   objects are immutable and stay in memory until the allocator reuses them, the
   interpreter may copy buffers, and OpenSSL keeps its own key schedules. This module
   keeps its own key copies in ``bytearray`` objects and overwrites them on
-  :meth:`DataKey.destroy`, but copies made while unwrapping or decoding (the key
-  file's JSON text, the provider's return value) cannot be erased. Swap and core
+  :meth:`DataKey.destroy`, but copies made while wrapping, unwrapping or decoding
+  (the key file's JSON text, ``os.urandom`` output, the bytes passed to and returned
+  by a provider) cannot be erased. Swap and core
   dumps can also contain keys, so disable them on servers that use master keys.
 - recovering old values after shredding: :func:`shred_data_key` makes values
   unrecoverable only once every copy of the wrapped DEK is gone, including database
