@@ -125,7 +125,8 @@ class VaultTransitKek(KekProvider):
             **self._context_argument(context),
         )
         rewrapped = self._ciphertext_from(response, "rewrap")
-        # Vault re-encrypts even when the version is already the newest. Storing that
+        # Transit's rewrap decrypts and encrypts again even when the ciphertext already
+        # uses the newest version (builtin/logical/transit/path_rewrap.go). Storing that
         # result would change nothing, so it is dropped and reported unchanged.
         if _version(rewrapped.decode("ascii")) == _version(ciphertext):
             return None
