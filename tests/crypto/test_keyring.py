@@ -405,8 +405,10 @@ def test_legacy_rows_migrate_once_and_rotate():
 
     def search(value: str) -> list[str]:
         reloaded = BlindIndexKey.load(keyring, wrapped_index_root)
-        wanted = reloaded.indexer("clients.Person", "resident_id").compute(value)
-        return [name for name, row in table.items() if row["resident_id_blind_index"] == wanted]
+        query_index = reloaded.indexer("clients.Person", "resident_id").compute(value)
+        return [
+            name for name, row in table.items() if row["resident_id_blind_index"] == query_index
+        ]
 
     with pytest.raises(DecryptionError):
         keyring.new_data_key(rows["A"])[0].open("resident_id", table["A"]["resident_id"])
