@@ -39,7 +39,7 @@ def is_valid_bank_account(value: str) -> bool:
 
 def parse_bank_account(text: str) -> BankAccount:
     """Parse a corporate bank account number. Raises ``InvalidIdentifier``."""
-    return parse_normalised(normalise(text))
+    return parse_normalised(normalise(text, kind=_KIND))
 
 
 def parse_normalised(value: str) -> BankAccount:

@@ -104,7 +104,7 @@ def is_valid_bank_card(value: str) -> bool:
 
 def parse_bank_card(text: str) -> BankCard:
     """Parse a bank card number. Raises ``InvalidIdentifier``; a Luhn failure is a warning."""
-    return parse_normalised(normalise(text))
+    return parse_normalised(normalise(text, kind=_KIND))
 
 
 def parse_normalised(value: str) -> BankCard:

@@ -66,7 +66,7 @@ def parse_foreign_permanent_residence_id(
     text: str, *, today: datetime.date | None = None
 ) -> ForeignPermanentResidenceId:
     """Parse a 2023 (18-digit) or older (15-character) foreign permanent residence ID."""
-    return parse_normalised(normalise(text), today=today)
+    return parse_normalised(normalise(text, kind=_KIND), today=today)
 
 
 def parse_normalised(

@@ -56,13 +56,13 @@ def parse_landline(text: str) -> Landline:
     normalisation removes hyphens.
     """
     number_text, extension = _split_extension(text)
-    number = _national_number(normalise(number_text))
+    number = _national_number(normalise(number_text, kind=_KIND))
     if extension is None and _error(number) is not None:
         hyphenated = (
             _HYPHENATED_EXTENSION.fullmatch(text.strip()) if isinstance(text, str) else None
         )
         if hyphenated:
-            candidate = _national_number(normalise(hyphenated.group(1)))
+            candidate = _national_number(normalise(hyphenated.group(1), kind=_KIND))
             if _error(candidate) is None:
                 number, extension = candidate, hyphenated.group(2)
     return _build(number, extension)

@@ -114,7 +114,7 @@ def mask(
         logger.error("mask_failed", kind=str(kind), error_type=type(error).__name__)
         return hide_all(text.strip())
     try:
-        normalised = normalise(text)
+        normalised = normalise(text, kind=kind)
     except InvalidIdentifier:
         return hide_all(text.strip())
     return _INVALID_VALUE_MASKS[kind](normalised, level)

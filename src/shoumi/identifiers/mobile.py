@@ -167,7 +167,7 @@ def is_valid_mobile(value: str, table: MobilePrefixTable | None = None) -> bool:
 
 def parse_mobile(text: str, *, table: MobilePrefixTable | None = None) -> Mobile:
     """Parse a mainland mobile number, with or without +86 / 0086. Raises ``InvalidIdentifier``."""
-    return parse_normalised(normalise(text), table=table)
+    return parse_normalised(normalise(text, kind=_KIND), table=table)
 
 
 def parse_normalised(value: str, *, table: MobilePrefixTable | None = None) -> Mobile:

@@ -11,6 +11,12 @@ one in ten truncated resident-ID and card numbers still passes its check):
 * 17 or more digits with every digit after the 15th equal to 0. Excel keeps 15
   significant digits and replaces the rest with zeros.
 
+NOTE: the rule also refuses genuine values of that shape, such as a resident ID whose
+last three characters are ``000`` (about 1 in 1,100 numbers, including some 15-digit
+numbers after their upgrade). Their digits cannot be told apart from damaged ones, so a
+caller that knows a value is intact (a stored canonical value) uses the kind's
+``parse_normalised``, which does not re-run this check.
+
 NOTE: 16-digit values are not refused for a final 0. One valid 16-digit card in ten
 ends in 0, and truncating such a card changes nothing, so the digits alone cannot show
 damage. ``parse_bank_card`` warns when a 16-digit number ending in 0 fails its Luhn check.
@@ -43,22 +49,23 @@ _SCIENTIFIC_NOTATION = re.compile(r"\d(?:[.,]\d+)?E\+?\d+", re.IGNORECASE)
 _FLOAT_SUFFIX = re.compile(r"(\d{1,15})\.0+")
 
 
-def normalise(text: str, *, reject_truncated: bool = True) -> str:
+def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = True) -> str:
     """Return the canonical form of an identifier as typed or pasted.
 
     Raises ``InvalidIdentifier`` with code ``not_text`` for a non-string (spreadsheet cells
     must be read as text, never as numbers), ``empty`` when nothing remains,
-    ``excel_scientific_notation`` or ``excel_truncated`` for Excel damage. With
+    ``excel_scientific_notation`` or ``excel_truncated`` for Excel damage. ``kind`` names
+    the kind being parsed in those errors. With
     ``reject_truncated=False`` the truncation check is left to the caller, for the one
     layout whose trailing zeros are genuine (see ``taxpayer_id``).
     """
     if not isinstance(text, str):
-        raise InvalidIdentifier("not_text")
+        raise InvalidIdentifier("not_text", kind=kind)
 
     cleaned = text if text.isascii() else unicodedata.normalize("NFKC", text)
     cleaned = _strip_text_markers(cleaned)
     if _SCIENTIFIC_NOTATION.fullmatch(cleaned):
-        raise InvalidIdentifier("excel_scientific_notation")
+        raise InvalidIdentifier("excel_scientific_notation", kind=kind)
 
     # A number that went through a float gains ".0"; up to 15 digits it is still exact.
     float_match = _FLOAT_SUFFIX.fullmatch(cleaned)
@@ -68,10 +75,13 @@ def normalise(text: str, *, reject_truncated: bool = True) -> str:
     if not (cleaned.isascii() and cleaned.isalnum()):
         cleaned = cleaned.translate(_TRANSLATION)
     cleaned = cleaned.upper()
+    if not cleaned.isascii():
+        # Upper-casing can leave a letter and a combining mark that NFKC would compose.
+        cleaned = unicodedata.normalize("NFKC", cleaned)
     if not cleaned:
-        raise InvalidIdentifier("empty")
+        raise InvalidIdentifier("empty", kind=kind)
     if reject_truncated and is_excel_truncated(cleaned):
-        raise InvalidIdentifier("excel_truncated")
+        raise InvalidIdentifier("excel_truncated", kind=kind)
     return cleaned
 
 

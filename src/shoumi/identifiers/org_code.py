@@ -46,7 +46,7 @@ def is_valid_org_code(value: str) -> bool:
 
 def parse_org_code(text: str) -> OrgCode:
     """Parse an organisation code, with or without its hyphen. Raises ``InvalidIdentifier``."""
-    return parse_normalised(normalise(text))
+    return parse_normalised(normalise(text, kind=_KIND))
 
 
 def parse_normalised(value: str) -> OrgCode:

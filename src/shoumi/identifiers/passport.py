@@ -75,7 +75,7 @@ def is_valid_passport(value: str) -> bool:
 
 def parse_passport(text: str) -> Passport:
     """Parse a PRC passport number. Raises ``InvalidIdentifier``."""
-    return parse_normalised(normalise(text))
+    return parse_normalised(normalise(text, kind=_KIND))
 
 
 def parse_normalised(value: str) -> Passport:

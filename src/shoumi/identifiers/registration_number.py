@@ -54,7 +54,7 @@ def is_valid_registration_number(value: str) -> bool:
 
 def parse_registration_number(text: str) -> RegistrationNumber:
     """Parse a 15-digit (or legacy 13-digit) registration number. Raises ``InvalidIdentifier``."""
-    return parse_normalised(normalise(text))
+    return parse_normalised(normalise(text, kind=_KIND))
 
 
 def parse_normalised(value: str) -> RegistrationNumber:

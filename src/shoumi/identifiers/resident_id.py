@@ -114,12 +114,12 @@ def parse_resident_id(text: str, *, today: datetime.date | None = None) -> Resid
 
     ``today`` bounds the birth date (default: the local date). Raises ``InvalidIdentifier``.
     """
-    return parse_normalised(normalise(text), today=today)
+    return parse_normalised(normalise(text, kind=Kind.RESIDENT_ID), today=today)
 
 
 def parse_residence_permit(text: str, *, today: datetime.date | None = None) -> ResidentId:
     """Parse a residence-permit number; a mainland resident ID is rejected."""
-    parsed = parse_normalised(normalise(text), today=today)
+    parsed = parse_normalised(normalise(text, kind=Kind.RESIDENCE_PERMIT), today=today)
     if not parsed.is_residence_permit:
         raise InvalidIdentifier("not_residence_permit", kind=Kind.RESIDENCE_PERMIT)
     return parsed

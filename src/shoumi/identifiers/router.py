@@ -117,7 +117,7 @@ def parse(kind: Kind | str, text: str) -> Identifier:
         return landline.parse_landline(text)
     if kind == Kind.TAXPAYER_ID:
         return taxpayer_id.parse_taxpayer_id(text)
-    return _PARSERS[kind](normalise(text))
+    return _PARSERS[kind](normalise(text, kind=kind))
 
 
 def parse_normalised(kind: Kind | str, value: str) -> Identifier:

@@ -86,9 +86,9 @@ def parse_taxpayer_id(text: str) -> TaxpayerId:
     taxpayer number, when its first 15 digits form a valid legacy resident ID; any other
     value of that shape is refused as Excel damage.
     """
-    value = normalise(text, reject_truncated=False)
+    value = normalise(text, kind=_KIND, reject_truncated=False)
     if is_excel_truncated(value) and not _is_legacy_id_with_zeros(value):
-        raise InvalidIdentifier("excel_truncated")
+        raise InvalidIdentifier("excel_truncated", kind=_KIND)
     return parse_normalised(value)
 
 

@@ -49,7 +49,7 @@ def is_valid_travel_permit(value: str) -> bool:
 
 def parse_travel_permit(text: str) -> TravelPermit:
     """Parse a 回乡证 or 台胞证 number. Raises ``InvalidIdentifier``."""
-    return parse_normalised(normalise(text))
+    return parse_normalised(normalise(text, kind=_KIND))
 
 
 def parse_normalised(value: str) -> TravelPermit:

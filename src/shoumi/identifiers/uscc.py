@@ -95,7 +95,7 @@ def is_valid_uscc(value: str) -> bool:
 
 def parse_uscc(text: str) -> Uscc:
     """Parse a unified social credit code. Raises ``InvalidIdentifier``."""
-    return parse_normalised(normalise(text))
+    return parse_normalised(normalise(text, kind=_KIND))
 
 
 def parse_normalised(value: str) -> Uscc:
