@@ -61,7 +61,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "not_foreign_permanent_residence_id": "2023年版{label}应以 9 开头。",
     "invalid_province_of_office": "{label}第2至3位不是有效的省级行政区划代码（受理机关所在省）。",
     "excluded_letter": (
-        "{label}第{position}位是字母 {letter}，统一社会信用代码不使用字母 I、O、Z、S、V。{hint}"
+        "{label}第{position}位是字母 {letter}，该代码不使用字母 I、O、Z、S、V。{hint}"
     ),
     "unknown_registration_authority": "{label}第1位不是已知的登记管理部门代码。",
     "invalid_division_code": "{label}中的行政区划代码无效：前两位不是省级行政区划代码。",

@@ -40,7 +40,6 @@ leaves about a hundred candidates when the birth date is known.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 
 import structlog
@@ -49,7 +48,7 @@ from .bank_account import mask_account_number
 from .bank_card import mask_card_number
 from .base import MASK_CHARACTER, Kind, MaskLevel, hide_all, keep_ends
 from .errors import InvalidIdentifier
-from .mobile import mask_mobile_number, split_country_code
+from .mobile import COUNTRY_CODE_DISPLAY, mask_mobile_number, split_country_code
 from .normalise import normalise
 from .passport import mask_document_number
 from .resident_id import mask_identity_number
@@ -114,10 +113,13 @@ def mask(
         logger.error("mask_failed", kind=str(kind), error_type=type(error).__name__)
         return hide_all(text.strip())
     try:
-        normalised = normalise(text, kind=kind)
+        masked = _INVALID_VALUE_MASKS[kind](normalise(text, kind=kind), level)
     except InvalidIdentifier:
         return hide_all(text.strip())
-    return _INVALID_VALUE_MASKS[kind](normalised, level)
+    # NFKC can lengthen text (for example ¼ becomes 1⁄4), and a mask never may.
+    if len(masked.removeprefix(COUNTRY_CODE_DISPLAY)) > len(text):
+        return hide_all(text.strip())
+    return masked
 
 
 # Compound surnames (复姓) from the 百家姓 and common usage. A two-character prefix in this
@@ -146,7 +148,7 @@ def mask_name(name: str | None, level: MaskLevel | str = MaskLevel.LIST) -> str 
     """
     if name is None:
         return None
-    text = unicodedata.normalize("NFKC", name if isinstance(name, str) else str(name)).strip()
+    text = (name if isinstance(name, str) else str(name)).strip()
     if not text:
         return ""
     if any(character in _NAME_SEPARATORS for character in text):
@@ -181,9 +183,7 @@ def mask_address(address: str | None, level: MaskLevel | str = MaskLevel.LIST) -
     """
     if address is None:
         return None
-    text = unicodedata.normalize(
-        "NFKC", address if isinstance(address, str) else str(address)
-    ).strip()
+    text = (address if isinstance(address, str) else str(address)).strip()
     if not text:
         return ""
     match = _ADDRESS_DIVISIONS.match(text)
