@@ -2,7 +2,7 @@
 
 ISO/IEC 7812: 12 to 19 digits, the first being the major industry identifier, the last a
 Luhn check digit. Chinese cards are mostly UnionPay (``62``, also ``60`` and the older
-``9`` series); co-branded Visa, Mastercard, JCB and American Express cards start with 4,
+``9`` series). Co-branded Visa, Mastercard, JCB and American Express cards start with 4,
 5 or 2, 35 and 34/37, so ``62`` is not required. Accepted first digits are 2-6 and 9.
 
 A failed Luhn check is a warning, not a rejection, because some Chinese debit cards fail

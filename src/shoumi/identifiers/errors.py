@@ -1,7 +1,7 @@
 """The error raised for an invalid identifier, and every user message the package produces.
 
 Messages are Simplified Chinese because staff read them in forms and import reports. This
-package imports nothing from Django, so it cannot use Django's translation machinery; a
+package imports nothing from Django, so it cannot use Django's translation machinery. A
 caller that needs another language maps the stable ``code`` to its own text. No message
 contains the value or any part of it: only lengths, positions and the letters that the
 code's alphabet excludes.
@@ -92,8 +92,8 @@ class InvalidIdentifier(ShoumiError, ValueError):
     """An identifier that cannot be accepted, with a stable ``code`` and a Chinese message.
 
     ``kind`` is the kind being parsed (``None`` when the failure came before any kind was
-    chosen, for example Excel damage found by ``normalise``), and ``params`` holds the
-    values substituted into the message, none of them personal data.
+    chosen, for example Excel damage found by ``normalise``), and ``params`` contains the
+    values substituted into the message. None of them is personal data.
     """
 
     code = "invalid_identifier"

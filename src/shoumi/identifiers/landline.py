@@ -3,7 +3,7 @@
 ``0`` + area code + local number, where the local number does not start with 0 or 1:
 area code 010 or 02x is followed by 8 digits, a four-digit area code 03xx-09xx by 7 or
 8. An extension after ``转``, ``分机``, ``ext``, ``#`` or a final hyphen group of up to 5
-digits is kept apart; the canonical value is ``0AAALLLLLLLL`` or ``0AAALLLLLLLL转EEEE``.
+digits is kept apart. The canonical value is ``0AAALLLLLLLL`` or ``0AAALLLLLLLL转EEEE``.
 A ``+86`` country code is removed and the trunk ``0`` restored. Numbers starting 400,
 800, 95 or 12 are service numbers, not fixed lines.
 """
@@ -28,8 +28,8 @@ _SERVICE_PREFIXES = ("400", "800", "95", "12")
 class Landline(Identifier):
     """A fixed-line number; ``area_code`` includes the leading 0.
 
-    Lists show the area code and the last 4 digits of the local number (the last 3 when
-    it has only 7); verification shows the last 4. The extension is never shown.
+    Lists show the area code and the last 4 digits of the local number, or the last 3 when
+    it has only 7. Verification shows the last 4. The extension is never shown.
     """
 
     area_code: str

@@ -1,9 +1,9 @@
 """Display masks for identifiers, personal names and addresses.
 
-Rules (GB/T 35273-2020 §7.2 asks that personal information shown on screen or paper be
-de-identified; JR/T 0171-2020 asks financial institutions to mask (屏蔽) personal
-financial information on display; PCI DSS caps a displayed card number at its first 6
-and last 4 digits):
+Sources: GB/T 35273-2020 §7.2 recommends that personal information shown on screen or
+paper be de-identified. JR/T 0171-2020 requires financial institutions to mask (屏蔽)
+personal financial information on display. PCI DSS caps a displayed card number at its
+first 6 and last 4 digits. The rules:
 
 ===========================================  ================================  ===============
 kind                                         list view (``MaskLevel.LIST``)    verification
@@ -123,8 +123,8 @@ def mask(
 
 
 # Compound surnames (复姓) from the 百家姓 and common usage. A two-character prefix in this
-# set is read as the surname; a single surname followed by a given name that happens to
-# form one of these pairs is masked one character shorter, never longer.
+# set is read as the surname. A single surname whose given name happens to complete one of
+# these pairs therefore shows one character more than its rule, never more than two.
 COMPOUND_SURNAMES = frozenset(
     """
     欧阳 太史 端木 上官 司马 东方 独孤 南宫 万俟 闻人 夏侯 诸葛 尉迟 公羊 赫连 澹台 皇甫 宗政 濮阳
@@ -187,8 +187,6 @@ def mask_address(address: str | None, level: MaskLevel | str = MaskLevel.LIST) -
     if not text:
         return ""
     match = _ADDRESS_DIVISIONS.match(text)
-    kept = match.end() if match else 0
-    if kept == 0:
-        return MASK_CHARACTER * min(len(text), _ADDRESS_MASK_LENGTH)
-    rest = len(text) - kept
-    return text[:kept] + MASK_CHARACTER * min(rest, _ADDRESS_MASK_LENGTH)
+    kept_length = match.end() if match else 0
+    hidden_length = len(text) - kept_length
+    return text[:kept_length] + MASK_CHARACTER * min(hidden_length, _ADDRESS_MASK_LENGTH)

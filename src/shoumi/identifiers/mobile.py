@@ -11,7 +11,7 @@ removed; the canonical value is the 11-digit national number.
 
 Operators follow the same allocation, as commonly published per prefix. Number
 portability since 2019 means a subscriber may have moved to another operator, so
-``operator`` says who the range belongs to, not who serves the number. It never affects
+``operator`` records who the range belongs to, not who serves the number. It never affects
 validity.
 """
 

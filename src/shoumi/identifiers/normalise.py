@@ -13,7 +13,7 @@ one in ten truncated resident-ID and card numbers still passes its check):
 
 NOTE: the rule also refuses genuine values of that shape, such as a resident ID whose
 last three characters are ``000`` (about 1 in 1,100 numbers, including some 15-digit
-numbers after their upgrade). Their digits cannot be told apart from damaged ones, so a
+numbers after their upgrade). Their digits cannot be distinguished from damaged ones, so a
 caller that knows a value is intact (a stored canonical value) uses the kind's
 ``parse_normalised``, which does not re-run this check.
 

@@ -2,7 +2,7 @@
 
 Nine characters. Ordinary e-passports since 2012: ``E`` + 8 digits, and since 2017
 ``E`` + a letter other than I and O + 7 digits. Ordinary passports before 2012: ``G`` + 8
-digits (all expired by now, so a warning says so). Official passports: ``DE``
+digits (all expired by now, which a warning notes). Official passports: ``DE``
 (diplomatic), ``SE`` (service) and ``PE`` (public affairs) + 7 digits. Passports of the
 Hong Kong SAR (``K`` + 8 digits) and the Macao SAR (``MA`` + 7 digits) are reported by
 secondary sources only. Passport numbers have no check digit.

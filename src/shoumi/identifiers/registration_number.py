@@ -3,7 +3,7 @@
 GS15-2006 (工商行政管理市场主体注册号编制规则): the first registering authority's division
 code (6) + sequence (8; first digit 0-3 domestic enterprise, 4-5 foreign-invested
 enterprise, 6-9 individual business) + ISO 7064 MOD 11,10 check digit. Numbers of 13
-digits without a check digit, issued before 2007, still appear in old paperwork; they are
+digits without a check digit, issued before 2007, still appear in old paperwork. They are
 accepted with a warning because nothing in them can be checked.
 """
 

@@ -4,8 +4,8 @@ Taiwan residents (港澳台居民居住证).
 GB 11643-1999: six-digit address code (the GB/T 2260 county where the number was first
 issued) + birth date ``YYYYMMDD`` + three-digit sequence (odd for men, even for women) +
 ISO 7064 MOD 11-2 check character (``X`` for 10). The 15-digit numbers of GB 11643-1989
-have a six-digit date ``YYMMDD`` in the 1900s and no check character; they are upgraded by
-inserting ``19`` before the year and appending the check character. Residence permits
+have a six-digit date ``YYMMDD`` in the 1900s and no check character. They are upgraded
+by inserting ``19`` before the year and appending the check character. Residence permits
 (港澳台居民居住证申领发放办法, 2018) use the same layout with the address code 810000,
 820000 or 830000.
 
@@ -54,8 +54,8 @@ class Sex(StrEnum):
 class ResidentId(Identifier):
     """A resident ID or residence-permit number in its 18-character form.
 
-    ``region_name`` is ``None`` when the address code is not in the historical table;
-    ``is_region_abolished`` is true for a code no longer in use (the number stays valid).
+    ``region_name`` is ``None`` when the address code is not in the historical table.
+    ``is_region_abolished`` is true for a code no longer in use, and the number stays valid.
     For a residence permit both names are 香港, 澳门 or 台湾.
     """
 

@@ -15,7 +15,7 @@
 
 A reading counts when its checks pass. A reading whose check character fails is
 returned only when the shape allows no other (a lettered 18-character code is a credit
-code whatever its check says). Bank accounts and travel permits have no check and
+code whatever its check character). Bank accounts and travel permits have no check and
 would match almost any digit string, so ``identify`` never returns them.
 """
 

@@ -26,7 +26,7 @@ _KIND = Kind.TAXPAYER_ID
 
 
 class TaxpayerIdForm(StrEnum):
-    """Which layout a taxpayer number has."""
+    """Layout of a taxpayer number."""
 
     USCC = "uscc"
     DIVISION_AND_ORG_CODE = "division_and_org_code"
@@ -82,8 +82,8 @@ def parse_taxpayer_id(text: str) -> TaxpayerId:
     """Parse a taxpayer number in any of its forms. Raises ``InvalidIdentifier``.
 
     A legacy resident ID followed by ``00000`` has the shape of an Excel-truncated number
-    (only zeros after the 15th digit). It is accepted here, where the field says it is a
-    taxpayer number, when its first 15 digits form a valid legacy resident ID; any other
+    (only zeros after the 15th digit). It is accepted here, in a field declared to hold
+    taxpayer numbers, when its first 15 digits form a valid legacy resident ID. Any other
     value of that shape is refused as Excel damage.
     """
     value = normalise(text, kind=_KIND, reject_truncated=False)

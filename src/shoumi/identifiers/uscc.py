@@ -1,11 +1,11 @@
 """Unified social credit codes (统一社会信用代码), GB 32100-2015.
 
-18 characters over ``0-9`` and the capitals without I, O, Z, S and V: registration
-authority (1), entity type (1), division code of the registering authority (6 digits,
-GB/T 2260), the entity's organisation code (9, GB 11714) and a check character
-(31 - sum of value x 3**i mod 31, over the 31-character alphabet). Authority and
-entity-type codes follow the tables published with GB 32100 and its later additions
-(A for the Central Military Commission, N for agriculture).
+18 characters over ``0-9`` and the capitals without I, O, Z, S and V. They are the
+registration authority (1), entity type (1), division code of the registering authority
+(6 digits, GB/T 2260), the entity's organisation code (9, GB 11714) and a check character.
+The check is 31 - (sum of value x 3**i mod 31), mapped back to the 31-character
+alphabet. Authority and entity-type codes follow the tables published with GB 32100 and
+its later additions (A for the Central Military Commission, N for agriculture).
 
 A wrong length, a character outside the alphabet, non-digits in positions 3-8, an
 unknown authority and a division code outside the province-level codes are rejected. A
