@@ -8,6 +8,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 export SHOUMI_DATA_DIR ?= $(CURDIR)/var
+# The master key lives outside the data directory, so that a copy of the
+# data (or of ./var) does not carry the key that decrypts it.
+export SHOUMI_KEY_FILE ?= $(HOME)/.config/shoumi/master.key
 
 RUN_ENV := DJANGO_SETTINGS_MODULE=shoumi.config.settings.local
 
@@ -30,6 +33,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 run: install
+	$(RUN_ENV) $(BIN)/shoumi keys init
 	$(RUN_ENV) $(BIN)/shoumi migrate --noinput
 	$(RUN_ENV) $(BIN)/shoumi bootstrap
 	@echo "shoumi 正在 http://$(HOST):$(PORT)/ 运行（按 Ctrl+C 停止）"

@@ -23,6 +23,17 @@ class Action(models.TextChoices):
     STAFF_DEACTIVATED = "staff_deactivated", _("Staff account deactivated")
     ROLE_ASSIGNED = "role_assigned", _("Role assigned")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
+    RECORD_CREATED = "record_created", _("Client data created")
+    RECORD_UPDATED = "record_updated", _("Client data changed")
+    RECORD_DELETED = "record_deleted", _("Client data deleted")
+    REVEAL = "reveal", _("Plaintext revealed")
+    SEARCH = "search", _("Search by identifier")
+    EXPORT = "export", _("Export")
+    IMPORT = "import", _("Ledger import")
+    KEY_CREATED = "key_created", _("Master key created")
+    KEY_ROTATED = "key_rotated", _("Master key rotated")
+    KEY_RETIRED = "key_retired", _("Master key retired")
+    INDEX_KEY_ROTATED = "index_key_rotated", _("Blind-index key rotated")
 
 
 class Result(models.TextChoices):

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "shoumi.config.apps.ShellConfig",
     "shoumi.accounts",
     "shoumi.audit",
+    "shoumi.vault",
+    "shoumi.access",
+    "shoumi.clients",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +186,19 @@ CSRF_COOKIE_NAME = "shoumi_csrftoken"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_FAILURE_VIEW = "shoumi.config.views.csrf_failure"
+
+# Encryption. The master key (KEK) lives in a key file outside the data
+# directory (created by `shoumi keys init`, which `make run` calls) or in
+# HashiCorp Vault Transit. 国密 mode switches field encryption to SM4-GCM
+# with HMAC-SM3 blind indexes and the audit ledger to SM3.
+GUOMI_MODE = env_bool("SHOUMI_GUOMI_MODE", False)
+CRYPTO_SUITE = env_str("SHOUMI_CRYPTO_SUITE", "sm4-gcm" if GUOMI_MODE else "aes-256-gcm")
+KEK_PROVIDER = env_str("SHOUMI_KEK_PROVIDER", "file")
+KEY_FILE = env_optional("SHOUMI_KEY_FILE")
+VAULT_ADDR = env_optional("SHOUMI_VAULT_ADDR")
+VAULT_TRANSIT_KEY = env_str("SHOUMI_VAULT_TRANSIT_KEY", "shoumi")
+VAULT_TRANSIT_MOUNT = env_str("SHOUMI_VAULT_TRANSIT_MOUNT", "transit")
+# The Vault token is read from the environment at call time, never stored in settings.
 
 # How long the link printed for a new account stays valid.
 ENROLMENT_VALID_HOURS = env_int("SHOUMI_ENROLMENT_VALID_HOURS", 24, minimum=1, maximum=168)

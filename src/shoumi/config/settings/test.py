@@ -9,6 +9,12 @@ import os
 import tempfile
 
 os.environ.setdefault("SHOUMI_DATA_DIR", tempfile.mkdtemp(prefix="shoumi-test-"))
+if "SHOUMI_KEY_FILE" not in os.environ:
+    from shoumi.crypto import create_key_file
+
+    _key_dir = tempfile.mkdtemp(prefix="shoumi-test-key-")
+    os.environ["SHOUMI_KEY_FILE"] = os.path.join(_key_dir, "master.key")
+    create_key_file(os.environ["SHOUMI_KEY_FILE"])
 
 from shoumi.config.settings.base import *  # noqa: F403
 
