@@ -1,0 +1,64 @@
+"""Calendar checks for the birth dates that identity numbers encode."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def is_real_date(year: int, month: int, day: int) -> bool:
+    """Return whether the Gregorian date exists (year 1 or later)."""
+    if year < 1 or not 1 <= month <= 12 or day < 1:
+        return False
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return day <= 29
+    return day <= _DAYS_IN_MONTH[month]
+
+
+class _TodayCache:
+    """Today's local date as ``YYYYMMDD``, recomputed after local midnight.
+
+    ``datetime.date.today()`` costs about as much as the rest of a resident-ID check, so the
+    fast checks reuse the string until the day changes.
+    """
+
+    __slots__ = ("digits", "expires_at")
+
+    def __init__(self) -> None:
+        self.digits = ""
+        self.expires_at = 0.0
+
+    def get(self) -> str:
+        now = time.time()
+        if now >= self.expires_at:
+            today = datetime.date.today()
+            tomorrow = datetime.datetime.combine(
+                today + datetime.timedelta(days=1), datetime.time()
+            )
+            self.digits = today.strftime("%Y%m%d")
+            self.expires_at = tomorrow.timestamp()
+        return self.digits
+
+
+_today_cache = _TodayCache()
+
+
+def today_digits(today: datetime.date | None = None) -> str:
+    """Return ``today`` (default: the local date) as ``YYYYMMDD``."""
+    if today is None:
+        return _today_cache.get()
+    return today.strftime("%Y%m%d")
+
+
+def birth_date_error(yyyymmdd: str, today: str) -> str | None:
+    """Return the error code for an 8-digit birth date, or ``None`` if it is acceptable.
+
+    ``today`` is ``YYYYMMDD``; fixed-width digit strings compare in date order.
+    """
+    if not is_real_date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:])):
+        return "invalid_birth_date"
+    if yyyymmdd > today:
+        return "future_birth_date"
+    return None
