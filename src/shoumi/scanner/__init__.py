@@ -12,7 +12,14 @@ Findings carry masked values only. The scanner imports nothing from Django.
 """
 
 from shoumi.scanner.kinds import Confidence, Kind
-from shoumi.scanner.model import FileResult, FileStatus, Finding, FindingTable, Location, ScanOptions
+from shoumi.scanner.model import (
+    FileResult,
+    FileStatus,
+    Finding,
+    FindingTable,
+    Location,
+    ScanOptions,
+)
 from shoumi.scanner.report import build_report
 from shoumi.scanner.scan import scan_paths
 from shoumi.scanner.text import scan_segments

@@ -32,14 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="table",
         help="output format (default: table)",
     )
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
     parser.add_argument(
         "--fail-on",
         metavar="KIND,...",
         default="",
         help=f"exit with status 1 if any of these kinds is found; kinds: {kinds}, or 'any'",
     )
-    parser.add_argument("--workers", "-j", type=int, default=1, help="worker processes (default: 1)")
+    parser.add_argument(
+        "--workers", "-j", type=int, default=1, help="worker processes (default: 1)"
+    )
     parser.add_argument(
         "--min-confidence",
         choices=("low", "medium", "high"),
@@ -87,7 +91,8 @@ class Progress:
         megabytes = self.bytes / (1 << 20)
         spinner = "|/-\\"[self.files % 4]
         self.stream.write(
-            f"\r{spinner} 扫描中：{self.files} 个文件，{megabytes:,.1f} MiB，发现 {self.findings} 处\033[K"
+            f"\r{spinner} 扫描中：{self.files} 个文件，{megabytes:,.1f} MiB，"
+            f"发现 {self.findings} 处\033[K"
         )
         self.stream.flush()
 
@@ -99,7 +104,10 @@ class Progress:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``shoumi scan``; return the exit status (0 clean, 1 ``--fail-on`` matched, 2 usage error)."""
+    """Run ``shoumi scan`` and return its exit status.
+
+    0: no kind named by ``--fail-on`` was found; 1: one was; 2: usage error.
+    """
     parser = build_parser()
     arguments = parser.parse_args(argv)
     try:
@@ -112,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         workers=arguments.workers,
         min_confidence=Confidence.from_label(arguments.min_confidence),
     )
-    show_progress = arguments.progress == "always" or (arguments.progress == "auto" and sys.stderr.isatty())
+    show_progress = arguments.progress == "always" or (
+        arguments.progress == "auto" and sys.stderr.isatty()
+    )
     progress = Progress(sys.stderr, show_progress)
 
     started_at = dt.datetime.now(dt.UTC)
@@ -120,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     progress.close()
     report = build_report(results, started_at=started_at, finished_at=dt.datetime.now(dt.UTC))
 
-    output = open(arguments.output, "w", encoding="utf-8", newline="") if arguments.output else sys.stdout
+    output = (
+        open(arguments.output, "w", encoding="utf-8", newline="")
+        if arguments.output
+        else sys.stdout
+    )
     try:
         if arguments.format == "json":
             write_json(report, output)
@@ -132,5 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         if output is not sys.stdout:
             output.close()
 
-    found = {Kind.from_label(label) for label, count in report["summary"]["findings_by_kind"].items() if count}
+    found = {
+        Kind.from_label(label)
+        for label, count in report["summary"]["findings_by_kind"].items()
+        if count
+    }
     return EXIT_FOUND if found & fail_on else EXIT_OK

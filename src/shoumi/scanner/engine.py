@@ -28,12 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from shoumi.scanner import bulk, rules
+from shoumi.identifiers import bulk, is_valid_foreign_permanent_residence_id, is_valid_passport
 from shoumi.scanner.kinds import Confidence, Kind
 
 SLICE_BYTES = 1 << 16
-_PAD = 4
+# NUL padding: the front pad covers the context window of a finding at offset 0, the back pad
+# the three bytes read after a token's end.
+_PAD = 32
 _PAD_BYTES = b"\x00" * _PAD
+_TAIL_PAD_BYTES = b"\x00" * 4
 _COLUMNS = np.arange(64, dtype=np.int64)
 _STAR = ord("*")
 _SPACE = 0x20
@@ -138,7 +141,7 @@ class _Group:
 
 def scan_utf8(block: bytes) -> Matches:
     """Find every valid identifier in ``block`` (UTF-8; invalid sequences are passed over)."""
-    arr = np.frombuffer(_PAD_BYTES + block + _PAD_BYTES, dtype=np.uint8)
+    arr = np.frombuffer(_PAD_BYTES + block + _TAIL_PAD_BYTES, dtype=np.uint8)
     run_start, run_end, fullwidth, newlines = _locate(arr)
     groups: list[_Group] = []
     groups.extend(_plain_tokens(arr, run_start, run_end))
@@ -167,7 +170,10 @@ def _empty(line_count: int) -> Matches:
 
 
 def _locate(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return run starts and ends (ASCII letters and digits), full-width character starts, newlines."""
+    """Find runs of ASCII letters and digits, full-width letters and digits, and newlines.
+
+    Returns run starts, run ends, start offsets of full-width characters and newline offsets.
+    """
     transitions = []
     fullwidth = []
     newlines = []
@@ -175,7 +181,7 @@ def _locate(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     size = arr.shape[0]
     for offset in range(0, size, SLICE_BYTES):
         piece = arr[offset : offset + SLICE_BYTES + 2]
-        body = piece[: SLICE_BYTES]
+        body = piece[:SLICE_BYTES]
         is_alnum = (body - np.uint8(48)) < 10
         is_alnum |= ((body | np.uint8(0x20)) - np.uint8(97)) < 26
         if bool(is_alnum[0]) != previous:
@@ -230,7 +236,9 @@ def _gather(arr: np.ndarray, starts: np.ndarray, offsets: np.ndarray) -> np.ndar
 def _plain_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -> list[_Group]:
     """Validate runs of ASCII letters and digits that have a candidate length."""
     lengths = run_end - run_start
-    index = np.flatnonzero(_IS_CANDIDATE_LENGTH[np.minimum(lengths, _IS_CANDIDATE_LENGTH.shape[0] - 1)])
+    index = np.flatnonzero(
+        _IS_CANDIDATE_LENGTH[np.minimum(lengths, _IS_CANDIDATE_LENGTH.shape[0] - 1)]
+    )
     starts_all = run_start[index]
     lengths = lengths[index]
     # A full-width letter or digit right before or after the run joins it, so it is no boundary.
@@ -245,7 +253,9 @@ def _plain_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -
         matrix = _gather(arr, starts, _COLUMNS[:length])
         if length == 13:
             # "+8613812345678": the country code glued to the number.
-            glued = (arr[starts - 1] == _PLUS) & (matrix[:, 0] == ord("8")) & (matrix[:, 1] == ord("6"))
+            glued = (
+                (arr[starts - 1] == _PLUS) & (matrix[:, 0] == ord("8")) & (matrix[:, 1] == ord("6"))
+            )
             starts, matrix = starts[glued] + 2, matrix[glued, 2:]
             groups.append(_classify(starts, starts + 11, matrix))
         else:
@@ -256,7 +266,7 @@ def _plain_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -
 def _grouped_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -> list[_Group]:
     """Validate numbers written in groups: mobile 3-4-4 and cards 4-4-4-4 with an optional tail."""
     count = run_start.shape[0]
-    if count < 4:
+    if count < 3:
         return []
     lengths = np.zeros(count + 5, dtype=np.int64)
     lengths[:count] = run_end - run_start
@@ -379,21 +389,31 @@ def _classify(
         assign(bulk.bank_card(matrix), Kind.BANK_CARD, Confidence.MEDIUM)
     elif length == 18:
         resident = bulk.resident_id_18(matrix)
-        permit = resident & bulk.residence_permit_prefix(matrix)
+        permit = resident & bulk.residence_permit(matrix)
         assign(permit, Kind.RESIDENCE_PERMIT, Confidence.HIGH)
         assign(resident, Kind.RESIDENT_ID, Confidence.HIGH)
-        assign_rest(bulk.foreign_permanent_residence_id_18, Kind.FOREIGN_PERMANENT_RESIDENCE_ID, Confidence.HIGH)
+        # A value that is both a valid USCC and a valid 2023 permanent residence ID is far more
+        # likely a USCC: the birth-date check accepts any year, and USCCs are common.
         assign_rest(bulk.uscc, Kind.USCC, Confidence.HIGH)
+        assign_rest(
+            bulk.foreign_permanent_residence_id_18,
+            Kind.FOREIGN_PERMANENT_RESIDENCE_ID,
+            Confidence.HIGH,
+        )
         assign_rest(bulk.bank_card, Kind.BANK_CARD, Confidence.MEDIUM)
     elif length == 11:
         assign(bulk.mobile(matrix), Kind.MOBILE, Confidence.MEDIUM)
     elif length == 15:
         # Legacy numbers have no check digit: any 15 digits with a plausible date pass.
         assign(bulk.resident_id_15(matrix), Kind.RESIDENT_ID, Confidence.LOW)
-        assign_rest(_rows_checked(_old_foreign_id_ok), Kind.FOREIGN_PERMANENT_RESIDENCE_ID, Confidence.MEDIUM)
+        assign_rest(
+            _rows_checked(_old_foreign_id_ok),
+            Kind.FOREIGN_PERMANENT_RESIDENCE_ID,
+            Confidence.MEDIUM,
+        )
     elif length == 9:
         assign(_rows_checked(_passport_ok)(matrix), Kind.PASSPORT, Confidence.LOW)
-    elif length in rules.BANK_CARD_LENGTHS:
+    elif length in (16, 17, 19):
         assign(bulk.bank_card(matrix), Kind.BANK_CARD, Confidence.MEDIUM)
     keep = kind != 0
     written = length if chars is None else chars
@@ -413,14 +433,16 @@ def _rows_checked(check):
 
 
 def _passport_ok(value: str) -> bool:
-    return rules.PASSPORT_RE.fullmatch(value) is not None
+    return is_valid_passport(value)
 
 
 def _old_foreign_id_ok(value: str) -> bool:
-    return rules.is_valid_old_foreign_permanent_residence_id(value)
+    return len(value) == 15 and is_valid_foreign_permanent_residence_id(value)
 
 
-def _assemble(arr: np.ndarray, groups: list[_Group], newlines: np.ndarray, line_count: int) -> Matches:
+def _assemble(
+    arr: np.ndarray, groups: list[_Group], newlines: np.ndarray, line_count: int
+) -> Matches:
     starts = np.concatenate([group.start for group in groups])
     ends = np.concatenate([group.end for group in groups])
     kinds = np.concatenate([group.kind for group in groups])
@@ -439,7 +461,7 @@ def _assemble(arr: np.ndarray, groups: list[_Group], newlines: np.ndarray, line_
         masked[order],
     )
     line = np.searchsorted(newlines, starts)
-    line_start = np.where(line > 0, newlines[np.maximum(line - 1, 0)] + 1, _PAD)
+    line_start = np.concatenate(([_PAD - 1], newlines))[line] + 1
     column = _character_columns(arr, line_start, starts)
     return Matches(
         start=starts - _PAD,
@@ -466,7 +488,9 @@ def _character_columns(arr: np.ndarray, line_start: np.ndarray, starts: np.ndarr
     gaps = np.diff(ordered)
     counts[:-1][gaps == 0] = 0
     for index in np.flatnonzero(gaps > 0xFFFF):
-        counts[index] = np.count_nonzero(is_continuation[ordered[index] - low : ordered[index + 1] - low])
+        counts[index] = np.count_nonzero(
+            is_continuation[ordered[index] - low : ordered[index + 1] - low]
+        )
     before_sorted = np.concatenate(([0], np.cumsum(counts[:-1])))
     before = np.empty_like(before_sorted)
     before[order] = before_sorted
@@ -487,12 +511,14 @@ def _mask(group: _Group) -> np.ndarray:
     return np.ascontiguousarray(masked).view(f"S{width}").ravel()
 
 
-def _raise_for_context(arr: np.ndarray, starts: np.ndarray, kinds: np.ndarray, confidence: np.ndarray) -> None:
+def _raise_for_context(
+    arr: np.ndarray, starts: np.ndarray, kinds: np.ndarray, confidence: np.ndarray
+) -> None:
     """Raise confidence one level where a context word lies in the bytes before the finding."""
     rows = np.flatnonzero(confidence < Confidence.HIGH)
     if rows.size == 0:
         return
-    first = np.maximum(starts[rows] - CONTEXT_BYTES, 0)
+    first = starts[rows] - CONTEXT_BYTES
     window = _rows(arr, first, CONTEXT_BYTES)
     # Three-byte codes of every offset, then six-byte codes of every pair of characters.
     three = window[:, :-2].astype(np.uint32)

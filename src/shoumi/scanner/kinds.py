@@ -6,7 +6,7 @@ import enum
 
 
 class Kind(enum.IntEnum):
-    """Kind of a finding; the names are the stable values used on the command line and in reports."""
+    """Kind of a finding; the lower-case names are used on the command line and in reports."""
 
     RESIDENT_ID = 1
     RESIDENCE_PERMIT = 2
@@ -61,4 +61,6 @@ class Confidence(enum.IntEnum):
         try:
             return cls[label.strip().upper()]
         except KeyError:
-            raise ValueError(f"unknown confidence {label!r}; expected low, medium or high") from None
+            raise ValueError(
+                f"unknown confidence {label!r}; expected low, medium or high"
+            ) from None

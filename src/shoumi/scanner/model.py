@@ -46,7 +46,9 @@ class Location:
         if self.cell is not None:
             pieces.append(f"{self.sheet}!{self.cell}" if self.sheet else self.cell)
         if self.line is not None:
-            pieces.append(f"{self.line}:{self.column}" if self.column is not None else str(self.line))
+            pieces.append(
+                f"{self.line}:{self.column}" if self.column is not None else str(self.line)
+            )
         return " ".join(pieces)
 
 
@@ -76,7 +78,7 @@ class Finding:
 
 @dataclass
 class FindingTable:
-    """Findings of one text stream as parallel arrays, turned into :class:`Finding` objects on demand.
+    """Findings of one text stream as parallel arrays, made into :class:`Finding` objects on demand.
 
     Dense files hold thousands of findings per megabyte; keeping them as
     arrays until a report needs them keeps the scan itself cheap.

@@ -85,7 +85,7 @@ def write_json(report: dict, stream: TextIO) -> None:
 
 
 def write_csv(report: dict, stream: TextIO) -> None:
-    """Write one row per finding; spreadsheet programs read the masks as text because of the ``*``."""
+    """Write one row per finding; spreadsheets keep the masks as text because they contain ``*``."""
     writer = csv.writer(stream)
     writer.writerow(CSV_COLUMNS)
     for finding in report["findings"]:
@@ -111,12 +111,16 @@ def render_table(report: dict) -> str:
     skipped = [entry for entry in report["files"] if entry["status"] != FileStatus.SCANNED.value]
     if skipped:
         out.write("\n未扫描的文件：\n")
-        _write_rows(out, [("文件", "原因", "详情")] + [
-            (entry["path"], entry["message_zh"], entry["message"]) for entry in skipped
-        ])
+        _write_rows(
+            out,
+            [("文件", "原因", "详情")]
+            + [(entry["path"], entry["message_zh"], entry["message"]) for entry in skipped],
+        )
     summary = report["summary"]
     counts = "，".join(
-        f"{Kind.from_label(label).title_zh} {count}" for label, count in summary["findings_by_kind"].items() if count
+        f"{Kind.from_label(label).title_zh} {count}"
+        for label, count in summary["findings_by_kind"].items()
+        if count
     )
     out.write(
         f"\n已扫描 {summary['files_scanned']} 个文件（{summary['bytes_scanned']:,} 字节），"
@@ -138,5 +142,8 @@ def display_width(value: str) -> int:
 def _write_rows(out: io.StringIO, rows: list[tuple[str, ...]]) -> None:
     widths = [max(display_width(row[index]) for row in rows) for index in range(len(rows[0]))]
     for row in rows:
-        cells = [cell + " " * (width - display_width(cell)) for cell, width in zip(row, widths, strict=True)]
+        cells = [
+            cell + " " * (width - display_width(cell))
+            for cell, width in zip(row, widths, strict=True)
+        ]
         out.write("  ".join(cells).rstrip() + "\n")

@@ -11,7 +11,7 @@ from shoumi.scanner.model import FileResult, FileStatus, ScanOptions
 
 
 def iter_files(paths: Iterable[str], follow_symlinks: bool = False) -> Iterator[str | FileResult]:
-    """Yield every file under ``paths`` in sorted order; a missing path yields a result saying so."""
+    """Yield every file under ``paths`` in sorted order, or a result for a missing path."""
     for root in paths:
         if os.path.isfile(root):
             yield root

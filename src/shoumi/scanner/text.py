@@ -101,7 +101,9 @@ def scan_bytes(data: bytes, options: ScanOptions) -> tuple[list[FindingTable], s
     return collector.tables(), encoding
 
 
-def scan_segments(texts: list[str], options: ScanOptions) -> list[tuple[int, int, int, int, int, int, str]]:
+def scan_segments(
+    texts: list[str], options: ScanOptions
+) -> list[tuple[int, int, int, int, int, int, str]]:
     """Scan many short strings (cells, paragraphs, pages) in one pass.
 
     The strings are joined with newlines, so no identifier spans two of them.
@@ -175,10 +177,16 @@ class _Collector:
         return [
             FindingTable(
                 byte_offset=np.concatenate(
-                    [part.start + offset for part, offset in zip(self.parts, self.offsets, strict=True)]
+                    [
+                        part.start + offset
+                        for part, offset in zip(self.parts, self.offsets, strict=True)
+                    ]
                 ),
                 line=np.concatenate(
-                    [part.line + base + 1 for part, base in zip(self.parts, self.line_bases, strict=True)]
+                    [
+                        part.line + base + 1
+                        for part, base in zip(self.parts, self.line_bases, strict=True)
+                    ]
                 ),
                 column=np.concatenate([part.column + 1 for part in self.parts]),
                 length=np.concatenate([part.length for part in self.parts]),
@@ -190,7 +198,7 @@ class _Collector:
 
 
 def _cut_point(block: bytes | bytearray) -> int:
-    """Return where to end a block: after its last newline, or after a byte no identifier contains."""
+    """Return where to end a block: after its last newline, or after a byte no identifier has."""
     newline = block.rfind(b"\n")
     if newline >= 0:
         return newline + 1
@@ -229,7 +237,9 @@ def _utf8_blocks(stream: BinaryIO, head: bytes, block_bytes: int) -> Iterable[by
         pending = pending[cut:]
 
 
-def _recoded_blocks(stream: BinaryIO, head: bytes, encoding: str, block_bytes: int) -> Iterable[bytes]:
+def _recoded_blocks(
+    stream: BinaryIO, head: bytes, encoding: str, block_bytes: int
+) -> Iterable[bytes]:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     pending = b""
     chunk = head
@@ -243,6 +253,8 @@ def _recoded_blocks(stream: BinaryIO, head: bytes, encoding: str, block_bytes: i
             chunk = stream.read(block_bytes)
         pending += decoder.decode(b"", final=True).encode("utf-8")
     except UnicodeDecodeError as error:
-        raise UnreadableFileError(f"text stops decoding as {encoding} near byte {error.start}") from error
+        raise UnreadableFileError(
+            f"text stops decoding as {encoding} near byte {error.start}"
+        ) from error
     if pending:
         yield pending
