@@ -116,9 +116,13 @@ def warning(code: str) -> IdentifierWarning:
 _WARNINGS = {code: IdentifierWarning.from_code(code) for code in WARNING_MESSAGES}
 
 
-# Parsed identifiers are built often (imports, the scanner), so every class uses slots and
-# none gets a generated repr: ``Identifier.__repr__`` shows the mask.
-value_object = dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+# Parsed identifiers are built often (imports, the scanner), so every class uses slots, none
+# gets a generated repr (``Identifier.__repr__`` shows the mask), and none gets a generated
+# __init__: the frozen one costs about twice as much as ``Identifier.__init__``. A subclass
+# with fields of its own writes its __init__ the same way.
+value_object = dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False, init=False)
+
+set_attribute = object.__setattr__
 
 
 @value_object
@@ -133,6 +137,11 @@ class Identifier:
     value: str
     kind: Kind
     warnings: tuple[IdentifierWarning, ...] = ()
+
+    def __init__(self, *, value: str, kind: Kind, warnings: tuple[IdentifierWarning, ...] = ()):
+        set_attribute(self, "value", value)
+        set_attribute(self, "kind", kind)
+        set_attribute(self, "warnings", warnings)
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         """Return the value masked for ``level``."""
@@ -181,6 +190,13 @@ def keep_ends(value: str, head: int, tail: int) -> str:
     if hidden < MIN_HIDDEN:
         return MASK_CHARACTER * length
     return value[:head] + MASK_CHARACTER * hidden + (value[length - tail :] if tail else "")
+
+
+def first_non_digit(value: str) -> int | None:
+    """Return the 1-based position of the first character that is not an ASCII digit."""
+    if value.isascii() and value.isdigit():
+        return None
+    return next(index + 1 for index, character in enumerate(value) if not "0" <= character <= "9")
 
 
 def hide_all(value: str) -> str:

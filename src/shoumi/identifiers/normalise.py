@@ -62,6 +62,15 @@ def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = Tr
     if not isinstance(text, str):
         raise InvalidIdentifier("not_text", kind=kind)
 
+    # Most values arrive clean: ASCII letters and digits only.
+    if text.isascii() and text.isalnum():
+        cleaned = text.upper()
+        if "E" in cleaned and _SCIENTIFIC_NOTATION.fullmatch(cleaned):
+            raise InvalidIdentifier("excel_scientific_notation", kind=kind)
+        if reject_truncated and is_excel_truncated(cleaned):
+            raise InvalidIdentifier("excel_truncated", kind=kind)
+        return cleaned
+
     cleaned = text if text.isascii() else unicodedata.normalize("NFKC", text)
     cleaned = _strip_text_markers(cleaned)
     if _SCIENTIFIC_NOTATION.fullmatch(cleaned):

@@ -67,6 +67,13 @@ _PARSERS: dict[Kind, Callable[[str], Identifier]] = {
     Kind.TRAVEL_PERMIT: travel_permit.parse_normalised,
 }
 
+# Kinds whose parser needs the text as entered: a landline's extension is split off
+# before normalisation, and a taxpayer number may end in genuine zeros.
+_TEXT_PARSERS: dict[Kind, Callable[[str], Identifier]] = {
+    Kind.LANDLINE: landline.parse_landline,
+    Kind.TAXPAYER_ID: taxpayer_id.parse_taxpayer_id,
+}
+
 # Kind -> fast check of an already normalised value: true when the parser accepts it
 # without a check-character warning.
 VALIDATORS: dict[Kind, Callable[[str], bool]] = {
@@ -112,12 +119,13 @@ def parse(kind: Kind | str, text: str) -> Identifier:
     ``RESIDENCE_PERMIT``. Raises ``InvalidIdentifier``, and ``ValueError`` for an unknown
     kind.
     """
-    kind = Kind(kind)
-    if kind == Kind.LANDLINE:
-        return landline.parse_landline(text)
-    if kind == Kind.TAXPAYER_ID:
-        return taxpayer_id.parse_taxpayer_id(text)
-    return _PARSERS[kind](normalise(text, kind=kind))
+    # Kind is a StrEnum, so a plain string finds its parser too.
+    parser = _PARSERS.get(kind)
+    if parser is None:
+        parser = _PARSERS[Kind(kind)]
+    if kind in _TEXT_PARSERS:
+        return _TEXT_PARSERS[kind](text)
+    return parser(normalise(text, kind=kind))
 
 
 def parse_normalised(kind: Kind | str, value: str) -> Identifier:
