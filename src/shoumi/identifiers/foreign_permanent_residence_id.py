@@ -19,7 +19,15 @@ import gettext
 
 import pycountry
 
-from .base import Identifier, IdentifierWarning, Kind, MaskLevel, value_object, warning
+from .base import (
+    Identifier,
+    IdentifierWarning,
+    Kind,
+    MaskLevel,
+    first_non_digit,
+    value_object,
+    warning,
+)
 from .checksums import icao_9303_check, mod_11_2
 from .dates import birth_date_error, today_digits
 from .errors import InvalidIdentifier
@@ -114,8 +122,7 @@ def parse_normalised(
 def _parse_2023(value: str, today: str) -> ForeignPermanentResidenceId:
     error = _error_18(value, today)
     if error == "non_digit":
-        position = next(i + 1 for i, c in enumerate(value[:17]) if not "0" <= c <= "9")
-        raise InvalidIdentifier(error, kind=_KIND, position=position)
+        raise InvalidIdentifier(error, kind=_KIND, position=first_non_digit(value[:17]))
     if error is not None:
         raise InvalidIdentifier(error, kind=_KIND)
 

@@ -29,6 +29,7 @@ from .base import (
     IdentifierWarning,
     Kind,
     MaskLevel,
+    first_non_digit,
     keep_ends,
     set_attribute,
     value_object,
@@ -255,10 +256,6 @@ def _error_15(value: str, today: str) -> str | None:
 
 def _invalid(code: str, value: str, digit_positions: int) -> InvalidIdentifier:
     if code == "non_digit":
-        position = next(
-            index + 1
-            for index, character in enumerate(value[:digit_positions])
-            if not ("0" <= character <= "9")
-        )
+        position = first_non_digit(value[:digit_positions])
         return InvalidIdentifier(code, kind=Kind.RESIDENT_ID, position=position)
     return InvalidIdentifier(code, kind=Kind.RESIDENT_ID)

@@ -50,8 +50,9 @@ def _parse_residence_permit(value: str) -> Identifier:
     return parsed
 
 
-# Kind -> parser of an already normalised value.
-_PARSERS: dict[Kind, Callable[[str], Identifier]] = {
+# Kind -> parser of an already normalised value. Keyed by str because Kind is a StrEnum
+# and callers may pass the plain string.
+_PARSERS: dict[str, Callable[[str], Identifier]] = {
     Kind.RESIDENT_ID: resident_id.parse_normalised,
     Kind.RESIDENCE_PERMIT: _parse_residence_permit,
     Kind.FOREIGN_PERMANENT_RESIDENCE_ID: foreign_permanent_residence_id.parse_normalised,
@@ -69,7 +70,7 @@ _PARSERS: dict[Kind, Callable[[str], Identifier]] = {
 
 # Kinds whose parser needs the text as entered: a landline's extension is split off
 # before normalisation, and a taxpayer number may end in genuine zeros.
-_TEXT_PARSERS: dict[Kind, Callable[[str], Identifier]] = {
+_TEXT_PARSERS: dict[str, Callable[[str], Identifier]] = {
     Kind.LANDLINE: landline.parse_landline,
     Kind.TAXPAYER_ID: taxpayer_id.parse_taxpayer_id,
 }
@@ -119,7 +120,6 @@ def parse(kind: Kind | str, text: str) -> Identifier:
     ``RESIDENCE_PERMIT``. Raises ``InvalidIdentifier``, and ``ValueError`` for an unknown
     kind.
     """
-    # Kind is a StrEnum, so a plain string finds its parser too.
     parser = _PARSERS.get(kind)
     if parser is None:
         parser = _PARSERS[Kind(kind)]

@@ -19,7 +19,7 @@ the historical table are warnings.
 from __future__ import annotations
 
 from .base import Identifier, IdentifierWarning, Kind, MaskLevel, value_object, warning
-from .checksums import USCC_ALPHABET, org_code_check, uscc_check
+from .checksums import USCC_ALPHABET, uscc_check
 from .errors import InvalidIdentifier
 from .normalise import normalise
 from .org_code import is_valid_org_code
@@ -157,11 +157,6 @@ def parse_normalised(value: str) -> Uscc:
 def calculate_check_character(body: str) -> str:
     """Return the GB 32100 check character for the first 17 characters of a code."""
     return uscc_check(body)
-
-
-def expected_org_check_character(org_code_body: str) -> str:
-    """Return the GB 11714 check character of the 8-character body of an embedded org code."""
-    return org_code_check(org_code_body)
 
 
 def _check_shape(value: str) -> None:
