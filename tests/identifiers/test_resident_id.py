@@ -67,7 +67,7 @@ def test_resident_id_valid_values(text, canonical):
     parsed = parse_resident_id(text)
 
     assert parsed.value == canonical
-    assert is_valid_resident_id(normalise(text))
+    assert is_valid_resident_id(normalise(text)) is not parsed.requires_confirmation
 
 
 @pytest.mark.parametrize(("text", "code"), INVALID)
@@ -99,6 +99,7 @@ def test_resident_id_before_1900_is_warned():
     assert parsed.birth_date == datetime.date(1880, 1, 1)
     assert parsed.has_warning("birth_year_before_1900")
     assert parsed.requires_confirmation
+    assert not is_valid_resident_id("440524188001010014")
 
 
 def test_resident_id_stdnum_rejects_region_window():

@@ -73,13 +73,6 @@ WARNING_MESSAGES: dict[str, tuple[str, bool]] = {
     "expired_passport_series": ("G 字头护照是2012年以前签发的普通护照，均已过期。", False),
 }
 
-# Warnings that mean a check character or check digit did not match. A value carrying one
-# of them is not "valid" for the fast ``is_valid_*`` checks and is left out of ``identify``
-# unless its shape leaves no other reading.
-CHECK_FAILURE_CODES = frozenset(
-    {"check_character_mismatch", "luhn_failed", "legacy_check_digit_mismatch", "legacy_unchecked"}
-)
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class IdentifierWarning:
@@ -156,11 +149,6 @@ class Identifier:
     def requires_confirmation(self) -> bool:
         """Whether a reviewer must confirm the value before it is stored."""
         return any(item.requires_confirmation for item in self.warnings)
-
-    @property
-    def has_check_failure(self) -> bool:
-        """Whether a check character or check digit did not match."""
-        return any(item.code in CHECK_FAILURE_CODES for item in self.warnings)
 
     def has_warning(self, code: str) -> bool:
         """Return whether a warning with ``code`` is present."""

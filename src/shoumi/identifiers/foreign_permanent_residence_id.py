@@ -91,12 +91,19 @@ class ForeignPermanentResidenceId(Identifier):
 
 
 def is_valid_foreign_permanent_residence_id(value: str, today: datetime.date | None = None) -> bool:
-    """Return whether the parser accepts the normalised ``value`` without a check warning."""
+    """Return whether the parser accepts the normalised ``value`` with no warning to review."""
     length = len(value)
     if length == 18:
-        return _error_18(value, today_digits(today)) is None
+        return (
+            _error_18(value, today_digits(today)) is None
+            and _country_name(numeric=value[3:6]) is not None
+        )
     if length == 15:
-        return _error_15(value) is None and icao_9303_check(value[:14]) == value[14]
+        return (
+            _error_15(value) is None
+            and icao_9303_check(value[:14]) == value[14]
+            and _country_name(alpha_3=value[:3]) is not None
+        )
     return False
 
 

@@ -145,18 +145,28 @@ def upgrade_legacy_number(number: str) -> str:
 
 
 def is_valid_resident_id(value: str, today: datetime.date | None = None) -> bool:
-    """Return whether ``parse_resident_id`` accepts the already normalised ``value``.
+    """Return whether ``parse_resident_id`` accepts the normalised ``value`` without review.
 
-    Applies the parser's rules without building objects or messages, for the scanner.
-    It accepts residence permits and, like the parser, 15-digit legacy numbers; check
+    Applies the parser's rules without building objects or messages, for the scanner, so a
+    birth year before 1900 and a 15-digit number that could be a truncated 18-digit one
+    are false here. It accepts residence permits and 15-digit legacy numbers; check
     ``len(value) == 18`` first to match current numbers only.
     """
     length = len(value)
+    today_string = today_digits(today)
     if length == 18:
-        return _error_18(value, today_digits(today)) is None
+        return value[6:8] >= "19" and _error_18(value, today_string) is None
     if length == 15:
-        return _error_15(value, today_digits(today)) is None
+        return (
+            _error_15(value, today_string) is None
+            and birth_date_error(value[6:14], today_string) is not None
+        )
     return False
+
+
+def is_valid_legacy_number(value: str, today: datetime.date | None = None) -> bool:
+    """Return whether a normalised 15-digit value is a valid legacy resident ID."""
+    return len(value) == 15 and _error_15(value, today_digits(today)) is None
 
 
 def parse_resident_id(text: str, *, today: datetime.date | None = None) -> ResidentId:

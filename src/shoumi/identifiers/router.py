@@ -13,10 +13,12 @@
 6. 9 characters: organisation code or passport; 12-19 digits passing Luhn: bank card.
 7. ``1`` and 10 more digits: mobile number; ``0`` and more digits: fixed line.
 
-A reading counts when its checks pass. A reading whose check character fails is
-returned only when the shape allows no other (a lettered 18-character code is a credit
-code whatever its check character). Bank accounts and travel permits have no check and
-would match almost any digit string, so ``identify`` never returns them.
+A reading counts when it needs no reviewer's confirmation. The reading the shape rules
+pick is returned even with such a warning: a lettered 18-character code is a credit code
+whatever its check character, and 17 digits with a digit or X stay a resident ID reading
+when, for example, the birth year is before 1900. Bank accounts and
+travel permits have no check and would match almost any digit string, so ``identify``
+never returns them.
 """
 
 from __future__ import annotations
@@ -75,8 +77,8 @@ _TEXT_PARSERS: dict[str, Callable[[str], Identifier]] = {
     Kind.TAXPAYER_ID: taxpayer_id.parse_taxpayer_id,
 }
 
-# Kind -> fast check of an already normalised value: true when the parser accepts it
-# without a check-character warning.
+# Kind -> fast check of an already normalised value: true when the parser accepts it with
+# no warning that needs a reviewer's confirmation.
 VALIDATORS: dict[Kind, Callable[[str], bool]] = {
     Kind.RESIDENT_ID: resident_id.is_valid_resident_id,
     Kind.RESIDENCE_PERMIT: lambda value: (
@@ -153,24 +155,38 @@ def identify(text: str, *, today: datetime.date | None = None) -> list[Identifie
                 readings.append(_PARSERS[kind](value))
         elif dated[0](value, today):
             readings.append(dated[1](value, today=today))
-    if readings:
-        return readings
-    return _reading_by_shape(text, value)
+    found_kinds = {_ORDER_KIND.get(reading.kind, reading.kind) for reading in readings}
+    for reading in _reading_by_shape(text, value):
+        if _ORDER_KIND.get(reading.kind, reading.kind) not in found_kinds:
+            readings.append(reading)
+            readings.sort(
+                key=lambda item: _IDENTIFY_ORDER.index(_ORDER_KIND.get(item.kind, item.kind))
+            )
+    return readings
+
+
+# A residence permit is sorted where resident IDs are.
+_ORDER_KIND = {Kind.RESIDENCE_PERMIT: Kind.RESIDENT_ID}
 
 
 def _reading_by_shape(text: str, value: str) -> list[Identifier]:
-    """Return the one reading the shape leaves, even with a failed check, or none."""
+    """Return the reading the shape rules pick, even with a warning, or none."""
     letter_count = sum(character.isalpha() for character in value)
-    try:
-        if len(value) == 18 and letter_count and not (letter_count == 1 and value[17] == "X"):
-            return [uscc.parse_normalised(value)]
-        if len(value) == 15 and value[:3].isalpha():
-            return [foreign_permanent_residence_id.parse_normalised(value)]
-        if value[0] in "0+":
-            # The raw text, because an extension is split off before normalisation.
-            return [landline.parse_landline(text)]
-    except InvalidIdentifier:
-        return []
+    candidates: list[Callable[[], Identifier]] = []
+    if len(value) == 18 and letter_count and not (letter_count == 1 and value[17] == "X"):
+        candidates.append(lambda: uscc.parse_normalised(value))
+    if len(value) in (15, 18) and value[:14].isdigit() and value[0] != "9":
+        candidates.append(lambda: resident_id.parse_normalised(value))
+    if len(value) == 15 and value[:3].isalpha():
+        candidates.append(lambda: foreign_permanent_residence_id.parse_normalised(value))
+    if value[0] in "0+":
+        # The raw text, because an extension is split off before normalisation.
+        candidates.append(lambda: landline.parse_landline(text))
+    for candidate in candidates:
+        try:
+            return [candidate()]
+        except InvalidIdentifier:
+            continue
     return []
 
 

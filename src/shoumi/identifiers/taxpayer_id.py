@@ -157,7 +157,7 @@ def _is_legacy_id_with_zeros(value: str) -> bool:
     return (
         len(value) == 20
         and value.endswith("00000")
-        and resident_id.is_valid_resident_id(value[:15])
+        and resident_id.is_valid_legacy_number(value[:15])
     )
 
 

@@ -116,12 +116,16 @@ class Uscc(Identifier):
 
 
 def is_valid_uscc(value: str) -> bool:
-    """Return whether the parser accepts the normalised ``value`` with a matching check."""
+    """Return whether the parser accepts the normalised ``value`` without review.
+
+    False when the check character fails or the entity type is unknown.
+    """
     return (
         len(value) == 18
         and not value.strip(USCC_ALPHABET)
         and value[2:8].isdigit()
         and value[0] in AUTHORITIES
+        and value[1] in AUTHORITIES[value[0]][1]
         and value[2:4] in REGISTRATION_PROVINCES
         and uscc_check(value[:17]) == value[17]
     )
