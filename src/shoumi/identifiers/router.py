@@ -136,11 +136,13 @@ def parse_normalised(kind: Kind | str, value: str) -> Identifier:
 
 
 def identify(text: str, *, today: datetime.date | None = None) -> list[Identifier]:
-    """Return every reading of ``text`` that passes its kind's checks, most likely first.
+    """Return the readings of ``text``, most likely first.
 
-    ``today`` bounds birth dates as in ``parse_resident_id``. Returns an empty list when
-    nothing matches. Raises ``InvalidIdentifier`` only for what ``normalise`` refuses
-    (Excel damage, empty or non-text input).
+    A reading is included when its kind's checks pass with no warning to review, and the
+    reading the shape rules pick is included even with such a warning. ``today`` bounds
+    birth dates as in ``parse_resident_id``. Returns an empty list when nothing matches.
+    Raises ``InvalidIdentifier`` only for what ``normalise`` refuses (Excel damage, empty
+    or non-text input).
     """
     value = normalise(text)
     readings: list[Identifier] = []
@@ -156,7 +158,7 @@ def identify(text: str, *, today: datetime.date | None = None) -> list[Identifie
         elif dated[0](value, today):
             readings.append(dated[1](value, today=today))
     found_kinds = {_ORDER_KIND.get(reading.kind, reading.kind) for reading in readings}
-    for reading in _reading_by_shape(text, value):
+    for reading in _reading_by_shape(text, value, today):
         if _ORDER_KIND.get(reading.kind, reading.kind) not in found_kinds:
             readings.append(reading)
             readings.sort(
@@ -169,14 +171,14 @@ def identify(text: str, *, today: datetime.date | None = None) -> list[Identifie
 _ORDER_KIND = {Kind.RESIDENCE_PERMIT: Kind.RESIDENT_ID}
 
 
-def _reading_by_shape(text: str, value: str) -> list[Identifier]:
+def _reading_by_shape(text: str, value: str, today: datetime.date | None) -> list[Identifier]:
     """Return the reading the shape rules pick, even with a warning, or none."""
     letter_count = sum(character.isalpha() for character in value)
     candidates: list[Callable[[], Identifier]] = []
     if len(value) == 18 and letter_count and not (letter_count == 1 and value[17] == "X"):
         candidates.append(lambda: uscc.parse_normalised(value))
     if len(value) in (15, 18) and value[:14].isdigit() and value[0] != "9":
-        candidates.append(lambda: resident_id.parse_normalised(value))
+        candidates.append(lambda: resident_id.parse_normalised(value, today=today))
     if len(value) == 15 and value[:3].isalpha():
         candidates.append(lambda: foreign_permanent_residence_id.parse_normalised(value))
     if value[0] in "0+":
