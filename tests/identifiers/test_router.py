@@ -50,7 +50,7 @@ def test_identify_fifteen_digits_returns_every_reading():
     assert kinds <= {Kind.RESIDENT_ID, Kind.REGISTRATION_NUMBER, Kind.TAXPAYER_ID}
 
 
-def test_identify_keeps_warned_credit_code_when_shape_leaves_no_other_reading():
+def test_identify_keeps_warned_credit_code():
     readings = identify("91350100M000100Y44")
 
     assert [reading.kind for reading in readings] == [Kind.USCC]
