@@ -1,0 +1,1 @@
+"""Staff accounts, roles, two-factor login, lockout and sessions."""

@@ -1,0 +1,1 @@
+"""The audit trail: every security-relevant event, appended through one service."""

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from shoumi.clients import views
+
+app_name = "clients"
+
+urlpatterns = [
+    path("", views.client_list_view, name="list"),
+    path("new/", views.client_create_view, name="create"),
+    path("<uuid:client_id>/", views.client_detail_view, name="detail"),
+    path("<uuid:client_id>/edit/", views.client_edit_view, name="edit"),
+    path("<uuid:client_id>/people/new/", views.person_form_view, name="person_create"),
+    path(
+        "<uuid:client_id>/people/<uuid:person_id>/edit/", views.person_form_view, name="person_edit"
+    ),
+    path(
+        "<uuid:client_id>/bank-accounts/new/",
+        views.bank_account_form_view,
+        name="bank_account_create",
+    ),
+    path(
+        "<uuid:client_id>/bank-accounts/<uuid:account_id>/edit/",
+        views.bank_account_form_view,
+        name="bank_account_edit",
+    ),
+    path("<uuid:client_id>/tax-logins/new/", views.tax_login_form_view, name="tax_login_create"),
+]

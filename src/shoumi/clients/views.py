@@ -1,0 +1,251 @@
+"""Client pages: list and search, detail, create and edit forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from shoumi.accounts.http import AuthenticatedRequest
+from shoumi.clients import selectors, services
+from shoumi.clients.errors import ClientsError, WarningsNeedConfirmationError
+from shoumi.clients.forms import (
+    BankAccountForm,
+    ClientFilterForm,
+    ClientForm,
+    PersonForm,
+    TaxLoginForm,
+)
+from shoumi.clients.models import BankAccount, Client
+
+PAGE_SIZE = 50
+
+
+def _confirmation(form: Any) -> services.Confirmation | None:
+    reason = (form.cleaned_data.get("confirm_reason") or "").strip()
+    return services.Confirmation(reason=reason) if reason else None
+
+
+def _apply_error(form: Any, error: ClientsError | ValidationError) -> None:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                for item in errors:
+                    form.add_error(field if field in form.fields else None, item)
+        else:
+            form.add_error(None, error)
+        return
+    target = error.field if error.field in form.fields else None
+    form.add_error(target, error.message)
+    if isinstance(error, WarningsNeedConfirmationError):
+        form.needs_confirmation = True
+
+
+def _client_or_404(request: AuthenticatedRequest, client_id: Any) -> Client:
+    client = selectors.client_get(user=request.user, client_id=client_id)
+    if client is None:
+        raise Http404
+    return client
+
+
+def client_list_view(request: AuthenticatedRequest) -> HttpResponse:
+    form = ClientFilterForm(request.GET or None)
+    filters = selectors.ClientFilters()
+    if form.is_valid():
+        filters = selectors.ClientFilters(
+            query=str(form.cleaned_data["q"] or ""),
+            staff_id=form.cleaned_data["staff"].pk if form.cleaned_data["staff"] else None,
+            department_id=form.cleaned_data["department"].pk
+            if form.cleaned_data["department"]
+            else None,
+            status=form.cleaned_data["status"] or "",
+        )
+    result = services.client_search(actor=request.user, filters=filters, request=request)
+    page = Paginator(result.clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "result": result, "querystring": _querystring(request)}
+    template = "clients/partials/client_table.html" if request.htmx else "clients/client_list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _querystring(request: AuthenticatedRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@require_http_methods(["GET", "POST"])
+def client_create_view(request: AuthenticatedRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None, initial={"department": request.user.department_id})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            client = services.client_create(
+                actor=request.user,
+                name=data["name"],
+                uscc=data["uscc"],
+                registered_address=data["registered_address"],
+                status=data["status"],
+                department=data["department"],
+                assigned_staff=list(data["assigned_staff"]) or [request.user],
+                confirmation=_confirmation(form),
+                request=request,
+            )
+        except (ClientsError, ValidationError) as error:
+            _apply_error(form, error)
+        else:
+            return redirect("clients:detail", client_id=client.pk)
+    return render(request, "clients/form.html", {"form": form, "title": _("New client")})
+
+
+def client_detail_view(request: AuthenticatedRequest, client_id: Any) -> HttpResponse:
+    client = _client_or_404(request, client_id)
+    return render(request, "clients/client_detail.html", {"client": client})
+
+
+@require_http_methods(["GET", "POST"])
+def client_edit_view(request: AuthenticatedRequest, client_id: Any) -> HttpResponse:
+    client = _client_or_404(request, client_id)
+    initial = {
+        "name": client.name,
+        "uscc": client.uscc,
+        "registered_address": client.registered_address,
+        "status": client.status,
+        "department": client.department_id,
+        "assigned_staff": list(client.assigned_staff.all()),
+    }
+    form = ClientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.client_update(
+                actor=request.user,
+                client=client,
+                confirmation=_confirmation(form),
+                request=request,
+                name=data["name"],
+                uscc=data["uscc"],
+                registered_address=data["registered_address"],
+                status=data["status"],
+                department=data["department"],
+                assigned_staff=list(data["assigned_staff"]),
+            )
+        except (ClientsError, ValidationError) as error:
+            _apply_error(form, error)
+        else:
+            return redirect("clients:detail", client_id=client.pk)
+    return render(
+        request, "clients/form.html", {"form": form, "title": _("Edit client"), "client": client}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_form_view(
+    request: AuthenticatedRequest, client_id: Any, person_id: Any = None
+) -> HttpResponse:
+    client = _client_or_404(request, client_id)
+    person = None
+    if person_id is not None:
+        person = next((p for p in client.people.all() if str(p.pk) == str(person_id)), None)
+        if person is None:
+            raise Http404
+    form = PersonForm(
+        request.POST or None,
+        is_edit=person is not None,
+        initial={"role": person.role if person else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.person_save(
+                actor=request.user,
+                client=client,
+                person=person,
+                role=data["role"],
+                name=data["name"] if (data["name"] or person is None) else None,
+                resident_id=data["resident_id"]
+                if (data["resident_id"] or person is None)
+                else None,
+                mobile=data["mobile"] if (data["mobile"] or person is None) else None,
+                confirmation=_confirmation(form),
+                request=request,
+            )
+        except (ClientsError, ValidationError) as error:
+            _apply_error(form, error)
+        else:
+            return redirect("clients:detail", client_id=client.pk)
+    title = _("Edit person") if person else _("Add a person")
+    return render(
+        request,
+        "clients/form.html",
+        {"form": form, "title": title, "client": client, "record": person},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def bank_account_form_view(
+    request: AuthenticatedRequest, client_id: Any, account_id: Any = None
+) -> HttpResponse:
+    client = _client_or_404(request, client_id)
+    account: BankAccount | None = None
+    if account_id is not None:
+        account = next(
+            (a for a in client.bank_accounts.all() if str(a.pk) == str(account_id)), None
+        )
+        if account is None:
+            raise Http404
+    initial = (
+        {"bank_name": account.bank_name, "account_kind": account.account_kind} if account else {}
+    )
+    form = BankAccountForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.bank_account_save(
+                actor=request.user,
+                client=client,
+                account=account,
+                bank_name=data["bank_name"],
+                account_kind=data["account_kind"],
+                account_number=data["account_number"],
+                confirmation=_confirmation(form),
+                request=request,
+            )
+        except (ClientsError, ValidationError) as error:
+            _apply_error(form, error)
+        else:
+            return redirect("clients:detail", client_id=client.pk)
+    title = _("Edit bank account") if account else _("Add a bank account")
+    return render(request, "clients/form.html", {"form": form, "title": title, "client": client})
+
+
+@require_http_methods(["GET", "POST"])
+def tax_login_form_view(request: AuthenticatedRequest, client_id: Any) -> HttpResponse:
+    client = _client_or_404(request, client_id)
+    form = TaxLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.tax_login_save(
+                actor=request.user,
+                client=client,
+                method=data["method"],
+                delegated_staff=data["delegated_staff"],
+                username=data["username"],
+                password=data["password"],
+                rotation_due_on=data["rotation_due_on"],
+                request=request,
+            )
+        except (ClientsError, ValidationError) as error:
+            _apply_error(form, error)
+        else:
+            return redirect("clients:detail", client_id=client.pk)
+    return render(
+        request,
+        "clients/form.html",
+        {"form": form, "title": _("Add a tax-bureau login"), "client": client},
+    )

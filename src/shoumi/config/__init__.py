@@ -1,0 +1,1 @@
+"""Project-wide configuration: settings, URLs, the command-line entry point and the UI shell."""

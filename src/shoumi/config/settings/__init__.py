@@ -1,0 +1,1 @@
+"""Settings profiles: ``local`` (make run), ``production`` and ``test``."""

@@ -1,0 +1,27 @@
+"""The profile the test suite runs under.
+
+The data directory is a fresh temporary folder per test process unless
+SHOUMI_DATA_DIR is set. Password hashing uses a fast hasher; a test checks
+that the other profiles hash with argon2.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SHOUMI_DATA_DIR", tempfile.mkdtemp(prefix="shoumi-test-"))
+if "SHOUMI_KEY_FILE" not in os.environ:
+    from shoumi.crypto import create_key_file
+
+    _key_dir = tempfile.mkdtemp(prefix="shoumi-test-key-")
+    os.environ["SHOUMI_KEY_FILE"] = os.path.join(_key_dir, "master.key")
+    create_key_file(os.environ["SHOUMI_KEY_FILE"])
+
+from shoumi.config.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LOG_LEVEL = "WARNING"
+
+# Persistent connections held by the live-server thread would keep the test
+# database busy when PostgreSQL drops it at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
