@@ -1,5 +1,9 @@
+import dataclasses
+import pickle
 import subprocess
 import sys
+
+import pytest
 
 import shoumi.identifiers
 
@@ -34,3 +38,20 @@ def test_brief_api_is_exported():
     }  # fmt: skip
 
     assert names <= set(shoumi.identifiers.__all__)
+
+
+def test_value_objects_are_frozen():
+    parsed = shoumi.identifiers.parse_mobile("13800138000")
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parsed.value = "13900139000"  # type: ignore[misc]
+
+
+def test_value_objects_survive_pickle():
+    parsed = shoumi.identifiers.parse_resident_id("320106201008080")
+
+    restored = pickle.loads(pickle.dumps(parsed))  # noqa: S301 - data this test made
+
+    assert restored == parsed
+    assert restored.warnings[0].could_be_truncated_18 is True
+    assert hash(restored) == hash(parsed)
