@@ -45,6 +45,9 @@ _PLUS = ord("+")
 
 # Bytes of context read before a finding: ten CJK characters in UTF-8.
 CONTEXT_BYTES = 30
+# Width of a copied context row: the window plus the two bytes that the last 8-byte read
+# of a six-byte sequence takes after the window (the finding's first bytes).
+_CONTEXT_ROW_BYTES = 32
 
 # Context words: two Chinese characters each, so every keyword is six UTF-8 bytes and
 # one 48-bit comparison finds it at any offset of the window.
@@ -60,10 +63,11 @@ CONTEXT_WORDS = {
 
 
 def _word_code(word: str) -> int:
+    """Return the word's six UTF-8 bytes as the high 48 bits of a little-endian 64-bit word."""
     encoded = word.encode("utf-8")
     if len(encoded) != 6:
         raise ValueError(f"context word {word!r} must be two CJK characters (6 UTF-8 bytes)")
-    return int.from_bytes(encoded, "little")
+    return int.from_bytes(b"\x00\x00" + encoded, "little")
 
 
 _CONTEXT_CODES = {
@@ -477,25 +481,25 @@ def _assemble(
 
 
 def _character_columns(arr: np.ndarray, line_start: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Count the UTF-8 characters between each line start and the finding on that line."""
-    points = np.concatenate((line_start, starts))
-    order = np.argsort(points, kind="stable")
-    ordered = points[order]
-    low = int(ordered[0])
-    is_continuation = ((arr[low : int(ordered[-1]) + 1] & np.uint8(0xC0)) == 0x80).view(np.uint8)
-    # uint16 sums are the fastest reduceat here; a gap longer than 65,535 bytes is recounted.
-    counts = np.add.reduceat(is_continuation, ordered - low, dtype=np.uint16).astype(np.int64)
-    gaps = np.diff(ordered)
-    counts[:-1][gaps == 0] = 0
-    for index in np.flatnonzero(gaps > 0xFFFF):
-        counts[index] = np.count_nonzero(
-            is_continuation[ordered[index] - low : ordered[index + 1] - low]
-        )
-    before_sorted = np.concatenate(([0], np.cumsum(counts[:-1])))
-    before = np.empty_like(before_sorted)
-    before[order] = before_sorted
-    size = line_start.shape[0]
-    return (starts - line_start) - (before[size:] - before[:size])
+    """Count the UTF-8 characters between each line start and the finding on that line.
+
+    A character column is the byte distance minus the continuation bytes in between.
+    Continuation bytes are counted with a bitmap of the block: one bit per byte, packed
+    into 64-bit words, with a running popcount per word, so each count is two lookups.
+    """
+    size = arr.shape[0]
+    padded = np.zeros(-(-size // 64) * 64, dtype=bool)
+    np.equal(arr & np.uint8(0xC0), 0x80, out=padded[:size])
+    words = np.packbits(padded, bitorder="little").view(np.uint64)
+    before_word = np.zeros(words.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bitwise_count(words), out=before_word[1:])
+
+    def continuation_before(offsets: np.ndarray) -> np.ndarray:
+        index = offsets >> 6
+        low_bits = np.left_shift(np.uint64(1), (offsets & 63).astype(np.uint64)) - np.uint64(1)
+        return before_word[index] + np.bitwise_count(words[index] & low_bits)
+
+    return (starts - line_start) - (continuation_before(starts) - continuation_before(line_start))
 
 
 def _mask(group: _Group) -> np.ndarray:
@@ -518,13 +522,16 @@ def _raise_for_context(
     rows = np.flatnonzero(confidence < Confidence.HIGH)
     if rows.size == 0:
         return
-    first = starts[rows] - CONTEXT_BYTES
-    window = _rows(arr, first, CONTEXT_BYTES)
-    # Three-byte codes of every offset, then six-byte codes of every pair of characters.
-    three = window[:, :-2].astype(np.uint32)
-    three |= window[:, 1:-1].astype(np.uint32) << np.uint32(8)
-    three |= window[:, 2:].astype(np.uint32) << np.uint32(16)
-    codes = three[:, :-3].astype(np.uint64) | (three[:, 3:].astype(np.uint64) << np.uint64(24))
+    # Every six-byte sequence of the window as the high 48 bits of a 64-bit word: an
+    # unaligned little-endian view reads 8 bytes at each offset, and the shift drops the two
+    # bytes after the sequence. Rows are 32 bytes wide so that the last read stays in the row.
+    window = _rows(arr, starts[rows] - CONTEXT_BYTES, _CONTEXT_ROW_BYTES)
+    codes = np.ndarray(
+        (rows.shape[0], CONTEXT_BYTES - 5),
+        dtype="<u8",
+        buffer=window,
+        strides=(_CONTEXT_ROW_BYTES, 1),
+    ) << np.uint64(16)
     row_kinds = kinds[rows]
     for kind in np.unique(row_kinds):
         selected = row_kinds == kind
