@@ -1,13 +1,18 @@
 """Vectorised ``is_valid_*`` checks over many candidates at once, for the scanner.
 
-Each function takes an ``(n, width)`` ``uint8`` matrix whose rows are
-candidates already normalised to ASCII with upper-case letters, and returns a
-boolean array of length ``n`` that equals the per-value ``is_valid_*`` check of
-the same kind on each row (``tests/identifiers/test_bulk.py`` compares them).
+Each check takes an ``(n, width)`` ``uint8`` matrix whose rows are candidates already
+normalised to ASCII with upper-case letters, or a :class:`Candidates` batch built from
+one, and returns a boolean array of length ``n`` that equals the per-value ``is_valid_*``
+check of the same kind on each row (``tests/identifiers/test_bulk.py`` compares them).
 The tables come from the per-kind modules, so there is one set of rules.
 Checking thousands of candidates costs a few dozen NumPy operations instead of
 a Python call per candidate, which is what lets the scanner keep up with dense
 files.
+
+The checks work on the transposed matrix, one contiguous array per character position:
+NumPy combines such arrays element-wise at full speed, while reducing or indexing the
+short rows of an ``(n, width)`` matrix runs one small inner loop per row. A caller that
+runs several checks on the same rows builds one :class:`Candidates` and passes it to each.
 """
 
 from __future__ import annotations
@@ -26,10 +31,10 @@ from .uscc import AUTHORITIES
 
 # ISO 7064 MOD 11-2 as GB 11643 uses it: weight 2^(18-i) mod 11 at position i = 1..17
 # (7, 9, 10, ...).
-_MOD_11_2_WEIGHTS = np.array([pow(2, 18 - i, 11) for i in range(1, 18)], dtype=np.int32)
+_MOD_11_2_WEIGHTS = np.array([[pow(2, 18 - i, 11)] for i in range(1, 18)], dtype=np.int32)
 _MOD_11_2_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
 # GB 32100: weight 3^(i-1) mod 31.
-_USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int32)
+_USCC_WEIGHTS = np.array([[pow(3, i, 31)] for i in range(17)], dtype=np.int32)
 _LUHN_DOUBLED = np.zeros(256, dtype=np.uint8)
 _LUHN_DOUBLED[:10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9]
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
@@ -48,7 +53,7 @@ _USCC_AUTHORITY = np.zeros(256, dtype=bool)
 _USCC_AUTHORITY[[ord(code) for code in AUTHORITIES]] = True
 _REGISTRATION_PROVINCE = _lookup(100, REGISTRATION_PROVINCES)
 _RESIDENT_PROVINCE = _lookup(100, RESIDENT_ID_PROVINCES)
-_PERMIT_REGION = np.array(sorted(int(code) for code in RESIDENCE_PERMIT_REGIONS), dtype=np.int64)
+_PERMIT_REGIONS = tuple(sorted(int(code) for code in RESIDENCE_PERMIT_REGIONS))
 # (authority character, entity-type character) pairs listed in the GB 32100 tables.
 _USCC_ENTITY_TYPE = np.zeros((256, 256), dtype=bool)
 for _authority, (_, _entity_types) in AUTHORITIES.items():
@@ -76,15 +81,46 @@ def _mobile_lookup() -> np.ndarray:
     return _mobile_cache[1]
 
 
-def _digits(matrix: np.ndarray) -> np.ndarray:
-    """``matrix - ord('0')``: digits become 0..9, every other byte 10 or more."""
-    return matrix - np.uint8(48)
+class Candidates:
+    """Candidates of one width, stored by character position for the checks below.
+
+    ``chars[i]`` holds character ``i`` of every candidate and ``digits[i]`` the same
+    characters minus ``ord("0")``, so digits become 0..9 and every other byte 10 or more.
+    """
+
+    __slots__ = ("chars", "count", "digits", "width")
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.count, self.width = matrix.shape
+        self.chars = np.ascontiguousarray(matrix.T)
+        self.digits = self.chars - np.uint8(48)
+
+    def select(self, rows: np.ndarray) -> Candidates:
+        """Return the candidates at ``rows``, in that order."""
+        selected = Candidates.__new__(Candidates)
+        selected.count = rows.shape[0]
+        selected.width = self.width
+        selected.chars = self.chars[:, rows]
+        selected.digits = self.digits[:, rows]
+        return selected
+
+
+def _batch(candidates: np.ndarray | Candidates) -> Candidates:
+    if isinstance(candidates, Candidates):
+        return candidates
+    return Candidates(candidates)
+
+
+def _all_digits(digits: np.ndarray) -> np.ndarray:
+    """Whether every position of each candidate is a digit (``digits`` by position)."""
+    return np.maximum.reduce(digits, axis=0) < 10
 
 
 def _number(digits: np.ndarray) -> np.ndarray:
-    value = np.zeros(digits.shape[0], dtype=np.int64)
-    for column in range(digits.shape[1]):
-        value = value * 10 + digits[:, column]
+    """Read positions of ``int32`` digits (one array per position) as decimal numbers."""
+    value = digits[0]
+    for position in range(1, digits.shape[0]):
+        value = value * 10 + digits[position]
     return value
 
 
@@ -98,130 +134,151 @@ def _birth_date_ok(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.n
     return month_ok & (year >= 1) & (day >= 1) & (day <= last_day) & not_future
 
 
-def _date_at(d: np.ndarray, column: int) -> np.ndarray:
-    year = d[:, column] * 1000 + d[:, column + 1] * 100 + d[:, column + 2] * 10 + d[:, column + 3]
-    month = d[:, column + 4] * 10 + d[:, column + 5]
-    day = d[:, column + 6] * 10 + d[:, column + 7]
+def _date_at(d: np.ndarray, position: int) -> np.ndarray:
+    """Whether positions ``position .. position + 7`` read as a valid past ``YYYYMMDD``."""
+    year = _number(d[position : position + 4])
+    month = d[position + 4] * 10 + d[position + 5]
+    day = d[position + 6] * 10 + d[position + 7]
     return _birth_date_ok(year, month, day)
 
 
 def _mod_11_2_ok(d: np.ndarray, last: np.ndarray) -> np.ndarray:
-    return _MOD_11_2_CHECK[(d[:, :17] @ _MOD_11_2_WEIGHTS) % 11] == last
+    total = np.add.reduce(d[:17] * _MOD_11_2_WEIGHTS, axis=0)
+    return _MOD_11_2_CHECK[total % 11] == last
 
 
-def _eighteen_digit_rows(matrix: np.ndarray, digits: np.ndarray) -> np.ndarray:
+def _eighteen_digit_rows(batch: Candidates) -> np.ndarray:
     """Rows shaped ``\\d{17}[\\dX]``."""
+    digits = batch.digits
     return np.flatnonzero(
-        (digits[:, :17].max(axis=1) < 10) & ((digits[:, 17] < 10) | (matrix[:, 17] == _ORD_X))
+        _all_digits(digits[:17]) & ((digits[17] < 10) | (batch.chars[17] == _ORD_X))
     )
 
 
-def resident_id_18(matrix: np.ndarray) -> np.ndarray:
+def _is_permit_region(d: np.ndarray) -> np.ndarray:
+    """Whether positions 1-6 of ``int32`` digits are a residence-permit address code."""
+    head = _number(d[:6])
+    found = head == _PERMIT_REGIONS[0]
+    for code in _PERMIT_REGIONS[1:]:
+        found |= head == code
+    return found
+
+
+def resident_id_18(candidates: np.ndarray | Candidates) -> np.ndarray:
     """``is_valid_resident_id`` on 18-character rows (residence permits included)."""
-    result = np.zeros(matrix.shape[0], dtype=bool)
-    digits = _digits(matrix)
-    rows = _eighteen_digit_rows(matrix, digits)
+    batch = _batch(candidates)
+    result = np.zeros(batch.count, dtype=bool)
+    if batch.width != 18:
+        return result
+    rows = _eighteen_digit_rows(batch)
     if rows.size == 0:
         return result
-    d = digits[rows].astype(np.int32)
-    region_ok = _RESIDENT_PROVINCE[d[:, 0] * 10 + d[:, 1]] | residence_permit(matrix[rows])
+    d = batch.digits[:, rows].astype(np.int32)
+    region_ok = _RESIDENT_PROVINCE[d[0] * 10 + d[1]] | _is_permit_region(d)
     # A birth year before 1900 is a warning that needs review, so not valid here.
-    since_1900 = d[:, 6] * 10 + d[:, 7] >= 19
-    result[rows] = region_ok & since_1900 & _date_at(d, 6) & _mod_11_2_ok(d, matrix[rows, 17])
+    since_1900 = d[6] * 10 + d[7] >= 19
+    check_ok = _mod_11_2_ok(d, batch.chars[17, rows])
+    result[rows] = region_ok & since_1900 & _date_at(d, 6) & check_ok
     return result
 
 
-def residence_permit(matrix: np.ndarray) -> np.ndarray:
+def residence_permit(candidates: np.ndarray | Candidates) -> np.ndarray:
     """Rows whose first six characters are a residence-permit address code (810000, ...)."""
-    head = _digits(matrix[:, :6])
-    is_digits = head.max(axis=1) < 10
-    return is_digits & np.isin(_number(head.astype(np.int64)), _PERMIT_REGION)
+    batch = _batch(candidates)
+    head = batch.digits[:6]
+    return _all_digits(head) & _is_permit_region(head.astype(np.int32))
 
 
-def resident_id_15(matrix: np.ndarray) -> np.ndarray:
+def resident_id_15(candidates: np.ndarray | Candidates) -> np.ndarray:
     """``is_valid_resident_id`` on 15-digit legacy rows (born 19YY, no check digit).
 
     A row whose positions 7-14 also read as a real past date could be a truncated
     18-digit number, which needs review, so it is not valid here.
     """
-    result = np.zeros(matrix.shape[0], dtype=bool)
-    digits = _digits(matrix)
-    rows = np.flatnonzero(digits.max(axis=1) < 10)
+    batch = _batch(candidates)
+    result = np.zeros(batch.count, dtype=bool)
+    if batch.width != 15:
+        return result
+    rows = np.flatnonzero(_all_digits(batch.digits))
     if rows.size == 0:
         return result
-    d = digits[rows].astype(np.int32)
-    year = 1900 + d[:, 6] * 10 + d[:, 7]
-    date_ok = _birth_date_ok(year, d[:, 8] * 10 + d[:, 9], d[:, 10] * 10 + d[:, 11])
+    d = batch.digits[:, rows].astype(np.int32)
+    year = 1900 + d[6] * 10 + d[7]
+    date_ok = _birth_date_ok(year, d[8] * 10 + d[9], d[10] * 10 + d[11])
     could_be_truncated = _date_at(d, 6)
-    result[rows] = _RESIDENT_PROVINCE[d[:, 0] * 10 + d[:, 1]] & date_ok & ~could_be_truncated
+    result[rows] = _RESIDENT_PROVINCE[d[0] * 10 + d[1]] & date_ok & ~could_be_truncated
     return result
 
 
-def foreign_permanent_residence_id_18(matrix: np.ndarray) -> np.ndarray:
+def foreign_permanent_residence_id_18(candidates: np.ndarray | Candidates) -> np.ndarray:
     """``is_valid_foreign_permanent_residence_id`` on 18-character rows (the 2023 format)."""
-    result = np.zeros(matrix.shape[0], dtype=bool)
-    digits = _digits(matrix)
-    rows = _eighteen_digit_rows(matrix, digits)
-    rows = rows[matrix[rows, 0] == ord("9")]
+    batch = _batch(candidates)
+    result = np.zeros(batch.count, dtype=bool)
+    if batch.width != 18:
+        return result
+    rows = _eighteen_digit_rows(batch)
+    rows = rows[batch.chars[0, rows] == ord("9")]
     if rows.size == 0:
         return result
-    d = digits[rows].astype(np.int32)
-    office_ok = _RESIDENT_PROVINCE[d[:, 1] * 10 + d[:, 2]]
-    nationality_ok = _KNOWN_NATIONALITY[d[:, 3] * 100 + d[:, 4] * 10 + d[:, 5]]
-    date_ok = _date_at(d, 6)
-    result[rows] = office_ok & nationality_ok & date_ok & _mod_11_2_ok(d, matrix[rows, 17])
+    d = batch.digits[:, rows].astype(np.int32)
+    office_ok = _RESIDENT_PROVINCE[d[1] * 10 + d[2]]
+    nationality_ok = _KNOWN_NATIONALITY[_number(d[3:6])]
+    check_ok = _mod_11_2_ok(d, batch.chars[17, rows])
+    result[rows] = office_ok & nationality_ok & _date_at(d, 6) & check_ok
     return result
 
 
-def uscc(matrix: np.ndarray) -> np.ndarray:
+def uscc(candidates: np.ndarray | Candidates) -> np.ndarray:
     """``is_valid_uscc``: alphabet, authority and entity type, province, MOD 31 check."""
-    result = np.zeros(matrix.shape[0], dtype=bool)
-    if matrix.shape[1] != 18:
+    batch = _batch(candidates)
+    result = np.zeros(batch.count, dtype=bool)
+    if batch.width != 18:
         return result
-    values = _USCC_VALUE[matrix]
+    chars = batch.chars
+    values = _USCC_VALUE[chars]
     shape = (
-        (values.max(axis=1) < 31)
-        & (values[:, 2:8].max(axis=1) < 10)
-        & _USCC_AUTHORITY[matrix[:, 0]]
+        (np.maximum.reduce(values, axis=0) < 31)
+        & _all_digits(batch.digits[2:8])
+        & _USCC_AUTHORITY[chars[0]]
     )
     rows = np.flatnonzero(shape)
     if rows.size == 0:
         return result
-    v = values[rows].astype(np.int32)
-    province_ok = _REGISTRATION_PROVINCE[v[:, 2] * 10 + v[:, 3]]
-    entity_type_ok = _USCC_ENTITY_TYPE[matrix[rows, 0], matrix[rows, 1]]
-    check = (31 - (v[:, :17] @ _USCC_WEIGHTS) % 31) % 31
-    result[rows] = province_ok & entity_type_ok & (check == v[:, 17])
+    v = values[:, rows].astype(np.int32)
+    province_ok = _REGISTRATION_PROVINCE[v[2] * 10 + v[3]]
+    entity_type_ok = _USCC_ENTITY_TYPE[chars[0, rows], chars[1, rows]]
+    check = (31 - np.add.reduce(v[:17] * _USCC_WEIGHTS, axis=0) % 31) % 31
+    result[rows] = province_ok & entity_type_ok & (check == v[17])
     return result
 
 
-def bank_card(matrix: np.ndarray) -> np.ndarray:
+def bank_card(candidates: np.ndarray | Candidates) -> np.ndarray:
     """``is_valid_bank_card``: length, issuer first digit and the Luhn check."""
-    result = np.zeros(matrix.shape[0], dtype=bool)
-    width = matrix.shape[1]
+    batch = _batch(candidates)
+    result = np.zeros(batch.count, dtype=bool)
+    width = batch.width
     if not BANK_CARD_MIN_LENGTH <= width <= BANK_CARD_MAX_LENGTH:
         return result
-    digits = _digits(matrix)
-    rows = np.flatnonzero((digits.max(axis=1) < 10) & _CARD_FIRST_DIGIT[matrix[:, 0]])
+    digits = batch.digits
+    rows = np.flatnonzero(_all_digits(digits) & _CARD_FIRST_DIGIT[batch.chars[0]])
     if rows.size == 0:
         return result
-    d = digits[rows]
-    kept = d[:, width - 1 :: -2].sum(axis=1, dtype=np.int32)
-    doubled = _LUHN_DOUBLED[d[:, width - 2 :: -2]].sum(axis=1, dtype=np.int32)
+    d = digits[:, rows]
+    kept = np.add.reduce(d[width - 1 :: -2], axis=0, dtype=np.int32)
+    doubled = np.add.reduce(_LUHN_DOUBLED[d[width - 2 :: -2]], axis=0, dtype=np.int32)
     result[rows] = (kept + doubled) % 10 == 0
     return result
 
 
-def mobile(matrix: np.ndarray) -> np.ndarray:
+def mobile(candidates: np.ndarray | Candidates) -> np.ndarray:
     """``is_valid_mobile`` on 11-digit rows, with the active prefix table."""
-    result = np.zeros(matrix.shape[0], dtype=bool)
-    if matrix.shape[1] != 11:
+    batch = _batch(candidates)
+    result = np.zeros(batch.count, dtype=bool)
+    if batch.width != 11:
         return result
-    digits = _digits(matrix)
-    rows = np.flatnonzero(digits.max(axis=1) < 10)
+    rows = np.flatnonzero(_all_digits(batch.digits))
     if rows.size == 0:
         return result
-    d = digits[rows].astype(np.int32)
-    prefix = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    prefix = _number(batch.digits[:4, rows].astype(np.int32))
     result[rows] = _mobile_lookup()[prefix]
     return result

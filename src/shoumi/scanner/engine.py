@@ -233,8 +233,11 @@ def _gather(arr: np.ndarray, starts: np.ndarray, offsets: np.ndarray) -> np.ndar
     matrix = _rows(arr, starts, int(offsets[-1]) + 1)
     if offsets.shape[0] != matrix.shape[1]:
         matrix = matrix[:, offsets]
-    letters = ((matrix | np.uint8(0x20)) - np.uint8(97)) < 26
-    return np.where(letters, matrix & np.uint8(0xDF), matrix)
+    # Every byte is an ASCII letter or digit, so only lower-case letters are 0x61 or more.
+    lower = matrix >= np.uint8(0x61)
+    if lower.any():
+        matrix = matrix - lower.view(np.uint8) * np.uint8(0x20)
+    return matrix
 
 
 def _plain_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -> list[_Group]:
@@ -374,6 +377,7 @@ def _classify(
     length = matrix.shape[1]
     kind = np.zeros(matrix.shape[0], dtype=np.uint8)
     base = np.zeros(matrix.shape[0], dtype=np.uint8)
+    candidates = bulk.Candidates(matrix)
 
     def assign(valid: np.ndarray, found: Kind, confidence: Confidence) -> None:
         fresh = valid & (kind == 0)
@@ -383,17 +387,17 @@ def _classify(
     def assign_rest(check, found: Kind, confidence: Confidence) -> None:
         rest = np.flatnonzero(kind == 0)
         if rest.size:
-            valid = rest[check(matrix[rest])]
+            valid = rest[check(candidates.select(rest))]
             kind[valid] = found
             base[valid] = confidence
 
     if only is Kind.MOBILE:
-        assign(bulk.mobile(matrix), Kind.MOBILE, Confidence.MEDIUM)
+        assign(bulk.mobile(candidates), Kind.MOBILE, Confidence.MEDIUM)
     elif only is Kind.BANK_CARD:
-        assign(bulk.bank_card(matrix), Kind.BANK_CARD, Confidence.MEDIUM)
+        assign(bulk.bank_card(candidates), Kind.BANK_CARD, Confidence.MEDIUM)
     elif length == 18:
-        resident = bulk.resident_id_18(matrix)
-        permit = resident & bulk.residence_permit(matrix)
+        resident = bulk.resident_id_18(candidates)
+        permit = resident & bulk.residence_permit(candidates)
         assign(permit, Kind.RESIDENCE_PERMIT, Confidence.HIGH)
         assign(resident, Kind.RESIDENT_ID, Confidence.HIGH)
         # A value that is both a valid USCC and a valid 2023 permanent residence ID is far more
@@ -406,31 +410,32 @@ def _classify(
         )
         assign_rest(bulk.bank_card, Kind.BANK_CARD, Confidence.MEDIUM)
     elif length == 11:
-        assign(bulk.mobile(matrix), Kind.MOBILE, Confidence.MEDIUM)
+        assign(bulk.mobile(candidates), Kind.MOBILE, Confidence.MEDIUM)
     elif length == 15:
         # Legacy numbers have no check digit: any 15 digits with a plausible date pass.
-        assign(bulk.resident_id_15(matrix), Kind.RESIDENT_ID, Confidence.LOW)
+        assign(bulk.resident_id_15(candidates), Kind.RESIDENT_ID, Confidence.LOW)
         assign_rest(
             _rows_checked(_old_foreign_id_ok),
             Kind.FOREIGN_PERMANENT_RESIDENCE_ID,
             Confidence.MEDIUM,
         )
     elif length == 9:
-        assign(_rows_checked(_passport_ok)(matrix), Kind.PASSPORT, Confidence.LOW)
+        assign(_rows_checked(_passport_ok)(candidates), Kind.PASSPORT, Confidence.LOW)
     elif length in (16, 17, 19):
-        assign(bulk.bank_card(matrix), Kind.BANK_CARD, Confidence.MEDIUM)
+        assign(bulk.bank_card(candidates), Kind.BANK_CARD, Confidence.MEDIUM)
     keep = kind != 0
     written = length if chars is None else chars
     return _Group(starts[keep], ends[keep], kind[keep], base[keep], matrix[keep], written)
 
 
 def _rows_checked(check):
-    """Wrap a per-value check for the rows that start with a letter (rare shapes only)."""
+    """Wrap a per-value check for the candidates that start with a letter (rare shapes only)."""
 
-    def check_rows(matrix: np.ndarray) -> np.ndarray:
-        result = np.zeros(matrix.shape[0], dtype=bool)
-        for row in np.flatnonzero((matrix[:, 0] - np.uint8(65)) < 26):
-            result[row] = check(matrix[row].tobytes().decode("ascii", "replace"))
+    def check_rows(candidates: bulk.Candidates) -> np.ndarray:
+        result = np.zeros(candidates.count, dtype=bool)
+        chars = candidates.chars
+        for row in np.flatnonzero((chars[0] - np.uint8(65)) < 26):
+            result[row] = check(chars[:, row].tobytes().decode("ascii", "replace"))
         return result
 
     return check_rows
