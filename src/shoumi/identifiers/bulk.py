@@ -111,6 +111,11 @@ def _batch(candidates: np.ndarray | Candidates) -> Candidates:
     return Candidates(candidates)
 
 
+def _positions(mask: np.ndarray) -> np.ndarray:
+    """Indices of the true entries of a 1-D mask (``np.flatnonzero`` without its Python layer)."""
+    return mask.nonzero()[0]
+
+
 def _all_digits(digits: np.ndarray) -> np.ndarray:
     """Whether every position of each candidate is a digit (``digits`` by position)."""
     return np.maximum.reduce(digits, axis=0) < 10
@@ -150,9 +155,7 @@ def _mod_11_2_ok(d: np.ndarray, last: np.ndarray) -> np.ndarray:
 def _eighteen_digit_rows(batch: Candidates) -> np.ndarray:
     """Rows shaped ``\\d{17}[\\dX]``."""
     digits = batch.digits
-    return np.flatnonzero(
-        _all_digits(digits[:17]) & ((digits[17] < 10) | (batch.chars[17] == _ORD_X))
-    )
+    return _positions(_all_digits(digits[:17]) & ((digits[17] < 10) | (batch.chars[17] == _ORD_X)))
 
 
 def _is_permit_region(d: np.ndarray) -> np.ndarray:
@@ -199,7 +202,7 @@ def resident_id_15(candidates: np.ndarray | Candidates) -> np.ndarray:
     result = np.zeros(batch.count, dtype=bool)
     if batch.width != 15:
         return result
-    rows = np.flatnonzero(_all_digits(batch.digits))
+    rows = _positions(_all_digits(batch.digits))
     if rows.size == 0:
         return result
     d = batch.digits[:, rows].astype(np.int32)
@@ -241,7 +244,7 @@ def uscc(candidates: np.ndarray | Candidates) -> np.ndarray:
         & _all_digits(batch.digits[2:8])
         & _USCC_AUTHORITY[chars[0]]
     )
-    rows = np.flatnonzero(shape)
+    rows = _positions(shape)
     if rows.size == 0:
         return result
     v = values[:, rows].astype(np.int32)
@@ -260,7 +263,7 @@ def bank_card(candidates: np.ndarray | Candidates) -> np.ndarray:
     if not BANK_CARD_MIN_LENGTH <= width <= BANK_CARD_MAX_LENGTH:
         return result
     digits = batch.digits
-    rows = np.flatnonzero(_all_digits(digits) & _CARD_FIRST_DIGIT[batch.chars[0]])
+    rows = _positions(_all_digits(digits) & _CARD_FIRST_DIGIT[batch.chars[0]])
     if rows.size == 0:
         return result
     d = digits[:, rows]
@@ -276,7 +279,7 @@ def mobile(candidates: np.ndarray | Candidates) -> np.ndarray:
     result = np.zeros(batch.count, dtype=bool)
     if batch.width != 11:
         return result
-    rows = np.flatnonzero(_all_digits(batch.digits))
+    rows = _positions(_all_digits(batch.digits))
     if rows.size == 0:
         return result
     prefix = _number(batch.digits[:4, rows].astype(np.int32))

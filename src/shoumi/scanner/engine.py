@@ -3,7 +3,7 @@
 The engine never decodes the text and never runs Python code per byte or per
 candidate on the common path:
 
-1. One pass over 64 KiB slices (small enough to stay in the CPU cache) finds
+1. One pass over 128 KiB slices (small enough to stay in the CPU cache) finds
    every maximal run of ASCII letters and digits, every full-width letter or
    digit (U+FF10..U+FF19, U+FF21..U+FF3A, U+FF41..U+FF5A) and every newline.
    A maximal run has no letter or digit on either side, which is the
@@ -26,12 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from shoumi.identifiers import bulk, is_valid_foreign_permanent_residence_id, is_valid_passport
 from shoumi.scanner.kinds import Confidence, Kind
 
-SLICE_BYTES = 1 << 16
+SLICE_BYTES = 1 << 17
 # NUL padding: the front pad covers the context window of a finding at offset 0, the back pad
 # the three bytes read after a token's end.
 _PAD = 32
@@ -100,10 +99,19 @@ MASK_KEEP = {
     Kind.PASSPORT: (1, 3),
 }
 
-# _VISIBLE[kind, column]: the column is kept before the tail is added (the head only).
-_VISIBLE = np.zeros((len(Kind) + 1, 64), dtype=bool)
-for _kind, (_head, _tail) in MASK_KEEP.items():
-    _VISIBLE[_kind, :_head] = True
+
+def _visible_columns(width: int) -> np.ndarray:
+    """Return ``visible[kind, column]``: whether a ``width``-character mask shows the column."""
+    visible = np.zeros((len(Kind) + 1, width), dtype=bool)
+    for kind, (head, tail) in MASK_KEEP.items():
+        # Fewer than four hidden characters would give the value away, so all are hidden.
+        if width >= head + tail + 4:
+            visible[kind, :head] = True
+            visible[kind, width - tail :] = True
+    return visible
+
+
+_VISIBLE = {width: _visible_columns(width) for width in range(1, 64)}
 
 CANDIDATE_LENGTHS = (9, 11, 13, 15, 16, 17, 18, 19)
 _IS_CANDIDATE_LENGTH = np.zeros(32, dtype=bool)
@@ -179,35 +187,47 @@ def _locate(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     Returns run starts, run ends, start offsets of full-width characters and newline offsets.
     """
     transitions = []
-    fullwidth = []
+    leads = []
     newlines = []
     previous = False
     size = arr.shape[0]
+    # Scratch arrays reused by every slice, so the loop allocates only its results.
+    scratch = np.empty(SLICE_BYTES, dtype=np.uint8)
+    letter = np.empty(SLICE_BYTES, dtype=bool)
+    alnum = np.empty(SLICE_BYTES, dtype=bool)
     for offset in range(0, size, SLICE_BYTES):
-        piece = arr[offset : offset + SLICE_BYTES + 2]
-        body = piece[:SLICE_BYTES]
-        is_alnum = (body - np.uint8(48)) < 10
-        is_alnum |= ((body | np.uint8(0x20)) - np.uint8(97)) < 26
+        body = arr[offset : offset + SLICE_BYTES]
+        length = body.shape[0]
+        work, is_letter, is_alnum = scratch[:length], letter[:length], alnum[:length]
+        np.subtract(body, np.uint8(48), out=work)
+        np.less(work, 10, out=is_alnum)
+        np.bitwise_or(body, np.uint8(0x20), out=work)
+        np.subtract(work, np.uint8(97), out=work)
+        np.less(work, 26, out=is_letter)
+        is_alnum |= is_letter
         if bool(is_alnum[0]) != previous:
             transitions.append(np.array([offset], dtype=np.int64))
-        transitions.append(np.flatnonzero(is_alnum[1:] != is_alnum[:-1]) + (offset + 1))
+        np.not_equal(is_alnum[1:], is_alnum[:-1], out=is_letter[:-1])
+        transitions.append(_positions(is_letter[:-1]) + (offset + 1))
         previous = bool(is_alnum[-1])
-        newlines.append(np.flatnonzero(body == 10) + offset)
-        lead = np.flatnonzero(body == 0xEF)
-        lead = lead[lead + 2 < piece.shape[0]]
-        if lead.size:
-            second = piece[lead + 1]
-            third = piece[lead + 2]
-            is_fullwidth = (second == 0xBC) & (
-                ((third - np.uint8(0x90)) < 10) | ((third - np.uint8(0xA1)) < 26)
-            )
-            is_fullwidth |= (second == 0xBD) & ((third - np.uint8(0x81)) < 26)
-            fullwidth.append(lead[is_fullwidth] + offset)
+        np.equal(body, 10, out=is_letter)
+        newlines.append(_positions(is_letter) + offset)
+        # 0xEF leads every full-width character (U+F000..U+FFFF); the full-width letters and
+        # digits among them are picked out once, after the loop.
+        np.equal(body, 0xEF, out=is_letter)
+        leads.append(_positions(is_letter) + offset)
     if previous:
         transitions.append(np.array([size], dtype=np.int64))
     edges = np.concatenate(transitions) if transitions else np.zeros(0, dtype=np.int64)
-    full = np.concatenate(fullwidth) if fullwidth else np.zeros(0, dtype=np.int64)
-    return edges[0::2], edges[1::2], full, np.concatenate(newlines)
+    lead = np.concatenate(leads)
+    # The NUL padding after the block keeps lead + 2 inside the array.
+    fullwidth = lead[_fullwidth_at(arr, lead)]
+    return edges[0::2], edges[1::2], fullwidth, np.concatenate(newlines)
+
+
+def _positions(mask: np.ndarray) -> np.ndarray:
+    """Indices of the true entries of a 1-D mask (``np.flatnonzero`` without its Python layer)."""
+    return mask.nonzero()[0]
 
 
 def _fullwidth_at(arr: np.ndarray, position: np.ndarray) -> np.ndarray:
@@ -225,7 +245,12 @@ def _is_ascii_alnum(values: np.ndarray) -> np.ndarray:
 
 def _rows(arr: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     """Copy ``arr[start : start + width]`` for each start into an ``(n, width)`` matrix."""
-    return sliding_window_view(arr, width)[starts]
+    # The same view as sliding_window_view, built without its argument checks, which cost
+    # more than the copy for the small batches here.
+    windows = np.ndarray(
+        (arr.shape[0] - width + 1, width), dtype=np.uint8, buffer=arr, strides=(1, 1)
+    )
+    return windows[starts]
 
 
 def _gather(arr: np.ndarray, starts: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -243,9 +268,7 @@ def _gather(arr: np.ndarray, starts: np.ndarray, offsets: np.ndarray) -> np.ndar
 def _plain_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -> list[_Group]:
     """Validate runs of ASCII letters and digits that have a candidate length."""
     lengths = run_end - run_start
-    index = np.flatnonzero(
-        _IS_CANDIDATE_LENGTH[np.minimum(lengths, _IS_CANDIDATE_LENGTH.shape[0] - 1)]
-    )
+    index = _positions(_IS_CANDIDATE_LENGTH[np.minimum(lengths, _IS_CANDIDATE_LENGTH.shape[0] - 1)])
     starts_all = run_start[index]
     lengths = lengths[index]
     # A full-width letter or digit right before or after the run joins it, so it is no boundary.
@@ -305,7 +328,7 @@ def _grouped_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray)
     def clean(first: np.ndarray, last: np.ndarray) -> np.ndarray:
         return ~_fullwidth_at(arr, run_start[first] - 3) & ~_fullwidth_at(arr, run_end[last])
 
-    phone = np.flatnonzero(joined & (lengths == 3))
+    phone = _positions(joined & (lengths == 3))
     phone = phone[(lengths[phone + 1] == 4) & (lengths[phone + 2] == 4) & joined[phone + 1]]
     phone = phone[~joined[phone + 2] & ~preceded_by_group(phone)]
     phone = phone[clean(phone, phone + 2)]
@@ -315,7 +338,7 @@ def _grouped_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray)
         matrix = _gather(arr, starts, offsets)
         groups.append(_classify(starts, starts + 13, matrix, only=Kind.MOBILE, chars=13))
 
-    card = np.flatnonzero(joined & (lengths == 4))
+    card = _positions(joined & (lengths == 4))
     card = card[(lengths[card + 1] == 4) & (lengths[card + 2] == 4) & (lengths[card + 3] == 4)]
     card = card[joined[card + 1] & joined[card + 2] & ~preceded_by_group(card)]
     tail = np.where(joined[card + 3], lengths[card + 4], 0)
@@ -339,7 +362,7 @@ def _fullwidth_tokens(arr: np.ndarray, fullwidth: np.ndarray) -> list[_Group]:
     """Validate maximal runs of full-width letters and digits, read as their ASCII forms (NFKC)."""
     if fullwidth.size == 0:
         return []
-    breaks = np.flatnonzero(np.diff(fullwidth) != 3) + 1
+    breaks = _positions(np.diff(fullwidth) != 3) + 1
     first = np.concatenate(([0], breaks))
     last = np.concatenate((breaks, [fullwidth.shape[0]]))
     starts_all = fullwidth[first]
@@ -385,7 +408,7 @@ def _classify(
         base[fresh] = confidence
 
     def assign_rest(check, found: Kind, confidence: Confidence) -> None:
-        rest = np.flatnonzero(kind == 0)
+        rest = _positions(kind == 0)
         if rest.size:
             valid = rest[check(candidates.select(rest))]
             kind[valid] = found
@@ -434,7 +457,7 @@ def _rows_checked(check):
     def check_rows(candidates: bulk.Candidates) -> np.ndarray:
         result = np.zeros(candidates.count, dtype=bool)
         chars = candidates.chars
-        for row in np.flatnonzero((chars[0] - np.uint8(65)) < 26):
+        for row in _positions((chars[0] - np.uint8(65)) < 26):
             result[row] = check(chars[:, row].tobytes().decode("ascii", "replace"))
         return result
 
@@ -510,12 +533,7 @@ def _character_columns(arr: np.ndarray, line_start: np.ndarray, starts: np.ndarr
 def _mask(group: _Group) -> np.ndarray:
     """Replace the hidden middle of each row with ``*`` and return the rows as byte strings."""
     width = group.matrix.shape[1]
-    visible = _VISIBLE[:, :width].copy()
-    for kind, (head, tail) in MASK_KEEP.items():
-        if width < head + tail + 4:
-            visible[kind, :] = False
-        else:
-            visible[kind, width - tail :] = True
+    visible = _VISIBLE[width]
     masked = np.where(visible[group.kind], group.matrix, np.uint8(_STAR))
     return np.ascontiguousarray(masked).view(f"S{width}").ravel()
 
@@ -524,7 +542,7 @@ def _raise_for_context(
     arr: np.ndarray, starts: np.ndarray, kinds: np.ndarray, confidence: np.ndarray
 ) -> None:
     """Raise confidence one level where a context word lies in the bytes before the finding."""
-    rows = np.flatnonzero(confidence < Confidence.HIGH)
+    rows = _positions(confidence < Confidence.HIGH)
     if rows.size == 0:
         return
     # Every six-byte sequence of the window as the high 48 bits of a 64-bit word: an
