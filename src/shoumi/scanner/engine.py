@@ -23,7 +23,7 @@ letters (old foreign permanent residence IDs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,11 +31,13 @@ from shoumi.identifiers import bulk, is_valid_foreign_permanent_residence_id, is
 from shoumi.scanner.kinds import Confidence, Kind
 
 SLICE_BYTES = 1 << 17
-# NUL padding: the front pad covers the context window of a finding at offset 0, the back pad
-# the three bytes read after a token's end.
-_PAD = 32
-_PAD_BYTES = b"\x00" * _PAD
-_TAIL_PAD_BYTES = b"\x00" * 4
+# NUL padding around a block: the front pad covers the context window of a finding at offset
+# 0, the back pad the three bytes read after a token's end.
+PAD_BYTES = 32
+TAIL_PAD_BYTES = 4
+_PAD = PAD_BYTES
+_PAD_BYTES = b"\x00" * PAD_BYTES
+_TAIL_PAD_BYTES = b"\x00" * TAIL_PAD_BYTES
 _COLUMNS = np.arange(64, dtype=np.int64)
 _STAR = ord("*")
 _SPACE = 0x20
@@ -136,6 +138,7 @@ class Matches:
     column: np.ndarray
     length: np.ndarray
     line_count: int
+    last_line_chars: int = 0
 
     def __len__(self) -> int:
         return int(self.start.shape[0])
@@ -153,17 +156,31 @@ class _Group:
 
 def scan_utf8(block: bytes) -> Matches:
     """Find every valid identifier in ``block`` (UTF-8; invalid sequences are passed over)."""
-    arr = np.frombuffer(_PAD_BYTES + block + _TAIL_PAD_BYTES, dtype=np.uint8)
+    return scan_padded(np.frombuffer(_PAD_BYTES + block + _TAIL_PAD_BYTES, dtype=np.uint8))
+
+
+def scan_padded(arr: np.ndarray) -> Matches:
+    """Scan a block that sits between ``PAD_BYTES`` and ``TAIL_PAD_BYTES`` NUL bytes.
+
+    ``arr`` is a ``uint8`` array of the padding, the block and the tail padding, so that
+    a caller reading a file into one reusable buffer avoids copying each block. Offsets in
+    the result are relative to the block, and no result array refers to ``arr``.
+    """
     run_start, run_end, fullwidth, newlines = _locate(arr)
     groups: list[_Group] = []
     groups.extend(_plain_tokens(arr, run_start, run_end))
     groups.extend(_grouped_tokens(arr, run_start, run_end))
     groups.extend(_fullwidth_tokens(arr, fullwidth))
     line_count = int(newlines.shape[0])
+    last_line_start = int(newlines[-1]) + 1 if line_count else _PAD
+    last_line = arr[last_line_start : arr.shape[0] - TAIL_PAD_BYTES]
+    continuation = np.count_nonzero((last_line & np.uint8(0xC0)) == 0x80)
+    last_line_chars = last_line.shape[0] - continuation
     groups = [group for group in groups if group.start.shape[0]]
     if not groups:
-        return _empty(line_count)
-    return _assemble(arr, groups, newlines, line_count)
+        return replace(_empty(line_count), last_line_chars=last_line_chars)
+    matches = _assemble(arr, groups, newlines, line_count)
+    return replace(matches, last_line_chars=last_line_chars)
 
 
 def _empty(line_count: int) -> Matches:

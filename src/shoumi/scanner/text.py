@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import BinaryIO
 
 import numpy as np
 
-from shoumi.scanner.engine import Matches, scan_utf8
+from shoumi.scanner.engine import PAD_BYTES, TAIL_PAD_BYTES, Matches, scan_padded, scan_utf8
 from shoumi.scanner.errors import UnreadableFileError
 from shoumi.scanner.kinds import Kind
 from shoumi.scanner.model import FindingTable, ScanOptions
@@ -73,14 +74,13 @@ def scan_stream(stream: BinaryIO, options: ScanOptions) -> tuple[list[FindingTab
     """
     sample = stream.read(SAMPLE_BYTES)
     encoding = detect_encoding(sample)
+    collector = _Collector(options)
     if encoding in ("utf-8", "utf-8-sig"):
         # A byte-order mark is no letter or digit, so it can stay in the scanned bytes.
-        blocks = _utf8_blocks(stream, sample, options.block_bytes)
+        _scan_utf8_stream(stream, sample, options.block_bytes, collector)
     else:
-        blocks = _recoded_blocks(stream, sample, encoding, options.block_bytes)
-    collector = _Collector(options)
-    for block in blocks:
-        collector.add(block)
+        for block in _recoded_blocks(stream, sample, encoding, options.block_bytes):
+            collector.add(block)
     return collector.tables(), encoding, collector.size
 
 
@@ -148,6 +148,7 @@ def _filter(matches: Matches, options: ScanOptions) -> Matches:
         column=matches.column[keep],
         length=matches.length[keep],
         line_count=matches.line_count,
+        last_line_chars=matches.last_line_chars,
     )
 
 
@@ -158,18 +159,32 @@ class _Collector:
         self.options = options
         self.size = 0
         self.lines = 0
+        # Characters of the current line that earlier blocks contained.
+        self.line_chars = 0
         self.parts: list[Matches] = []
         self.offsets: list[int] = []
         self.line_bases: list[int] = []
 
     def add(self, block: bytes) -> None:
-        matches = _filter(scan_utf8(block), self.options)
+        self.add_matches(scan_utf8(block), len(block))
+
+    def add_matches(self, matches: Matches, size: int) -> None:
+        """Add the matches of the next block, which is ``size`` bytes long."""
+        matches = _filter(matches, self.options)
         if len(matches):
+            if self.line_chars:
+                # The block's first line continues the previous block's last line.
+                column = matches.column + np.where(matches.line == 0, self.line_chars, 0)
+                matches = replace(matches, column=column)
             self.parts.append(matches)
             self.offsets.append(self.size)
             self.line_bases.append(self.lines)
-        self.size += len(block)
+        self.size += size
         self.lines += matches.line_count
+        if matches.line_count:
+            self.line_chars = matches.last_line_chars
+        else:
+            self.line_chars += matches.last_line_chars
 
     def tables(self) -> list[FindingTable]:
         if not self.parts:
@@ -197,16 +212,21 @@ class _Collector:
         ]
 
 
-def _cut_point(block: bytes | bytearray) -> int:
-    """Return where to end a block: after its last newline, or after a byte no identifier has."""
-    newline = block.rfind(b"\n")
+def _cut_point(block: bytes | bytearray, start: int = 0, end: int | None = None) -> int:
+    """Return where to end ``block[start:end]``, counted from ``start``.
+
+    The cut comes after the last newline, or else after the last byte in the final 4 KiB
+    that no identifier contains.
+    """
+    end = len(block) if end is None else end
+    newline = block.rfind(b"\n", start, end)
     if newline >= 0:
-        return newline + 1
-    for position in range(len(block) - 1, max(len(block) - 4096, 0) - 1, -1):
+        return newline + 1 - start
+    for position in range(end - 1, max(end - 4096, start) - 1, -1):
         if block[position] in _SAFE_CUT_BYTES:
-            return position + 1
+            return position + 1 - start
     # NOTE: no newline and no safe byte in the last 4 KiB: an identifier may be split here.
-    return len(block)
+    return end - start
 
 
 def _cut(data: bytes, block_bytes: int) -> Iterable[bytes]:
@@ -216,25 +236,56 @@ def _cut(data: bytes, block_bytes: int) -> Iterable[bytes]:
         if end >= len(data):
             yield data[position:]
             return
-        end = position + _cut_point(memoryview(data)[position:end].tobytes())
+        end = position + _cut_point(data, position, end)
         yield data[position:end]
         position = end
 
 
-def _utf8_blocks(stream: BinaryIO, head: bytes, block_bytes: int) -> Iterable[bytes]:
-    pending = head
+def _scan_utf8_stream(
+    stream: BinaryIO, head: bytes, block_bytes: int, collector: _Collector
+) -> None:
+    """Scan a UTF-8 stream in blocks of at least ``block_bytes``, cut as ``_cut_point`` says.
+
+    The stream is read into one buffer laid out as the engine expects (NUL padding, text,
+    NUL padding), so no block is copied. The bytes after a block belong to the next one;
+    they are set to NUL while the block is scanned and put back afterwards.
+    """
+    buffer = bytearray(PAD_BYTES + len(head) + block_bytes + TAIL_PAD_BYTES)
+    buffer[PAD_BYTES : PAD_BYTES + len(head)] = head
+    filled = len(head)
     while True:
-        chunk = stream.read(block_bytes)
-        if not chunk:
-            if pending:
-                yield pending
+        needed = PAD_BYTES + filled + block_bytes + TAIL_PAD_BYTES
+        if needed > len(buffer):
+            # The text left over after a cut, plus a full read, does not fit. This happens
+            # when a block is cut early, at a newline near its start.
+            buffer = buffer + bytes(needed - len(buffer))
+        with memoryview(buffer) as view:
+            got = stream.readinto(view[PAD_BYTES + filled : PAD_BYTES + filled + block_bytes])
+        if not got:
+            if filled:
+                _scan_buffered(buffer, filled, collector)
             return
-        pending += chunk
-        if len(pending) < block_bytes:
+        filled += got
+        if filled < block_bytes:
             continue
-        cut = _cut_point(pending)
-        yield pending[:cut]
-        pending = pending[cut:]
+        cut = _cut_point(buffer, PAD_BYTES, PAD_BYTES + filled)
+        _scan_buffered(buffer, cut, collector)
+        buffer[PAD_BYTES : PAD_BYTES + filled - cut] = buffer[PAD_BYTES + cut : PAD_BYTES + filled]
+        filled -= cut
+
+
+def _scan_buffered(buffer: bytearray, size: int, collector: _Collector) -> None:
+    """Scan the first ``size`` text bytes of ``buffer`` (see ``_scan_utf8_stream``)."""
+    end = PAD_BYTES + size
+    following = bytes(buffer[end : end + TAIL_PAD_BYTES])
+    buffer[end : end + TAIL_PAD_BYTES] = bytes(TAIL_PAD_BYTES)
+    arr = np.frombuffer(buffer, dtype=np.uint8, count=end + TAIL_PAD_BYTES)
+    try:
+        matches = scan_padded(arr)
+    finally:
+        del arr
+        buffer[end : end + TAIL_PAD_BYTES] = following
+    collector.add_matches(matches, size)
 
 
 def _recoded_blocks(
