@@ -146,12 +146,50 @@ class Matches:
 
 @dataclass
 class _Group:
+    """Validated findings of one width: byte spans, written length in characters, kind,
+    confidence before context words, and the normalised characters (one row each)."""
+
     start: np.ndarray
     end: np.ndarray
+    chars: np.ndarray
     kind: np.ndarray
     base: np.ndarray
     matrix: np.ndarray
-    chars: int
+
+
+class _Batches:
+    """Candidates waiting for validation, gathered per width from every way of writing them.
+
+    Plain, grouped and full-width tokens of one width are validated in one call, because
+    each call costs a few dozen NumPy operations whatever the number of rows.
+    """
+
+    def __init__(self) -> None:
+        self.parts: dict[tuple[int, Kind | None], list[tuple[np.ndarray, ...]]] = {}
+
+    def add(
+        self,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        chars: np.ndarray | int,
+        matrix: np.ndarray,
+        only: Kind | None = None,
+    ) -> None:
+        """Add rows of ``matrix``; ``only`` limits them to one kind (see ``_classify``)."""
+        written = np.broadcast_to(np.asarray(chars, dtype=np.int64), starts.shape)
+        self.parts.setdefault((matrix.shape[1], only), []).append((starts, ends, written, matrix))
+
+    def classify(self) -> list[_Group]:
+        groups = []
+        for (_, only), parts in self.parts.items():
+            if len(parts) == 1:
+                starts, ends, chars, matrix = parts[0]
+            else:
+                starts, ends, chars, matrix = (
+                    np.concatenate(column) for column in zip(*parts, strict=True)
+                )
+            groups.append(_classify(starts, ends, chars, matrix, only))
+        return groups
 
 
 def scan_utf8(block: bytes) -> Matches:
@@ -167,10 +205,11 @@ def scan_padded(arr: np.ndarray) -> Matches:
     the result are relative to the block, and no result array refers to ``arr``.
     """
     run_start, run_end, fullwidth, newlines = _locate(arr)
-    groups: list[_Group] = []
-    groups.extend(_plain_tokens(arr, run_start, run_end))
-    groups.extend(_grouped_tokens(arr, run_start, run_end))
-    groups.extend(_fullwidth_tokens(arr, fullwidth))
+    batches = _Batches()
+    _plain_tokens(arr, run_start, run_end, batches)
+    _grouped_tokens(arr, run_start, run_end, batches)
+    _fullwidth_tokens(arr, fullwidth, batches)
+    groups = batches.classify()
     line_count = int(newlines.shape[0])
     last_line_start = int(newlines[-1]) + 1 if line_count else _PAD
     last_line = arr[last_line_start : arr.shape[0] - TAIL_PAD_BYTES]
@@ -282,8 +321,10 @@ def _gather(arr: np.ndarray, starts: np.ndarray, offsets: np.ndarray) -> np.ndar
     return matrix
 
 
-def _plain_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -> list[_Group]:
-    """Validate runs of ASCII letters and digits that have a candidate length."""
+def _plain_tokens(
+    arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray, batches: _Batches
+) -> None:
+    """Add runs of ASCII letters and digits that have a candidate length."""
     lengths = run_end - run_start
     index = _positions(_IS_CANDIDATE_LENGTH[np.minimum(lengths, _IS_CANDIDATE_LENGTH.shape[0] - 1)])
     starts_all = run_start[index]
@@ -292,7 +333,6 @@ def _plain_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -
     clean = ~_fullwidth_at(arr, starts_all - 3) & ~_fullwidth_at(arr, run_end[index])
     starts_all = starts_all[clean]
     lengths = lengths[clean]
-    groups = []
     for length in CANDIDATE_LENGTHS:
         starts = starts_all[lengths == length]
         if starts.size == 0:
@@ -304,24 +344,24 @@ def _plain_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -
                 (arr[starts - 1] == _PLUS) & (matrix[:, 0] == ord("8")) & (matrix[:, 1] == ord("6"))
             )
             starts, matrix = starts[glued] + 2, matrix[glued, 2:]
-            groups.append(_classify(starts, starts + 11, matrix))
+            batches.add(starts, starts + 11, 11, matrix)
         else:
-            groups.append(_classify(starts, starts + length, matrix))
-    return groups
+            batches.add(starts, starts + length, length, matrix)
 
 
-def _grouped_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -> list[_Group]:
-    """Validate numbers written in groups: mobile 3-4-4 and cards 4-4-4-4 with an optional tail."""
+def _grouped_tokens(
+    arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray, batches: _Batches
+) -> None:
+    """Add numbers written in groups: mobile 3-4-4 and cards 4-4-4-4 with an optional tail."""
     count = run_start.shape[0]
     if count < 3:
-        return []
+        return
     lengths = np.zeros(count + 5, dtype=np.int64)
     lengths[:count] = run_end - run_start
     # joined[i]: run i and run i+1 are separated by exactly one space or hyphen.
     gap = arr[run_end[:-1]]
     joined = np.zeros(count + 5, dtype=bool)
     joined[: count - 1] = (run_start[1:] == run_end[:-1] + 1) & ((gap == _SPACE) | (gap == _HYPHEN))
-    groups = []
 
     def preceded_by_group(index: np.ndarray) -> np.ndarray:
         """A digit group before the number, other than the country code +86 or 0086."""
@@ -353,7 +393,8 @@ def _grouped_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray)
         starts = run_start[phone]
         offsets = np.array([0, 1, 2, 4, 5, 6, 7, 9, 10, 11, 12], dtype=np.int64)
         matrix = _gather(arr, starts, offsets)
-        groups.append(_classify(starts, starts + 13, matrix, only=Kind.MOBILE, chars=13))
+        # Eleven digits are only ever a mobile number, as a plain token is.
+        batches.add(starts, starts + 13, 13, matrix)
 
     card = _positions(joined & (lengths == 4))
     card = card[(lengths[card + 1] == 4) & (lengths[card + 2] == 4) & (lengths[card + 3] == 4)]
@@ -371,14 +412,16 @@ def _grouped_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray)
         offset_list += [20 + position for position in range(size)]
         matrix = _gather(arr, starts, np.array(offset_list, dtype=np.int64))
         span = 19 + (size + 1 if size else 0)
-        groups.append(_classify(starts, starts + span, matrix, only=Kind.BANK_CARD, chars=span))
-    return groups
+        # Plain tokens of 16, 17 and 19 characters are validated as cards only, too; 18
+        # characters in groups are a card, never a resident ID or credit code.
+        only = Kind.BANK_CARD if matrix.shape[1] == 18 else None
+        batches.add(starts, starts + span, span, matrix, only=only)
 
 
-def _fullwidth_tokens(arr: np.ndarray, fullwidth: np.ndarray) -> list[_Group]:
-    """Validate maximal runs of full-width letters and digits, read as their ASCII forms (NFKC)."""
+def _fullwidth_tokens(arr: np.ndarray, fullwidth: np.ndarray, batches: _Batches) -> None:
+    """Add maximal runs of full-width letters and digits, read as their ASCII forms (NFKC)."""
     if fullwidth.size == 0:
-        return []
+        return
     breaks = _positions(np.diff(fullwidth) != 3) + 1
     first = np.concatenate(([0], breaks))
     last = np.concatenate((breaks, [fullwidth.shape[0]]))
@@ -387,7 +430,6 @@ def _fullwidth_tokens(arr: np.ndarray, fullwidth: np.ndarray) -> list[_Group]:
     ends_all = starts_all + 3 * counts
     # NOTE: a run that mixes full-width and ASCII characters is not matched at all.
     clean = ~_is_ascii_alnum(arr[starts_all - 1]) & ~_is_ascii_alnum(arr[ends_all])
-    groups = []
     for length in CANDIDATE_LENGTHS:
         if length == 13:
             continue
@@ -398,21 +440,20 @@ def _fullwidth_tokens(arr: np.ndarray, fullwidth: np.ndarray) -> list[_Group]:
         second = characters[:, 1::3]
         third = characters[:, 2::3]
         matrix = np.where(second == 0xBC, third - np.uint8(0x60), third - np.uint8(0x40))
-        groups.append(_classify(starts, starts + 3 * length, matrix))
-    return groups
+        batches.add(starts, starts + 3 * length, length, matrix)
 
 
 def _classify(
     starts: np.ndarray,
     ends: np.ndarray,
+    chars: np.ndarray,
     matrix: np.ndarray,
     only: Kind | None = None,
-    chars: int | None = None,
 ) -> _Group:
     """Validate rows of one length; rows that match no kind are dropped.
 
-    ``chars`` is the length of the written form in characters (with group
-    separators); it defaults to the number of columns.
+    ``chars`` is the length of each written form in characters, with group separators.
+    ``only`` limits the rows to that kind, for shapes that only it is written in.
     """
     length = matrix.shape[1]
     kind = np.zeros(matrix.shape[0], dtype=np.uint8)
@@ -431,9 +472,7 @@ def _classify(
             kind[valid] = found
             base[valid] = confidence
 
-    if only is Kind.MOBILE:
-        assign(bulk.mobile(candidates), Kind.MOBILE, Confidence.MEDIUM)
-    elif only is Kind.BANK_CARD:
+    if only is Kind.BANK_CARD:
         assign(bulk.bank_card(candidates), Kind.BANK_CARD, Confidence.MEDIUM)
     elif length == 18:
         resident = bulk.resident_id_18(candidates)
@@ -464,8 +503,7 @@ def _classify(
     elif length in (16, 17, 19):
         assign(bulk.bank_card(candidates), Kind.BANK_CARD, Confidence.MEDIUM)
     keep = kind != 0
-    written = length if chars is None else chars
-    return _Group(starts[keep], ends[keep], kind[keep], base[keep], matrix[keep], written)
+    return _Group(starts[keep], ends[keep], chars[keep], kind[keep], base[keep], matrix[keep])
 
 
 def _rows_checked(check):
@@ -497,7 +535,7 @@ def _assemble(
     kinds = np.concatenate([group.kind for group in groups])
     confidence = np.concatenate([group.base for group in groups])
     masked = np.concatenate([_mask(group) for group in groups])
-    lengths = np.concatenate([np.full(group.start.shape[0], group.chars) for group in groups])
+    lengths = np.concatenate([group.chars for group in groups])
 
     _raise_for_context(arr, starts, kinds, confidence)
 
