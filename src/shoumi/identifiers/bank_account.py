@@ -15,6 +15,7 @@ from .base import (
     MaskLevel,
     first_non_digit,
     hide_all,
+    new_identifier,
     value_object,
 )
 from .errors import InvalidIdentifier
@@ -60,4 +61,4 @@ def parse_normalised(value: str) -> BankAccount:
     position = first_non_digit(value)
     if position is not None:
         raise InvalidIdentifier("non_digit", kind=_KIND, position=position)
-    return BankAccount(value=value, kind=_KIND)
+    return new_identifier(BankAccount, value, _KIND)

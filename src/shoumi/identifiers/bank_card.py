@@ -21,6 +21,7 @@ from .base import (
     MaskLevel,
     first_non_digit,
     keep_ends,
+    new_identifier,
     value_object,
     warning,
 )
@@ -141,4 +142,4 @@ def parse_normalised(value: str) -> BankCard:
         warnings.append(warning("luhn_failed"))
         if length == 16 and value[15] == "0":
             warnings.append(warning("possibly_excel_truncated"))
-    return BankCard(value=value, kind=_KIND, warnings=tuple(warnings))
+    return new_identifier(BankCard, value, _KIND, tuple(warnings))

@@ -25,6 +25,7 @@ from .base import (
     Kind,
     MaskLevel,
     first_non_digit,
+    new_identifier,
     value_object,
     warning,
 )
@@ -136,7 +137,7 @@ def _parse_2023(value: str, today: str) -> ForeignPermanentResidenceId:
     warnings: list[IdentifierWarning] = []
     if _country_name(numeric=value[3:6]) is None:
         warnings.append(warning("unknown_nationality"))
-    return ForeignPermanentResidenceId(value=value, kind=_KIND, warnings=tuple(warnings))
+    return new_identifier(ForeignPermanentResidenceId, value, _KIND, tuple(warnings))
 
 
 def _parse_legacy(value: str) -> ForeignPermanentResidenceId:
@@ -149,7 +150,7 @@ def _parse_legacy(value: str) -> ForeignPermanentResidenceId:
         warnings.append(warning("unknown_nationality"))
     if icao_9303_check(value[:14]) != value[14]:
         warnings.append(warning("legacy_check_digit_mismatch"))
-    return ForeignPermanentResidenceId(value=value, kind=_KIND, warnings=tuple(warnings))
+    return new_identifier(ForeignPermanentResidenceId, value, _KIND, tuple(warnings))
 
 
 def _error_18(value: str, today: str) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .base import Identifier, Kind, MaskLevel, keep_ends, value_object
+from .base import Identifier, Kind, MaskLevel, keep_ends, new_identifier, value_object
 from .errors import InvalidIdentifier
 from .normalise import normalise
 
@@ -87,7 +87,7 @@ def _build(number: str, extension: str | None) -> Landline:
     if error is not None:
         raise _invalid(error, number)
     value = number + EXTENSION_SEPARATOR + extension if extension else number
-    return Landline(value=value, kind=_KIND)
+    return new_identifier(Landline, value, _KIND)
 
 
 def _split_extension(text: str) -> tuple[str, str | None]:

@@ -25,9 +25,10 @@ from .base import (
     Identifier,
     Kind,
     MaskLevel,
+    field_setter,
     first_non_digit,
     keep_ends,
-    set_attribute,
+    new_identifier,
     value_object,
 )
 from .errors import InvalidIdentifier
@@ -136,11 +137,9 @@ class Mobile(Identifier):
     def __init__(
         self, *, value: str, kind: Kind, operator: Operator | None, has_country_code: bool
     ) -> None:
-        set_attribute(self, "value", value)
-        set_attribute(self, "kind", kind)
-        set_attribute(self, "warnings", ())
-        set_attribute(self, "operator", operator)
-        set_attribute(self, "has_country_code", has_country_code)
+        Identifier.__init__(self, value=value, kind=kind)
+        _set_operator(self, operator)
+        _set_has_country_code(self, has_country_code)
 
     @property
     def operator_name(self) -> str | None:
@@ -149,6 +148,10 @@ class Mobile(Identifier):
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         return mask_mobile_number(self.value, level, has_country_code=self.has_country_code)
+
+
+_set_operator = field_setter(Mobile, "operator")
+_set_has_country_code = field_setter(Mobile, "has_country_code")
 
 
 def mask_mobile_number(value: str, level: MaskLevel, *, has_country_code: bool = False) -> str:
@@ -204,9 +207,7 @@ def parse_normalised(value: str, *, table: MobilePrefixTable | None = None) -> M
         if "140" <= number[:3] <= "144":
             raise InvalidIdentifier("iot_number", kind=_KIND)
         raise InvalidIdentifier("unallocated_mobile_prefix", kind=_KIND)
-    return Mobile(
-        value=number,
-        kind=_KIND,
-        operator=prefix_table.operator(number),
-        has_country_code=has_country_code,
-    )
+    mobile = new_identifier(Mobile, number, _KIND)
+    _set_operator(mobile, prefix_table.operator(number))
+    _set_has_country_code(mobile, has_country_code)
+    return mobile

@@ -10,7 +10,7 @@ on older contracts. A wrong check character is rejected: the code has been in us
 
 from __future__ import annotations
 
-from .base import Identifier, Kind, MaskLevel, value_object
+from .base import Identifier, Kind, MaskLevel, new_identifier, value_object
 from .checksums import org_code_check
 from .errors import InvalidIdentifier
 from .normalise import normalise
@@ -60,4 +60,4 @@ def parse_normalised(value: str) -> OrgCode:
         raise InvalidIdentifier("invalid_last_character", kind=_KIND)
     if org_code_check(value[:8]) != value[8]:
         raise InvalidIdentifier("invalid_check_digit", kind=_KIND)
-    return OrgCode(value=value, kind=_KIND)
+    return new_identifier(OrgCode, value, _KIND)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from .base import Identifier, Kind, MaskLevel, keep_ends, value_object, warning
+from .base import Identifier, Kind, MaskLevel, keep_ends, new_identifier, value_object, warning
 from .errors import InvalidIdentifier
 from .normalise import normalise
 
@@ -86,5 +86,5 @@ def parse_normalised(value: str) -> Passport:
     if _PATTERN.fullmatch(value) is None:
         raise InvalidIdentifier("invalid_format", kind=_KIND, expected=_EXPECTED)
     if value[0] == "G":
-        return Passport(value=value, kind=_KIND, warnings=(warning("expired_passport_series"),))
-    return Passport(value=value, kind=_KIND)
+        return new_identifier(Passport, value, _KIND, (warning("expired_passport_series"),))
+    return new_identifier(Passport, value, _KIND)

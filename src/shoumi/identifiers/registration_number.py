@@ -9,7 +9,15 @@ accepted with a warning because nothing in them can be checked.
 
 from __future__ import annotations
 
-from .base import Identifier, Kind, MaskLevel, first_non_digit, value_object, warning
+from .base import (
+    Identifier,
+    Kind,
+    MaskLevel,
+    first_non_digit,
+    new_identifier,
+    value_object,
+    warning,
+)
 from .checksums import mod_11_10
 from .errors import InvalidIdentifier
 from .normalise import normalise
@@ -83,9 +91,9 @@ def parse_normalised(value: str) -> RegistrationNumber:
         raise InvalidIdentifier("non_digit", kind=_KIND, position=position)
 
     if length == 13:
-        return RegistrationNumber(value=value, kind=_KIND, warnings=(warning("legacy_unchecked"),))
+        return new_identifier(RegistrationNumber, value, _KIND, (warning("legacy_unchecked"),))
     if value[:2] not in REGISTRATION_PROVINCES:
         raise InvalidIdentifier("invalid_division_code", kind=_KIND)
     if mod_11_10(value[:14]) != value[14]:
         raise InvalidIdentifier("invalid_check_digit", kind=_KIND)
-    return RegistrationNumber(value=value, kind=_KIND)
+    return new_identifier(RegistrationNumber, value, _KIND)

@@ -29,9 +29,10 @@ from .base import (
     IdentifierWarning,
     Kind,
     MaskLevel,
+    field_setter,
     first_non_digit,
     keep_ends,
-    set_attribute,
+    new_identifier,
     value_object,
     warning,
 )
@@ -75,10 +76,8 @@ class ResidentId(Identifier):
         warnings: tuple[IdentifierWarning, ...] = (),
         converted_from_15: bool = False,
     ) -> None:
-        set_attribute(self, "value", value)
-        set_attribute(self, "kind", kind)
-        set_attribute(self, "warnings", warnings)
-        set_attribute(self, "converted_from_15", converted_from_15)
+        Identifier.__init__(self, value=value, kind=kind, warnings=warnings)
+        _set_converted_from_15(self, converted_from_15)
 
     @property
     def birth_date(self) -> datetime.date:
@@ -119,6 +118,9 @@ class ResidentId(Identifier):
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         return mask_identity_number(self.value, level)
+
+
+_set_converted_from_15 = field_setter(ResidentId, "converted_from_15")
 
 
 def mask_identity_number(value: str, level: MaskLevel) -> str:
@@ -222,12 +224,11 @@ def parse_normalised(value: str, *, today: datetime.date | None = None) -> Resid
     if value[6:8] < "19":
         warnings += (warning("birth_year_before_1900"),)
 
-    return ResidentId(
-        value=value,
-        kind=_RESIDENCE_PERMIT if is_permit else _RESIDENT_ID,
-        warnings=warnings,
-        converted_from_15=converted,
+    parsed = new_identifier(
+        ResidentId, value, _RESIDENCE_PERMIT if is_permit else _RESIDENT_ID, warnings
     )
+    _set_converted_from_15(parsed, converted)
+    return parsed
 
 
 def _error_18(value: str, today: str) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from .base import Identifier, Kind, MaskLevel, value_object
+from .base import Identifier, Kind, MaskLevel, new_identifier, value_object
 from .errors import InvalidIdentifier
 from .normalise import normalise
 from .passport import mask_document_number
@@ -62,4 +62,4 @@ def parse_normalised(value: str) -> TravelPermit:
     """Parse an already normalised value; see ``parse_travel_permit``."""
     if _PATTERN.fullmatch(value) is None:
         raise InvalidIdentifier("invalid_format", kind=_KIND, expected=_EXPECTED)
-    return TravelPermit(value=value, kind=_KIND)
+    return new_identifier(TravelPermit, value, _KIND)

@@ -18,7 +18,15 @@ the historical table are warnings.
 
 from __future__ import annotations
 
-from .base import Identifier, IdentifierWarning, Kind, MaskLevel, value_object, warning
+from .base import (
+    Identifier,
+    IdentifierWarning,
+    Kind,
+    MaskLevel,
+    new_identifier,
+    value_object,
+    warning,
+)
 from .checksums import USCC_ALPHABET, uscc_check
 from .errors import InvalidIdentifier
 from .normalise import normalise
@@ -155,7 +163,7 @@ def parse_normalised(value: str) -> Uscc:
         warnings.append(warning("unknown_entity_type"))
     if division != NATIONAL_DIVISION_CODE and lookup_region(division) is None:
         warnings.append(warning("division_code_unknown"))
-    return Uscc(value=value, kind=_KIND, warnings=tuple(warnings))
+    return new_identifier(Uscc, value, _KIND, tuple(warnings))
 
 
 def calculate_check_character(body: str) -> str:
