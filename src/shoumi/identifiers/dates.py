@@ -45,13 +45,13 @@ class _TodayCache:
         return self.digits
 
 
-_today_cache = _TodayCache()
+today_cache = _TodayCache()
 
 
 def today_digits(today: datetime.date | None = None) -> str:
     """Return ``today`` (default: the local date) as ``YYYYMMDD``."""
     if today is None:
-        return _today_cache.get()
+        return today_cache.get()
     return today.strftime("%Y%m%d")
 
 

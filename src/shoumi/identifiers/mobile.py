@@ -98,6 +98,17 @@ class MobilePrefixTable:
         """Return whether the 11-digit ``number`` starts with an allocated prefix."""
         return number[:3] in self.prefixes or number[:4] in self.prefixes
 
+    def lookup(self, number: str) -> tuple[bool, Operator | None]:
+        """Return ``(is_allocated(number), operator(number))`` with one pass over the table."""
+        prefixes = self.prefixes
+        four = number[:4]
+        if four in prefixes:
+            return True, prefixes[four]
+        three = number[:3]
+        if three in prefixes:
+            return True, prefixes[three]
+        return False, None
+
     def operator(self, number: str) -> Operator | None:
         """Return the operator of the range ``number`` belongs to, if known."""
         if number[:4] in self.prefixes:
@@ -193,6 +204,14 @@ def parse_mobile(text: str, *, table: MobilePrefixTable | None = None) -> Mobile
 def parse_normalised(value: str, *, table: MobilePrefixTable | None = None) -> Mobile:
     """Parse an already normalised value; see ``parse_mobile``."""
     prefix_table = table or _active_table
+    if len(value) == 11 and value[0] == "1" and value.isdigit() and value.isascii():
+        # The common case: a national number, which none of the checks below rejects.
+        allocated, operator = prefix_table.lookup(value)
+        if allocated:
+            mobile = new_identifier(Mobile, value, _KIND)
+            _set_operator(mobile, operator)
+            _set_has_country_code(mobile, False)
+            return mobile
     has_country_code, number = split_country_code(value)
     if number.startswith("+"):
         raise InvalidIdentifier("unsupported_country_code", kind=_KIND)

@@ -62,7 +62,12 @@ def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = Tr
     if not isinstance(text, str):
         raise InvalidIdentifier("not_text", kind=kind)
 
-    # Most values arrive clean: ASCII letters and digits only.
+    # Most values arrive clean. Digits alone need only the truncation check, which for
+    # them is a last digit 0 and nothing but zeros after the 15th digit.
+    if text.isascii() and text.isdigit() and type(text) is str:
+        if reject_truncated and len(text) >= 17 and text[-1] == "0" and not text[15:].strip("0"):
+            raise InvalidIdentifier("excel_truncated", kind=kind)
+        return text
     if text.isascii() and text.isalnum():
         cleaned = text.upper()
         if "E" in cleaned and _SCIENTIFIC_NOTATION.fullmatch(cleaned):

@@ -125,8 +125,9 @@ def parse(kind: Kind | str, text: str) -> Identifier:
     parser = _PARSERS.get(kind)
     if parser is None:
         parser = _PARSERS[Kind(kind)]
-    if kind in _TEXT_PARSERS:
-        return _TEXT_PARSERS[kind](text)
+    text_parser = _TEXT_PARSERS.get(kind)
+    if text_parser is not None:
+        return text_parser(text)
     return parser(normalise(text, kind=kind))
 
 

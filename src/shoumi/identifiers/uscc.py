@@ -18,6 +18,8 @@ the historical table are warnings.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from .base import (
     Identifier,
     IdentifierWarning,
@@ -146,7 +148,8 @@ def parse_uscc(text: str) -> Uscc:
 
 def parse_normalised(value: str) -> Uscc:
     """Parse an already normalised value; see ``parse_uscc``."""
-    _check_shape(value)
+    if not (len(value) == 18 and not value.strip(USCC_ALPHABET) and value[2:8].isdigit()):
+        _raise_for_shape(value)
     authority = AUTHORITIES.get(value[0])
     if authority is None:
         raise InvalidIdentifier("unknown_registration_authority", kind=_KIND)
@@ -154,16 +157,16 @@ def parse_normalised(value: str) -> Uscc:
     if division[:2] not in REGISTRATION_PROVINCES:
         raise InvalidIdentifier("invalid_division_code", kind=_KIND)
 
-    warnings: list[IdentifierWarning] = []
+    warnings: tuple[IdentifierWarning, ...] = ()
     if uscc_check(value[:17]) != value[17]:
         if not is_valid_org_code(value[8:17]):
             raise InvalidIdentifier("check_and_org_code_mismatch", kind=_KIND)
-        warnings.append(warning("check_character_mismatch"))
+        warnings += (warning("check_character_mismatch"),)
     if value[1] not in authority[1]:
-        warnings.append(warning("unknown_entity_type"))
+        warnings += (warning("unknown_entity_type"),)
     if division != NATIONAL_DIVISION_CODE and lookup_region(division) is None:
-        warnings.append(warning("division_code_unknown"))
-    return new_identifier(Uscc, value, _KIND, tuple(warnings))
+        warnings += (warning("division_code_unknown"),)
+    return new_identifier(Uscc, value, _KIND, warnings)
 
 
 def calculate_check_character(body: str) -> str:
@@ -171,11 +174,14 @@ def calculate_check_character(body: str) -> str:
     return uscc_check(body)
 
 
-def _check_shape(value: str) -> None:
+def _raise_for_shape(value: str) -> NoReturn:
+    """Raise the error for a value of the wrong length or with a character out of place.
+
+    Callers have found that ``value`` is not 18 characters of the code's alphabet with
+    digits in positions 3-8.
+    """
     if len(value) != 18:
         raise InvalidIdentifier("wrong_length", kind=_KIND, expected=18, actual=len(value))
-    if not value.strip(USCC_ALPHABET) and value[2:8].isdigit():
-        return
     for index, character in enumerate(value):
         if character in _ALPHABET:
             if 2 <= index < 8 and not character.isdigit():
@@ -187,3 +193,4 @@ def _check_shape(value: str) -> None:
                 "excluded_letter", kind=_KIND, position=index + 1, letter=character, hint=hint
             )
         raise InvalidIdentifier("invalid_character", kind=_KIND, position=index + 1)
+    raise AssertionError("_raise_for_shape was called for a well-formed credit code")
