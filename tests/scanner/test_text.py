@@ -79,3 +79,26 @@ def test_stream_identifier_at_block_end_is_found():
 
     assert [row[0] for row in rows] == [len(head)]
     assert np.array([row[3] for row in rows]).tolist() == [1]
+
+
+class ReadOnlyStream:
+    """A binary stream with ``read`` but no ``readinto``, returning short reads."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        size = min(size, 5000)
+        chunk = self.data[self.position : self.position + size]
+        self.position += len(chunk)
+        return chunk
+
+
+def test_stream_without_readinto_is_scanned():
+    data = mixed_lines(2500)
+
+    tables, _, size = scan_stream(ReadOnlyStream(data), ScanOptions(block_bytes=4096))
+
+    assert size == len(data)
+    assert sum(len(table) for table in tables) == 2500 * 4

@@ -260,7 +260,7 @@ def _scan_utf8_stream(
             # when a block is cut early, at a newline near its start.
             buffer = buffer + bytes(needed - len(buffer))
         with memoryview(buffer) as view:
-            got = stream.readinto(view[PAD_BYTES + filled : PAD_BYTES + filled + block_bytes])
+            got = _read_into(stream, view[PAD_BYTES + filled : PAD_BYTES + filled + block_bytes])
         if not got:
             if filled:
                 _scan_buffered(buffer, filled, collector)
@@ -272,6 +272,16 @@ def _scan_utf8_stream(
         _scan_buffered(buffer, cut, collector)
         buffer[PAD_BYTES : PAD_BYTES + filled - cut] = buffer[PAD_BYTES + cut : PAD_BYTES + filled]
         filled -= cut
+
+
+def _read_into(stream: BinaryIO, target: memoryview) -> int:
+    """Fill ``target`` from ``stream`` like ``readinto``, also for streams that lack it."""
+    readinto = getattr(stream, "readinto", None)
+    if readinto is not None:
+        return int(readinto(target))
+    chunk = stream.read(len(target))
+    target[: len(chunk)] = chunk
+    return len(chunk)
 
 
 def _scan_buffered(buffer: bytearray, size: int, collector: _Collector) -> None:
