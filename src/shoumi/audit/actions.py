@@ -45,6 +45,8 @@ class Action(models.TextChoices):
     ALERT_RAISED = "alert_raised", _("Security alert raised")
     GATE_RECORDED = "gate_recorded", _("Agreement or training recorded")
     OFFBOARDING_STARTED = "offboarding_started", _("Offboarding started")
+    SCAN_REPORT_UPLOADED = "scan_report_uploaded", _("Scan report uploaded")
+    SCAN_REPORT_VIEWED = "scan_report_viewed", _("Scan report viewed")
 
 
 class Result(models.TextChoices):

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shoumi.accounts.models import User
+from shoumi.staff.scan_reports import MAX_REPORT_BYTES
 
 
 class _UserFieldMixin(forms.Form):
@@ -45,3 +46,29 @@ class OffboardingForm(_UserFieldMixin):
     last_day_on = forms.DateField(
         label=_("Last working day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class ScanReportUploadForm(forms.Form):
+    """Choose a staff member and the JSON report of a scan of their files."""
+
+    staff_member = forms.ModelChoiceField(label=_("Staff member"), queryset=User.objects.none())
+    report = forms.FileField(
+        label=_("Scan report (JSON)"),
+        help_text=_("The output of shoumi scan --format json, at most 20 MiB."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["staff_member"]
+        if isinstance(field, forms.ModelChoiceField):
+            # Leavers are often deactivated before their audit is finished, so all staff.
+            field.queryset = User.objects.order_by("employee_number")
+
+    def clean_report(self) -> Any:
+        report = self.cleaned_data["report"]
+        if report.size > MAX_REPORT_BYTES:
+            raise forms.ValidationError(
+                _("The report is larger than %(limit)d MiB. Scan fewer folders at a time.")
+                % {"limit": MAX_REPORT_BYTES // (1024 * 1024)}
+            )
+        return report

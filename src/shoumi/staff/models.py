@@ -101,3 +101,43 @@ class Offboarding(models.Model):
 
     def __str__(self) -> str:
         return f"offboarding {self.pk} of user {self.user_id}"
+
+
+class ScanReport(models.Model):
+    """A report of ``shoumi scan --format json`` about a staff member's files.
+
+    Offboarding audits (离职审计) upload the scan of a leaver's computer here. The report
+    passed ``staff.scan_reports.check_report`` before it was stored, so ``document``
+    holds masked values only; the summary columns repeat its counts for listing.
+    """
+
+    staff_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scan_reports"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    document = models.JSONField(_("report"))
+    sha256 = models.CharField(_("SHA-256 of the uploaded file"), max_length=64)
+    size = models.PositiveBigIntegerField(_("file size in bytes"))
+    started_at = models.DateTimeField(_("scan started at"))
+    finished_at = models.DateTimeField(_("scan finished at"))
+    files_scanned = models.PositiveIntegerField(_("files scanned"))
+    files_not_scanned = models.PositiveIntegerField(_("files not scanned"))
+    bytes_scanned = models.PositiveBigIntegerField(_("bytes scanned"))
+    finding_count = models.PositiveIntegerField(_("findings"))
+    findings_by_kind = models.JSONField(_("findings by kind"))
+
+    class Meta:
+        verbose_name = _("scan report")
+        verbose_name_plural = _("scan reports")
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff_member", "sha256"], name="staff_scan_report_once_per_member"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"scan report {self.pk} of user {self.staff_member_id}"

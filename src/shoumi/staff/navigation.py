@@ -11,3 +11,12 @@ register_nav_item(
         is_visible=lambda user: user.has_role(Role.SECURITY_ADMIN, Role.MANAGER),
     )
 )
+
+register_nav_item(
+    NavItem(
+        label=_("Upload scan report"),
+        url_name="staff:scan_report_upload",
+        order=855,
+        is_visible=lambda user: user.has_role(Role.SECURITY_ADMIN, Role.MANAGER),
+    )
+)

@@ -12,14 +12,17 @@ from django.utils.translation import gettext as _
 from shoumi.accounts.models import User
 from shoumi.accounts.roles import Role
 from shoumi.audit import services as audit
-from shoumi.audit.actions import Action
+from shoumi.audit.actions import Action, Result
 from shoumi.config import clock
+from shoumi.staff.errors import ScanReportRejected
 from shoumi.staff.models import (
     ConfidentialityAgreement,
     Offboarding,
+    ScanReport,
     TrainingCourse,
     TrainingRecord,
 )
+from shoumi.staff.scan_reports import check_report
 
 RECORDER_ROLES = (Role.SECURITY_ADMIN, Role.MANAGER)
 
@@ -125,3 +128,114 @@ def offboarding_start(
         details={"user": user.pk},
     )
     return offboarding
+
+
+def _require_report_reader(actor: User) -> None:
+    if not actor.has_role(*RECORDER_ROLES):
+        raise ValidationError(
+            _("Only the security administrator or a manager can see scan reports.")
+        )
+
+
+def scan_report_upload(
+    *,
+    actor: User,
+    staff_member: User,
+    data: bytes,
+    request: HttpRequest | None = None,
+) -> ScanReport:
+    """Check an uploaded scan report and store it for ``staff_member``.
+
+    Both outcomes are audited. Raises ``ScanReportRejected`` when the report fails a
+    check of ``scan_reports.check_report`` or was already stored for this staff member,
+    and ``ValidationError`` when ``actor`` may not upload reports.
+    """
+    _require_recorder(actor)
+    try:
+        checked = check_report(data)
+        if ScanReport.objects.filter(staff_member=staff_member, sha256=checked.sha256).exists():
+            raise ScanReportRejected(
+                _("This report was already uploaded for this staff member."), code="duplicate"
+            )
+    except ScanReportRejected as error:
+        audit.append(
+            action=Action.SCAN_REPORT_UPLOADED,
+            actor=actor,
+            result=Result.FAILURE,
+            object_type="accounts.user",
+            object_id=staff_member.pk,
+            request=request,
+            details={"reason": error.code, "size": len(data)},
+        )
+        raise
+
+    with transaction.atomic():
+        report = ScanReport.objects.create(
+            staff_member=staff_member,
+            uploaded_by=actor,
+            document=checked.document,
+            sha256=checked.sha256,
+            size=checked.size,
+            started_at=checked.started_at,
+            finished_at=checked.finished_at,
+            files_scanned=checked.files_scanned,
+            files_not_scanned=checked.files_not_scanned,
+            bytes_scanned=checked.bytes_scanned,
+            finding_count=checked.finding_count,
+            findings_by_kind=checked.findings_by_kind,
+        )
+        audit.append(
+            action=Action.SCAN_REPORT_UPLOADED,
+            actor=actor,
+            object_type="staff.scan_report",
+            object_id=report.pk,
+            request=request,
+            details={"user": staff_member.pk, "findings": report.finding_count},
+        )
+    return report
+
+
+@transaction.atomic
+def scan_reports_of(
+    *, actor: User, staff_member: User, request: HttpRequest | None = None
+) -> list[ScanReport]:
+    """Return the scan reports of ``staff_member``, newest first, and audit the listing.
+
+    The reports' documents are not loaded; ``scan_report_get`` returns one with it.
+    """
+    _require_report_reader(actor)
+    reports = list(
+        ScanReport.objects.filter(staff_member=staff_member)
+        .select_related("uploaded_by")
+        .defer("document")
+    )
+    audit.append(
+        action=Action.SCAN_REPORT_VIEWED,
+        actor=actor,
+        object_type="accounts.user",
+        object_id=staff_member.pk,
+        request=request,
+        details={"reports": [report.pk for report in reports]},
+    )
+    return reports
+
+
+@transaction.atomic
+def scan_report_get(
+    *, actor: User, report_id: int, request: HttpRequest | None = None
+) -> ScanReport:
+    """Return one scan report with its document and audit the view.
+
+    Raises ``ScanReport.DoesNotExist`` for an unknown id.
+    """
+    _require_report_reader(actor)
+    report = ScanReport.objects.select_related("staff_member", "uploaded_by").get(pk=report_id)
+    audit.append(
+        action=Action.SCAN_REPORT_VIEWED,
+        actor=actor,
+        object_type="staff.scan_report",
+        object_id=report.pk,
+        request=request,
+        details={"user": report.staff_member_id},
+    )
+    return report

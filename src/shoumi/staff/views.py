@@ -1,11 +1,15 @@
-"""Staff compliance page (agreements, training, offboarding) for the security admin and managers."""
+"""Staff pages for the security administrator and managers.
+
+Compliance (agreements, training, offboarding), a staff member's page, and the scan
+reports that offboarding audits upload.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -14,9 +18,20 @@ from shoumi.accounts.decorators import role_required
 from shoumi.accounts.http import AuthenticatedRequest
 from shoumi.accounts.models import User
 from shoumi.accounts.roles import Role
+from shoumi.scanner import Confidence, Kind
 from shoumi.staff import services
-from shoumi.staff.forms import AgreementForm, CourseForm, OffboardingForm, TrainingForm
-from shoumi.staff.models import TrainingCourse
+from shoumi.staff.errors import ScanReportRejected
+from shoumi.staff.forms import (
+    AgreementForm,
+    CourseForm,
+    OffboardingForm,
+    ScanReportUploadForm,
+    TrainingForm,
+)
+from shoumi.staff.models import Offboarding, ScanReport, TrainingCourse
+
+# Findings shown on a report's page; the stored report keeps all of them.
+MAX_FINDINGS_SHOWN = 1000
 
 FORMS = {
     "agreement": AgreementForm,
@@ -80,3 +95,82 @@ def compliance_view(request: AuthenticatedRequest) -> HttpResponse:
         "course": TrainingCourse.objects.filter(is_current=True).first(),
     }
     return render(request, "staff/compliance.html", context)
+
+
+@role_required(Role.SECURITY_ADMIN, Role.MANAGER)
+@require_http_methods(["GET"])
+def member_view(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    """Show a staff member's compliance state, offboardings and scan reports."""
+    member = get_object_or_404(User, pk=user_id)
+    reports = services.scan_reports_of(actor=request.user, staff_member=member, request=request)
+    context = {
+        "member": member,
+        "failures": failed_gates(member),
+        "offboardings": Offboarding.objects.filter(user=member).order_by("-started_on"),
+        "report_rows": [(report, _kind_counts(report.findings_by_kind)) for report in reports],
+    }
+    return render(request, "staff/member.html", context)
+
+
+@role_required(Role.SECURITY_ADMIN, Role.MANAGER)
+@require_http_methods(["GET", "POST"])
+def scan_report_upload_view(request: AuthenticatedRequest) -> HttpResponse:
+    """Upload the JSON report of ``shoumi scan`` for a staff member."""
+    if request.method == "POST":
+        form = ScanReportUploadForm(request.POST, request.FILES)
+    else:
+        form = ScanReportUploadForm(initial={"staff_member": request.GET.get("staff_member")})
+    if request.method == "POST" and form.is_valid():
+        member = form.cleaned_data["staff_member"]
+        try:
+            report = services.scan_report_upload(
+                actor=request.user,
+                staff_member=member,
+                data=form.cleaned_data["report"].read(),
+                request=request,
+            )
+        except (ScanReportRejected, ValidationError) as error:
+            form.add_error("report", error.message)
+        else:
+            messages.success(
+                request,
+                _("Scan report stored: %(count)d findings.") % {"count": report.finding_count},
+            )
+            return redirect("staff:member", user_id=member.pk)
+    return render(request, "staff/scan_report_upload.html", {"form": form})
+
+
+@role_required(Role.SECURITY_ADMIN, Role.MANAGER)
+@require_http_methods(["GET"])
+def scan_report_view(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
+    """Show one scan report: summary, files not scanned and the masked findings."""
+    try:
+        report = services.scan_report_get(actor=request.user, report_id=report_id, request=request)
+    except ScanReport.DoesNotExist:
+        raise Http404 from None
+    document = report.document
+    findings = document["findings"]
+    context = {
+        "report": report,
+        "kind_counts": _kind_counts(report.findings_by_kind),
+        "skipped": [entry for entry in document["files"] if entry["status"] != "scanned"],
+        "findings": [
+            {
+                **finding,
+                "kind_title": Kind.from_label(finding["kind"]).title_zh,
+                "confidence_level": Confidence.from_label(finding["confidence"]),
+            }
+            for finding in findings[:MAX_FINDINGS_SHOWN]
+        ],
+        "findings_hidden": max(len(findings) - MAX_FINDINGS_SHOWN, 0),
+    }
+    return render(request, "staff/scan_report.html", context)
+
+
+def _kind_counts(findings_by_kind: dict[str, int]) -> list[tuple[str, int]]:
+    """Return ``(Chinese kind name, count)`` for each kind found, in the scanner's order."""
+    return [
+        (kind.title_zh, findings_by_kind.get(kind.label, 0))
+        for kind in Kind
+        if findings_by_kind.get(kind.label, 0)
+    ]

@@ -1,0 +1,332 @@
+"""Check an uploaded ``shoumi scan --format json`` report before it is stored.
+
+The layout is the one ``shoumi.scanner.report.build_report`` writes, format
+``shoumi.scan-report`` version 1, and it is checked strictly: no missing or extra key,
+the expected type and range for every value, and summary counts that agree with the
+file and finding lists. A report that does not pass was edited or was written by a
+version of the scanner that this server does not know, so it is not evidence.
+
+A report must carry masked values only. The scanner engine runs over every key and
+string value of the parsed report, so a JSON escape (``\\u0033``) cannot hide an
+identifier, and any finding rejects the report. Numbers are not scanned, because a
+byte count of a large scan can read as a mobile number. Instead, each number must lie
+in the range its field allows: sizes below 2**50 bytes, every other number below 2**31.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from shoumi.scanner import Confidence, FileStatus, Kind, ScanOptions, scan_segments
+from shoumi.scanner.report import REPORT_FORMAT, REPORT_VERSION
+from shoumi.staff.errors import ScanReportRejected
+
+MAX_REPORT_BYTES = 20 * 1024 * 1024
+MAX_SIZE = 2**50
+MAX_COUNT = 2**31
+
+_TOP_KEYS = frozenset(
+    {"format", "version", "started_at", "finished_at", "summary", "files", "findings"}
+)
+_SUMMARY_KEYS = frozenset(
+    {"files_scanned", "files_not_scanned", "bytes_scanned", "findings", "findings_by_kind"}
+)
+_FILE_KEYS = frozenset(
+    {"path", "status", "format", "size", "encoding", "message", "message_zh", "findings"}
+)
+_FINDING_KEYS = frozenset({"path", "location", "kind", "masked", "confidence", "length"})
+# Location fields that a finding carries when they are set (see scanner.model.Location).
+_LOCATION_INTEGERS = frozenset({"line", "column", "page"})
+_LOCATION_STRINGS = frozenset({"sheet", "cell", "part"})
+_KIND_LABELS = frozenset(kind.label for kind in Kind)
+_CONFIDENCE_LABELS = frozenset(level.label for level in Confidence)
+_STATUSES = frozenset(status.value for status in FileStatus)
+_MASK_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*")
+# The scanner hides at least four characters of every value it reports.
+_MIN_HIDDEN = 4
+
+
+@dataclass(frozen=True)
+class CheckedReport:
+    """A report that passed every check, with the figures a staff page lists."""
+
+    document: dict[str, Any]
+    sha256: str
+    size: int
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    files_scanned: int
+    files_not_scanned: int
+    bytes_scanned: int
+    finding_count: int
+    findings_by_kind: dict[str, int]
+
+
+def check_report(data: bytes) -> CheckedReport:
+    """Parse and check an uploaded report; raise ``ScanReportRejected`` if it fails a rule."""
+    if len(data) > MAX_REPORT_BYTES:
+        raise ScanReportRejected(
+            _("The report is larger than %(limit)d MiB. Scan fewer folders at a time.")
+            % {"limit": MAX_REPORT_BYTES // (1024 * 1024)},
+            code="too_large",
+        )
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ScanReportRejected(
+            _("The file is not a JSON report. Upload the output of shoumi scan --format json."),
+            code="not_json",
+        ) from error
+
+    # First, so that no later message can repeat a value from the report.
+    _reject_plaintext(document)
+    _check_header(document)
+    started_at, finished_at = _check_times(document)
+    summary = _object(document["summary"], _SUMMARY_KEYS, "summary")
+    files = _list(document["files"], "files")
+    findings = _list(document["findings"], "findings")
+    for index, entry in enumerate(files):
+        _check_file(entry, f"files[{index}]")
+    paths = {entry["path"] for entry in files}
+    for index, finding in enumerate(findings):
+        _check_finding(finding, f"findings[{index}]", paths)
+    by_kind = _check_summary(summary, files, findings)
+
+    return CheckedReport(
+        document=document,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        started_at=started_at,
+        finished_at=finished_at,
+        files_scanned=summary["files_scanned"],
+        files_not_scanned=summary["files_not_scanned"],
+        bytes_scanned=summary["bytes_scanned"],
+        finding_count=summary["findings"],
+        findings_by_kind=by_kind,
+    )
+
+
+def _check_header(document: object) -> None:
+    if not isinstance(document, dict) or document.get("format") != REPORT_FORMAT:
+        raise ScanReportRejected(
+            _("The file is not a shoumi scan report (format %(format)s expected).")
+            % {"format": REPORT_FORMAT},
+            code="wrong_format",
+        )
+    version = document.get("version")
+    if type(version) is not int or version != REPORT_VERSION:
+        raise ScanReportRejected(
+            _(
+                "Report version %(version)s is not supported; "
+                "this server reads version %(expected)d."
+            )
+            % {"version": _describe(version), "expected": REPORT_VERSION},
+            code="unsupported_version",
+        )
+    _object(document, _TOP_KEYS, "")
+
+
+def _check_times(document: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
+    started_at = _timestamp(document["started_at"], "started_at")
+    finished_at = _timestamp(document["finished_at"], "finished_at")
+    if finished_at < started_at:
+        raise _invalid("finished_at", _("not before started_at"))
+    return started_at, finished_at
+
+
+def _check_file(entry: object, where: str) -> None:
+    entry = _object(entry, _FILE_KEYS, where)
+    for key in ("path", "format", "message", "message_zh"):
+        _string(entry[key], f"{where}.{key}")
+    if not entry["path"]:
+        raise _invalid(f"{where}.path", _("a non-empty text"))
+    if entry["status"] not in _STATUSES:
+        raise _invalid(f"{where}.status", ", ".join(sorted(_STATUSES)))
+    if entry["encoding"] is not None:
+        _string(entry["encoding"], f"{where}.encoding")
+    _integer(entry["size"], f"{where}.size", MAX_SIZE)
+    _integer(entry["findings"], f"{where}.findings", MAX_COUNT)
+
+
+def _check_finding(finding: object, where: str, paths: set[str]) -> None:
+    if not isinstance(finding, dict):
+        raise _invalid(where, _("an object"))
+    optional = finding.keys() - _FINDING_KEYS
+    _object(finding, _FINDING_KEYS | (optional & (_LOCATION_INTEGERS | _LOCATION_STRINGS)), where)
+    for key in ("path", "location", "masked"):
+        _string(finding[key], f"{where}.{key}")
+    if finding["path"] not in paths:
+        raise _invalid(f"{where}.path", _("the path of an entry in files"))
+    if finding["kind"] not in _KIND_LABELS:
+        raise _invalid(f"{where}.kind", ", ".join(sorted(_KIND_LABELS)))
+    if finding["confidence"] not in _CONFIDENCE_LABELS:
+        raise _invalid(f"{where}.confidence", ", ".join(sorted(_CONFIDENCE_LABELS)))
+    length = _integer(finding["length"], f"{where}.length", MAX_COUNT)
+    masked = finding["masked"]
+    if (
+        not set(masked) <= _MASK_CHARACTERS
+        or masked.count("*") < _MIN_HIDDEN
+        or len(masked) > length
+    ):
+        raise _invalid(
+            f"{where}.masked",
+            _(
+                "a mask of digits, capital letters and at least four asterisks, "
+                "not longer than length"
+            ),
+        )
+    for key in optional:
+        if key in _LOCATION_INTEGERS:
+            if _integer(finding[key], f"{where}.{key}", MAX_COUNT) < 1:
+                raise _invalid(f"{where}.{key}", _("a whole number of 1 or more"))
+        else:
+            _string(finding[key], f"{where}.{key}")
+
+
+def _check_summary(
+    summary: dict[str, Any], files: list[Any], findings: list[Any]
+) -> dict[str, int]:
+    for key in ("files_scanned", "files_not_scanned", "findings"):
+        _integer(summary[key], f"summary.{key}", MAX_COUNT)
+    _integer(summary["bytes_scanned"], "summary.bytes_scanned", MAX_SIZE)
+    by_kind = _object(summary["findings_by_kind"], _KIND_LABELS, "summary.findings_by_kind")
+    for label, count in by_kind.items():
+        _integer(count, f"summary.findings_by_kind.{label}", MAX_COUNT)
+
+    scanned = [entry for entry in files if entry["status"] == FileStatus.SCANNED.value]
+    counted = Counter(finding["kind"] for finding in findings)
+    expected = {
+        "files_scanned": len(scanned),
+        "files_not_scanned": len(files) - len(scanned),
+        "bytes_scanned": sum(entry["size"] for entry in scanned),
+        "findings": len(findings),
+    }
+    for key, value in expected.items():
+        if summary[key] != value:
+            raise _mismatch(f"summary.{key}")
+    for label in _KIND_LABELS:
+        if by_kind[label] != counted[label]:
+            raise _mismatch(f"summary.findings_by_kind.{label}")
+    if sum(entry["findings"] for entry in files) != len(findings):
+        raise _mismatch("files[].findings")
+    return {label: by_kind[label] for label in sorted(_KIND_LABELS)}
+
+
+def _reject_plaintext(document: dict[str, Any]) -> None:
+    """Raise when the engine finds an identifier in any key or string value of the report."""
+    texts = list(_strings(document))
+    found = scan_segments(texts, ScanOptions(min_confidence=Confidence.LOW))
+    if not found:
+        return
+    kinds = "、".join(sorted({Kind(kind).title_zh for _, _, _, kind, _, _, _ in found}))
+    raise ScanReportRejected(
+        ngettext(
+            "The report contains %(count)d value that looks like a plaintext identifier "
+            "(%(kinds)s). Reports must carry masked values only: scan again with the current "
+            "shoumi scan and upload its JSON output.",
+            "The report contains %(count)d values that look like plaintext identifiers "
+            "(%(kinds)s). Reports must carry masked values only: scan again with the current "
+            "shoumi scan and upload its JSON output.",
+            len(found),
+        )
+        % {"count": len(found), "kinds": kinds},
+        code="plaintext_found",
+    )
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Yield every key and string value in a parsed JSON document."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _object(value: object, keys: frozenset[str], where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _invalid(where or "report", _("an object"))
+    missing = keys - value.keys()
+    extra = value.keys() - keys
+    if missing or extra:
+        # Unexpected keys are counted, not named: they are text from the report.
+        problems = [_("missing %(key)s") % {"key": key} for key in sorted(missing)]
+        if extra:
+            problems.append(
+                ngettext("%(count)d unexpected field", "%(count)d unexpected fields", len(extra))
+                % {"count": len(extra)}
+            )
+        raise ScanReportRejected(
+            _("The report does not have the expected fields at %(where)s: %(problems)s.")
+            % {"where": where or _("top level"), "problems": ", ".join(problems)},
+            code="unexpected_fields",
+        )
+    return value
+
+
+def _list(value: object, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _invalid(where, _("a list"))
+    return value
+
+
+def _string(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise _invalid(where, _("a text"))
+    return value
+
+
+def _integer(value: object, where: str, limit: int) -> int:
+    # bool is an int subclass, and JSON true is no count.
+    if type(value) is not int or not 0 <= value < limit:
+        raise _invalid(where, _("a whole number from 0 to %(limit)d") % {"limit": limit - 1})
+    return value
+
+
+def _timestamp(value: object, where: str) -> dt.datetime:
+    expected = _("a date and time in ISO 8601 with its UTC offset")
+    if not isinstance(value, str):
+        raise _invalid(where, expected)
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _invalid(where, expected) from None
+    if parsed.tzinfo is None:
+        raise _invalid(where, expected)
+    return parsed
+
+
+def _describe(value: object) -> str:
+    """Describe a version field without repeating text or a long number from the report."""
+    if type(value) is int and 0 <= value < 1000:
+        return str(value)
+    return _("of an unknown form")
+
+
+def _invalid(where: str, expected: str) -> ScanReportRejected:
+    return ScanReportRejected(
+        _("The report field %(field)s is invalid: expected %(expected)s.")
+        % {"field": where, "expected": expected},
+        code="invalid_field",
+    )
+
+
+def _mismatch(where: str) -> ScanReportRejected:
+    return ScanReportRejected(
+        _("The report's count %(field)s does not match its lists of files and findings.")
+        % {"field": where},
+        code="count_mismatch",
+    )

@@ -1,0 +1,239 @@
+"""Checks on uploaded scan reports: strict layout, consistent counts, no plaintext."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from shoumi.scanner import ScanOptions, build_report, scan_paths
+from shoumi.staff.errors import ScanReportRejected
+from shoumi.staff.scan_reports import MAX_REPORT_BYTES, check_report
+from tests.scanner.helpers import resident_id
+from tests.staff.scan_report_data import FINISHED_AT, STARTED_AT, encode, scanned_report
+
+
+@pytest.fixture
+def report(tmp_path) -> dict:
+    return scanned_report(tmp_path)
+
+
+def rejection(data: bytes) -> ScanReportRejected:
+    with pytest.raises(ScanReportRejected) as caught:
+        check_report(data)
+    return caught.value
+
+
+def test_scanner_report_is_accepted(report):
+    checked = check_report(encode(report))
+
+    assert checked.document == report
+    assert checked.started_at == STARTED_AT
+    assert checked.finished_at == FINISHED_AT
+    assert (checked.files_scanned, checked.files_not_scanned) == (1, 1)
+    assert checked.finding_count == 2
+    assert checked.findings_by_kind["resident_id"] == 1
+    assert checked.findings_by_kind["bank_card"] == 1
+    assert checked.size == len(encode(report))
+    assert len(checked.sha256) == 64
+
+
+def test_report_without_findings_is_accepted(tmp_path):
+    (tmp_path / "notes.txt").write_text("没有客户资料。\n", encoding="utf-8")
+
+    results = list(scan_paths([str(tmp_path)], ScanOptions()))
+    report = build_report(results, started_at=STARTED_AT, finished_at=FINISHED_AT)
+
+    assert check_report(encode(report)).finding_count == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"\xff\xfe not utf-8", "not_json"),
+        (b"{not json", "not_json"),
+        (b"[]", "wrong_format"),
+        (b'{"format": "other"}', "wrong_format"),
+    ],
+)
+def test_non_reports_are_rejected(data, code):
+    assert rejection(data).code == code
+
+
+def test_oversized_report_is_rejected():
+    error = rejection(b" " * (MAX_REPORT_BYTES + 1))
+
+    assert error.code == "too_large"
+    assert "20 MiB" in error.message
+
+
+@pytest.mark.parametrize("version", [2, 0, "1", True, None])
+def test_other_versions_are_rejected(report, version):
+    report["version"] = version
+
+    assert rejection(encode(report)).code == "unsupported_version"
+
+
+def test_version_message_does_not_repeat_long_numbers(report):
+    report["version"] = 13800138000
+
+    error = rejection(encode(report))
+
+    assert "13800138000" not in error.message
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("started_at",), "2026-11-30 09:00"),
+        (("started_at",), "yesterday"),
+        (("finished_at",), "2026-11-30T08:00:00+00:00"),
+        (("summary", "bytes_scanned"), -1),
+        (("summary", "bytes_scanned"), 2**50),
+        (("summary", "findings"), True),
+        (("summary", "findings"), 2.0),
+        (("files", 0, "status"), "lost"),
+        (("files", 0, "size"), "50"),
+        (("files", 0, "encoding"), 8),
+        (("files", 1, "path"), ""),
+        (("findings", 0, "kind"), "name"),
+        (("findings", 0, "confidence"), "certain"),
+        (("findings", 0, "masked"), "320***0418"),
+        (("findings", 0, "masked"), "320***********0418*****"),
+        (("findings", 0, "length"), -5),
+        (("findings", 0, "line"), 0),
+        (("findings", 0, "path"), "/elsewhere.txt"),
+        (("files",), {}),
+        (("summary",), []),
+    ],
+)
+def test_invalid_field_is_rejected(report, path, value):
+    target = report
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+    error = rejection(encode(report))
+
+    assert error.code == "invalid_field"
+    assert path[0] in error.message
+
+
+@pytest.mark.parametrize(
+    "path",
+    [(), ("summary",), ("summary", "findings_by_kind"), ("files", 0), ("findings", 0)],
+)
+def test_extra_field_is_rejected_without_naming_it(report, path):
+    target = report
+    for key in path:
+        target = target[key]
+    target["客户姓名"] = "x"
+
+    error = rejection(encode(report))
+
+    assert error.code == "unexpected_fields"
+    assert "客户姓名" not in error.message
+    assert "1 " in error.message
+
+
+@pytest.mark.parametrize(
+    "path", [("summary", "findings"), ("files", 1, "format"), ("findings", 1, "masked")]
+)
+def test_missing_field_is_rejected_by_name(report, path):
+    target = report
+    for key in path[:-1]:
+        target = target[key]
+    del target[path[-1]]
+
+    error = rejection(encode(report))
+
+    assert error.code == "unexpected_fields"
+    assert path[-1] in error.message
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        (("summary", "findings"), 3, "summary.findings"),
+        (("summary", "files_scanned"), 2, "summary.files_scanned"),
+        (("summary", "files_not_scanned"), 0, "summary.files_not_scanned"),
+        (("summary", "bytes_scanned"), 120, "summary.bytes_scanned"),
+        (("summary", "findings_by_kind", "mobile"), 1, "summary.findings_by_kind.mobile"),
+        (("files", 1, "findings"), 3, "files[].findings"),
+    ],
+)
+def test_inconsistent_counts_are_rejected(report, path, value, field):
+    target = report
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+    error = rejection(encode(report))
+
+    assert error.code == "count_mismatch"
+    assert field in error.message
+
+
+def test_plaintext_in_a_path_is_rejected(report):
+    value = resident_id()
+    for entry in [report["files"][1], *report["findings"]]:
+        entry["path"] = entry["path"].replace("客户名单", f"客户{value}")
+
+    error = rejection(encode(report))
+
+    assert error.code == "plaintext_found"
+    assert value not in error.message
+    assert "居民身份证号" in error.message
+
+
+def test_plaintext_behind_json_escapes_is_rejected(report):
+    value = resident_id()
+    report["files"][0]["message"] = f"see {value}"
+    text = encode(report).decode("utf-8")
+    escaped = "".join(f"\\u{ord(digit):04x}" for digit in value)
+
+    data = text.replace(value, escaped).encode("utf-8")
+
+    assert value not in data.decode("utf-8")
+    assert rejection(data).code == "plaintext_found"
+
+
+def test_plaintext_in_place_of_a_mask_is_rejected(report):
+    report["findings"][0]["masked"] = resident_id()
+
+    assert rejection(encode(report)).code == "plaintext_found"
+
+
+def test_plaintext_in_a_key_is_rejected(report):
+    report["summary"]["findings_by_kind"][resident_id()] = 0
+
+    error = rejection(encode(report))
+
+    assert error.code == "plaintext_found"
+
+
+def test_plaintext_check_runs_before_layout_checks(report):
+    broken = copy.deepcopy(report)
+    broken["version"] = 9
+    broken["files"][0]["message"] = f"身份证 {resident_id()}"
+
+    assert rejection(encode(broken)).code == "plaintext_found"
+
+
+def test_large_byte_count_is_accepted(report):
+    # 13.8 GB scanned: the digits of the count form a valid mobile number.
+    report["files"][1]["size"] = 13_800_138_000
+    report["summary"]["bytes_scanned"] = 13_800_138_000
+
+    checked = check_report(encode(report))
+
+    assert checked.bytes_scanned == 13_800_138_000
+
+
+def test_report_keys_order_does_not_matter(report):
+    reordered = dict(reversed(list(report.items())))
+
+    data = json.dumps(reordered, ensure_ascii=True).encode("ascii")
+
+    assert check_report(data).document == report
