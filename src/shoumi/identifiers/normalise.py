@@ -39,11 +39,15 @@ _REMOVED = (
     "\u200b\u200c\u200d\u2060\ufeff"
 )
 _TRANSLATION = {ord(character): None for character in _REMOVED} | {ord("\u00d7"): "X"}
+_REMOVED_ASCII = "".join(character for character in _REMOVED if character.isascii()).encode()
 
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
 # Markers that spreadsheets put in front of a number to keep it as text.
 _TEXT_MARKERS = "'`\u2018\u2019="
+# First or last characters that make _strip_text_markers change a value, besides the
+# whitespace that str.strip removes.
+_EDGE_CHARACTERS = frozenset(_ZERO_WIDTH + _TEXT_MARKERS)
 
 _SCIENTIFIC_NOTATION = re.compile(r"\d(?:[.,]\d+)?E\+?\d+", re.IGNORECASE)
 _FLOAT_SUFFIX = re.compile(r"(\d{1,15})\.0+")
@@ -77,7 +81,13 @@ def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = Tr
         return cleaned
 
     cleaned = text if text.isascii() else unicodedata.normalize("NFKC", text)
-    cleaned = _strip_text_markers(cleaned)
+    if (
+        cleaned[:1] in _EDGE_CHARACTERS
+        or cleaned[-1:] in _EDGE_CHARACTERS
+        or cleaned[:1].isspace()
+        or cleaned[-1:].isspace()
+    ):
+        cleaned = _strip_text_markers(cleaned)
     if ("E" in cleaned or "e" in cleaned) and _SCIENTIFIC_NOTATION.fullmatch(cleaned):
         raise InvalidIdentifier("excel_scientific_notation", kind=kind)
 
@@ -88,14 +98,23 @@ def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = Tr
             cleaned = float_match.group(1)
 
     if not (cleaned.isascii() and cleaned.isalnum()):
-        cleaned = cleaned.translate(_TRANSLATION)
+        if cleaned.isascii():
+            # bytes.translate deletes through a table, not the dict str.translate reads.
+            cleaned = cleaned.encode("ascii").translate(None, _REMOVED_ASCII).decode("ascii")
+        else:
+            cleaned = cleaned.translate(_TRANSLATION)
     cleaned = cleaned.upper()
     if not cleaned.isascii():
         # Upper-casing can leave a letter and a combining mark that NFKC would compose.
         cleaned = unicodedata.normalize("NFKC", cleaned)
     if not cleaned:
         raise InvalidIdentifier("empty", kind=kind)
-    if reject_truncated and len(cleaned) >= 17 and is_excel_truncated(cleaned):
+    if (
+        reject_truncated
+        and len(cleaned) >= 17
+        and cleaned[-1] == "0"
+        and is_excel_truncated(cleaned)
+    ):
         raise InvalidIdentifier("excel_truncated", kind=kind)
     return cleaned
 
