@@ -17,7 +17,7 @@ processes for the worker pool and ripgrep), so other jobs on a shared machine
 inflate it far less than wall-clock time. Throughput in MB/s is 10^6 bytes per
 CPU second; the speed-up with two workers is necessarily a wall-clock ratio.
 
-Usage: python -m tests.bench.bench_scanner [--size-mb 64] [--presidio-mb 4] [--repeat 3]
+Usage: python -m tests.bench.bench_scanner [--size-mb 64] [--presidio-mb 16] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -175,7 +175,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=float, default=64, help="corpus size in MiB (default 64)")
     parser.add_argument(
-        "--presidio-mb", type=float, default=4, help="MiB that Presidio scans (default 4)"
+        "--presidio-mb",
+        type=float,
+        default=16,
+        help="MiB that Presidio scans (default 16: one corpus file of each format)",
     )
     parser.add_argument("--keep", help="generate the corpus into this folder and keep it")
     parser.add_argument(

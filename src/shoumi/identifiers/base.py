@@ -30,8 +30,8 @@ class Kind(StrEnum):
     PASSPORT = "passport"
     TRAVEL_PERMIT = "travel_permit"
 
-    # Enum hashes members with a Python-level method; str's hash is the same value for a
-    # StrEnum (equal strings, equal hashes) and costs a tenth as much in dict lookups.
+    # Enum hashes members with a Python-level method. For a StrEnum, str's hash gives the
+    # same value, because members equal their strings, and costs a tenth as much.
     __hash__ = str.__hash__
 
 

@@ -84,7 +84,7 @@ def _mobile_lookup() -> np.ndarray:
 class Candidates:
     """Candidates of one width, stored by character position for the checks below.
 
-    ``chars[i]`` holds character ``i`` of every candidate and ``digits[i]`` the same
+    ``chars[i]`` contains character ``i`` of every candidate and ``digits[i]`` the same
     characters minus ``ord("0")``, so digits become 0..9 and every other byte 10 or more.
     """
 
@@ -117,7 +117,7 @@ def _positions(mask: np.ndarray) -> np.ndarray:
 
 
 def _all_digits(digits: np.ndarray) -> np.ndarray:
-    """Whether every position of each candidate is a digit (``digits`` by position)."""
+    """Return whether every position of each candidate is a digit (``digits`` by position)."""
     return np.maximum.reduce(digits, axis=0) < 10
 
 
@@ -140,7 +140,7 @@ def _birth_date_ok(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.n
 
 
 def _date_at(d: np.ndarray, position: int) -> np.ndarray:
-    """Whether positions ``position .. position + 7`` read as a valid past ``YYYYMMDD``."""
+    """Return whether positions ``position .. position + 7`` are a valid past ``YYYYMMDD``."""
     year = _number(d[position : position + 4])
     month = d[position + 4] * 10 + d[position + 5]
     day = d[position + 6] * 10 + d[position + 7]
@@ -159,7 +159,7 @@ def _eighteen_digit_rows(batch: Candidates) -> np.ndarray:
 
 
 def _is_permit_region(d: np.ndarray) -> np.ndarray:
-    """Whether positions 1-6 of ``int32`` digits are a residence-permit address code."""
+    """Return whether positions 1-6 of ``int32`` digits are a residence-permit address code."""
     head = _number(d[:6])
     found = head == _PERMIT_REGIONS[0]
     for code in _PERMIT_REGIONS[1:]:

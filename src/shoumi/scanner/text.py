@@ -244,7 +244,7 @@ def _cut(data: bytes, block_bytes: int) -> Iterable[bytes]:
 def _scan_utf8_stream(
     stream: BinaryIO, head: bytes, block_bytes: int, collector: _Collector
 ) -> None:
-    """Scan a UTF-8 stream in blocks of at least ``block_bytes``, cut as ``_cut_point`` says.
+    """Scan a UTF-8 stream in blocks of at least ``block_bytes``, each ending at ``_cut_point``.
 
     The stream is read into one buffer laid out as the engine expects (NUL padding, text,
     NUL padding), so no block is copied. The bytes after a block belong to the next one;
