@@ -55,7 +55,8 @@ def _timed(function: Callable[[], object], repeat: int) -> list[float]:
 
 
 def _summary(samples: list[float]) -> str:
-    return f"median {statistics.median(samples):.3f} ms, p90 {sorted(samples)[int(len(samples) * 0.9)]:.3f} ms"
+    p90 = sorted(samples)[int(len(samples) * 0.9)]
+    return f"median {statistics.median(samples):.3f} ms, p90 {p90:.3f} ms"
 
 
 def _fill(client_count: int, people_count: int) -> tuple[list[str], str]:
@@ -104,9 +105,8 @@ def _fill(client_count: int, people_count: int) -> tuple[list[str], str]:
             batch = []
     if batch:
         Person.objects.bulk_create(batch)
-    print(
-        f"  filled {client_count} clients, {people_count} people in {time.perf_counter() - started:.1f} s"
-    )
+    elapsed = time.perf_counter() - started
+    print(f"  filled {client_count} clients, {people_count} people in {elapsed:.1f} s")
     return wanted, str(department.pk)
 
 
@@ -119,9 +119,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="shoumi-bench-") as data_dir:
         _setup_django(data_dir)
-        print(
-            f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        )
+        machine = platform.processor() or platform.machine()
+        print(f"machine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
         wanted, _department_id = _fill(arguments.clients, arguments.people)
         _bench_search(wanted, arguments.repeat)
         _bench_list(arguments.repeat)
@@ -173,9 +172,8 @@ def _bench_search(wanted: list[str], repeat: int) -> None:
     )
     print(f"  whole search (parse, index, visible clients, first page): {_summary(per_page)}")
     print(f"  reference, plaintext indexed column via raw SQL: {_summary(per_plain)} per lookup")
-    print(
-        f"  ratio lookup/reference: {statistics.median(per_lookup) / statistics.median(per_plain):.1f}x"
-    )
+    ratio = statistics.median(per_lookup) / statistics.median(per_plain)
+    print(f"  ratio lookup/reference: {ratio:.1f}x")
 
 
 def _bench_list(repeat: int) -> None:
@@ -194,7 +192,7 @@ def _bench_list(repeat: int) -> None:
         )
         browser.post("/accounts/login/verify/", {"otp_token": staff.code()})
         assert browser.get("/clients/").status_code == 200
-        samples = _timed(lambda: browser.get("/clients/"), repeat)
+        samples = _timed(lambda browser=browser: browser.get("/clients/"), repeat)
         print(f"client list page as {role}: {_summary(samples)} (includes test-client overhead)")
         del response
 
