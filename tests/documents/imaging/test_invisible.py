@@ -154,3 +154,16 @@ def test_reads_from_image_bytes_in_every_accepted_format():
 
     assert read_trace_code(buffer.getvalue()).trace_code == mark.trace_code
     assert read_trace_code(encode(marked, "JPEG", quality=85)).trace_code == mark.trace_code
+
+
+def test_very_large_copy_is_read_at_reduced_size():
+    code = TraceCode.generate()
+    marked = invisible.embed(synthetic_text_page(1240, 1754), code)
+    enlarged = _scale(marked, 2.0)  # 2480×3508, past the read size limit
+
+    reading = invisible.read(enlarged)
+
+    assert max(enlarged.size) > invisible.MAX_READ_SIDE
+    assert reading is not None
+    assert reading.trace_code == code
+    assert reading.scale == pytest.approx(2.0, abs=0.02)

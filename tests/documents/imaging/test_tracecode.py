@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shoumi.documents.imaging.errors import InvalidTraceCodeError
 from shoumi.documents.imaging.tracecode import (
@@ -91,3 +93,11 @@ def test_noise_does_not_decode_to_a_code():
 def test_decoder_rejects_wrong_length():
     with pytest.raises(ValueError, match="140 soft bits"):
         decode_trace_code(np.zeros(10))
+
+
+@given(st.integers(min_value=0, max_value=(1 << 40) - 1))
+def test_any_code_round_trips(value):
+    code = TraceCode(value)
+
+    assert TraceCode.parse(str(code)) == code
+    assert TraceCode.parse(str(code).lower()) == code

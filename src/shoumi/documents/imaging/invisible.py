@@ -44,7 +44,7 @@ watermark, which prints the trace code, is the fallback for all of these.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -78,6 +78,10 @@ MAX_SCALE = 2.0
 # while the CRC-24 rejects whatever passes.
 MIN_SYNC_SCORE = 6.0
 PERIOD_CANDIDATES = 6
+# Longest side, in pixels, at which an image is read. A copy marked at 3000
+# pixels or more is read at a scale of 3000 / its side, which stays above
+# MIN_SCALE for copies up to 12,000 pixels long.
+MAX_READ_SIDE = 3000
 _HIGH_PASS_SIGMA = 2.0
 _EDGE_THRESHOLD = 12.0
 
@@ -154,6 +158,12 @@ def embed(
 def read(image: Image.Image, *, key: bytes = DEFAULT_KEY) -> TraceReading | None:
     """Read the trace code embedded in ``image``, or return ``None`` if none is found."""
     layout = _layout(key)
+    # Very large images are read at reduced size: memory and time grow with
+    # the pixel count, and the reader handles the smaller scale.
+    reduction = min(1.0, MAX_READ_SIDE / max(image.size))
+    if reduction < 1.0:
+        reduced_size = (round(image.width * reduction), round(image.height * reduction))
+        image = image.resize(reduced_size, Image.Resampling.BOX)
     residual = _residual(image)
     height, width = residual.shape
     if min(height, width) < TILE_SIZE * MIN_SCALE * 2:
@@ -162,7 +172,7 @@ def read(image: Image.Image, *, key: bytes = DEFAULT_KEY) -> TraceReading | None
     for period in _period_candidates(residual):
         reading = _read_at_period(residual, period, layout)
         if reading is not None:
-            return reading
+            return replace(reading, scale=reading.scale / reduction)
     return None
 
 

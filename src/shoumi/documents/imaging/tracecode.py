@@ -116,7 +116,7 @@ def decode_trace_code(soft_bits: np.ndarray) -> tuple[TraceCode | None, float]:
 
     reencoded = _convolve(list(bits))
     disagreements = np.count_nonzero((soft_bits > 0) != (reencoded == 1))
-    bit_error_rate = disagreements / CODED_BITS
+    bit_error_rate = float(disagreements) / CODED_BITS
 
     value = payload >> CRC_BITS
     if crc24(value, TRACE_CODE_BITS) != payload & 0xFFFFFF:
