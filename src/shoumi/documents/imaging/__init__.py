@@ -3,7 +3,7 @@
 Pure Python with no Django imports, so it can be tested and benchmarked on
 its own. The documents app stores what ``sanitize`` returns, issues copies
 with ``mark_document`` and ``make_thumbnail``, and registers each copy's
-trace code; ``read_trace_code`` finds that code again in a leaked copy.
+trace code. ``read_trace_code`` finds that code again in a leaked copy.
 """
 
 from shoumi.documents.imaging.copies import (

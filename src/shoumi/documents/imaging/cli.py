@@ -1,7 +1,7 @@
 """Core of ``shoumi trace FILE``: read the trace code from a leaked copy.
 
-``main`` prints the code and how confident the reading is; the registry
-lookup (who received the copy, when, for what) is added by the documents
+``main`` prints the code and how confident the reading is. The registry
+lookup (who received the copy, when, for what) belongs to the documents
 app, which calls ``trace_file`` itself.
 
 Exit status: 0 when a code was read, 1 when the file carries no readable

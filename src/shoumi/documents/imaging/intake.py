@@ -19,7 +19,10 @@ images. EXIF orientation is applied before the metadata goes, so the page
 stays upright.
 
 What it does not protect against: bugs in the decoders themselves (libjpeg,
-libpng, libheif, PDFium), which parse hostile input in this process.
+libpng, libheif, PDFium), which parse hostile input in this process, and
+files built to cost CPU time within the limits, such as a progressive JPEG
+with thousands of scans. The caller should run intake in a worker with a
+memory and time limit.
 """
 
 from __future__ import annotations
