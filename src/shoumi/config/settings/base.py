@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "shoumi.vault",
     "shoumi.access",
     "shoumi.clients",
+    "shoumi.materials",
 ]
 
 MIDDLEWARE = [
