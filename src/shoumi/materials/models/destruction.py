@@ -46,7 +46,9 @@ class DestructionList(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    method = models.CharField(_("method"), max_length=16, choices=DestructionMethod.choices)
+    method = models.CharField(
+        _("destruction method"), max_length=16, choices=DestructionMethod.choices
+    )
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -163,7 +165,9 @@ class DestructionRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     supervisor_name = models.CharField(_("supervisor"), max_length=64)
-    method = models.CharField(_("method"), max_length=16, choices=DestructionMethod.choices)
+    method = models.CharField(
+        _("destruction method"), max_length=16, choices=DestructionMethod.choices
+    )
     destroyed_at = models.DateTimeField(_("destroyed at"))
     override = models.ForeignKey(
         DestructionOverride, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

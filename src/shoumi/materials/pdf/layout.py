@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import segno
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
+from fpdf.fonts import FontFace
 
 from shoumi.materials.pdf.fonts import CJKFont, find_cjk_font
 
 FONT_FAMILY = "cjk"
 BODY_SIZE = 10
+TABLE_SIZE = 9
 TITLE_SIZE = 17
 
 
@@ -91,6 +93,7 @@ class PdfDocument:
         """Write a table with a repeated heading row; ``widths`` are relative column widths."""
         self.check(*headings, *(cell for row in rows for cell in row))
         self.pdf.ln(2)
+        self.pdf.set_font(FONT_FAMILY, size=TABLE_SIZE)
         with self.pdf.table(
             col_widths=tuple(widths),
             line_height=6,
@@ -98,6 +101,8 @@ class PdfDocument:
             cell_fill_color=(238, 241, 245),
             cell_fill_mode=TableCellFillMode.ROWS,
             first_row_as_headings=True,
+            # The CJK face has no bold style; the fill colour marks the heading row.
+            headings_style=FontFace(emphasis=None, fill_color=(220, 226, 234)),
         ) as table:
             heading = table.row()
             for text in headings:
@@ -106,6 +111,7 @@ class PdfDocument:
                 row = table.row()
                 for text in values:
                     row.cell(text)
+        self.pdf.set_font(FONT_FAMILY, size=BODY_SIZE)
         self.pdf.ln(3)
 
     def qr_code(self, url: str, *, x: float, y: float, size: float = 32) -> None:

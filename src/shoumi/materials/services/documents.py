@@ -109,7 +109,7 @@ def intake_receipt_pdf(*, actor: User, intake: Intake, request: HttpRequest | No
         document.qr_code(intake_url(intake), x=document.pdf.w - 15 - 30, y=top, size=30)
         document.title(_("Intake receipt"), f"（{copy_label}）")
         document.facts(facts, width=document.width - 36)
-        document.table(headings, rows, widths=(6, 30, 10, 8, 12, 20, 10))
+        document.table(headings, rows, widths=(7, 32, 10, 8, 13, 24, 11))
         document.paragraph(_("Client's signature:"))
         document.image(signature_png, pixel_size=signature_size, width=70, height=28)
         document.signature_lines([_("Receiver's signature")])
@@ -171,7 +171,7 @@ def lending_register_pdf(
         ]
         for number, loan in enumerate(loans, start=1)
     ]
-    document.table(headings, rows, widths=(5, 22, 22, 10, 24, 10, 14, 11, 14, 12))
+    document.table(headings, rows, widths=(5, 22, 22, 10, 22, 10, 15, 11, 15, 17))
     return document.output()
 
 
@@ -194,7 +194,7 @@ def destruction_record_pdf(
     document.title(_("Destruction record"))
     facts = [
         Fact(_("Record number"), record.number),
-        Fact(_("Method"), str(DestructionMethod(record.method).label)),
+        Fact(_("Destruction method"), str(DestructionMethod(record.method).label)),
         Fact(_("Destroyed at"), _local(record.destroyed_at)),
         Fact(_("Operator"), record.operator_name),
         Fact(_("Supervisor"), record.supervisor_name),
@@ -236,7 +236,7 @@ def destruction_record_pdf(
         ]
         for number, line in enumerate(record.items.order_by("id"), start=1)
     ]
-    document.table(headings, rows, widths=(6, 26, 18, 26, 8, 8, 18, 10))
+    document.table(headings, rows, widths=(7, 24, 25, 26, 9, 8, 22, 11))
     if any(line.was_early for line in record.items.all()):
         document.paragraph(_("* destroyed before the end of its retention period"), size=8)
     document.signature_lines([_("Operator's signature"), _("Supervisor's signature")])
