@@ -189,3 +189,20 @@ def test_found_font_is_the_simplified_chinese_face() -> None:
     assert not font.missing_characters(fonts.REQUIRED_TEXT)
     if "Noto Sans CJK" in font.family:
         assert font.family.endswith("SC")
+
+
+def test_start_up_check_warns_without_a_font(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from shoumi.materials.checks import cjk_font_check
+
+    monkeypatch.setenv(fonts.FONT_ENVIRONMENT_VARIABLE, str(tmp_path / "missing.ttc"))
+
+    [warning] = cjk_font_check()
+
+    assert warning.id == "materials.W001"
+    assert "fonts-noto-cjk" in warning.hint
+
+
+def test_start_up_check_passes_with_the_system_font() -> None:
+    from shoumi.materials.checks import cjk_font_check
+
+    assert cjk_font_check() == []

@@ -134,7 +134,7 @@ def test_signature_file_swapped_between_intakes_fails(office: Office) -> None:
 def test_failed_intake_leaves_no_signature_file(office: Office) -> None:
     before = set(signatures.signature_directory().glob("*"))
 
-    with pytest.raises(Exception):  # noqa: B017, PT011 - any failure after the file is written
+    with pytest.raises(Exception):  # noqa: B017 - any failure after the file is written
         services.intake_create(
             actor=office.clerk,
             client=office.client,

@@ -7,4 +7,4 @@ class MaterialsConfig(AppConfig):
     verbose_name = _("Paper materials")
 
     def ready(self) -> None:
-        from shoumi.materials import navigation, sensitivity  # noqa: F401
+        from shoumi.materials import checks, navigation, sensitivity  # noqa: F401

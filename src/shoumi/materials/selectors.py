@@ -94,15 +94,16 @@ def item_get(*, user: User, item_id: object) -> MaterialItem | None:
     )
 
 
-def intake_list(*, user: User) -> QuerySet[Intake]:
+def _visible_intakes(user: User) -> QuerySet[Intake]:
     if not permissions.has_any_role(user, permissions.BUSINESS_ROLES):
         return Intake.objects.none()
-    return (
-        Intake.objects.filter(client__in=permissions.visible_clients(user).values("pk"))
-        .select_related("client", "receiver")
-        .prefetch_related("items")
-        .order_by("-received_at")
-    )
+    return Intake.objects.filter(
+        client__in=permissions.visible_clients(user).values("pk")
+    ).select_related("client", "receiver")
+
+
+def intake_list(*, user: User) -> QuerySet[Intake]:
+    return _visible_intakes(user).prefetch_related("items").order_by("-received_at")
 
 
 def intake_get(*, user: User, intake_id: object) -> Intake | None:
@@ -111,7 +112,7 @@ def intake_get(*, user: User, intake_id: object) -> Intake | None:
     if key is None:
         return None
     return (
-        intake_list(user=user)
+        _visible_intakes(user)
         .filter(pk=key)
         .prefetch_related(
             Prefetch(
