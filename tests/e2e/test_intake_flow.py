@@ -67,7 +67,7 @@ def test_clerk_records_intake_with_drawn_signature(page, live_server) -> None:
     with page.expect_download() as download_info:
         page.click("#receipt-link")
     download = download_info.value
-    pdf = open(download.path(), "rb").read()  # noqa: PTH123, SIM115
+    pdf = open(download.path(), "rb").read()
     texts = page_texts(pdf)
     assert len(texts) == 2
     assert f"回执编号：{intake.number}" in texts[0]

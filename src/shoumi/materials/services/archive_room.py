@@ -165,7 +165,16 @@ def inspection_record(
     return inspection
 
 
-def _check_finding(finding: FindingInput) -> FindingInput:
+@dataclass(frozen=True)
+class _CheckedFinding:
+    check_name: str
+    description: str
+    follow_up: str
+    assignee: User
+    due_on: date
+
+
+def _check_finding(finding: FindingInput) -> _CheckedFinding:
     if finding.check_name not in InspectionCheck.values:
         raise MaterialsInputInvalidError(
             _("Choose which check a finding belongs to."), field="findings"
@@ -189,7 +198,7 @@ def _check_finding(finding: FindingInput) -> FindingInput:
         raise MaterialsInputInvalidError(
             _("Each follow-up needs a due date from today on."), field="findings"
         )
-    return FindingInput(finding.check_name, description, follow_up, assignee, finding.due_on)
+    return _CheckedFinding(finding.check_name, description, follow_up, assignee, finding.due_on)
 
 
 @transaction.atomic
@@ -305,7 +314,7 @@ def _decimal(value: object, *, name: str, bounds: tuple[Decimal, Decimal]) -> De
 
 
 def _alert_kinds(temperature: Decimal, humidity: Decimal) -> set[str]:
-    kinds = set()
+    kinds: set[str] = set()
     if temperature < TEMPERATURE_MIN:
         kinds.add(AlertKind.TEMPERATURE_LOW)
     if temperature > TEMPERATURE_MAX:

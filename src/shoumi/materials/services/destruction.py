@@ -11,8 +11,9 @@ manager approved within the hour.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from django.db import transaction
@@ -369,7 +370,7 @@ def destruction_confirm(
 
 
 def _valid_override(
-    destruction_list: DestructionList, early_ids: set[object]
+    destruction_list: DestructionList, early_ids: set[uuid.UUID]
 ) -> DestructionOverride | None:
     now = clock.now()
     candidates = destruction_list.overrides.filter(
@@ -452,9 +453,9 @@ def _carry_out(
 
 
 def _write_record(
-    destruction_list: DestructionList, override: DestructionOverride | None, now: object
+    destruction_list: DestructionList, override: DestructionOverride | None, now: datetime
 ) -> DestructionRecord:
-    prefix = "XH" + timezone.localtime(now).strftime("%Y%m%d") + "-"  # type: ignore[arg-type]
+    prefix = "XH" + timezone.localtime(now).strftime("%Y%m%d") + "-"
     count = DestructionRecord.objects.filter(number__startswith=prefix).count()
     return DestructionRecord.objects.create(
         number=f"{prefix}{count + 1:03d}",
@@ -476,7 +477,7 @@ def _destroy_item(
     *,
     was_early: bool,
     actor: User,
-    now: object,
+    now: datetime,
     request: HttpRequest | None,
 ) -> None:
     CustodyEvent.objects.create(
