@@ -12,6 +12,7 @@ from shoumi.clients.models import Client, Person
 from tests.accounts.conftest import log_in
 from tests.accounts.factories import DepartmentFactory, enrolled_staff
 from tests.clients.factories import make_bank_account, make_client, make_person
+from tests.staff.factories import pass_gates
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,9 @@ def own_client(department) -> Client:
 
 def _logged_in(role: str, department) -> HttpClient:
     browser = HttpClient()
-    log_in(browser, enrolled_staff(roles=[role], department=department))
+    staff = enrolled_staff(roles=[role], department=department)
+    pass_gates(staff.user)
+    log_in(browser, staff)
     return browser
 
 

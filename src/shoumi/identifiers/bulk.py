@@ -13,6 +13,7 @@ files.
 from __future__ import annotations
 
 import numpy as np
+import pycountry
 
 from .bank_card import _ISSUER_FIRST_DIGITS
 from .bank_card import MAX_LENGTH as BANK_CARD_MAX_LENGTH
@@ -48,6 +49,12 @@ _USCC_AUTHORITY[[ord(code) for code in AUTHORITIES]] = True
 _REGISTRATION_PROVINCE = _lookup(100, REGISTRATION_PROVINCES)
 _RESIDENT_PROVINCE = _lookup(100, RESIDENT_ID_PROVINCES)
 _PERMIT_REGION = np.array(sorted(int(code) for code in RESIDENCE_PERMIT_REGIONS), dtype=np.int64)
+# (authority character, entity-type character) pairs listed in the GB 32100 tables.
+_USCC_ENTITY_TYPE = np.zeros((256, 256), dtype=bool)
+for _authority, (_, _entity_types) in AUTHORITIES.items():
+    _USCC_ENTITY_TYPE[ord(_authority), [ord(code) for code in _entity_types]] = True
+# ISO 3166-1 numeric codes, the nationality field of a 2023 permanent residence ID.
+_KNOWN_NATIONALITY = _lookup(1000, [country.numeric for country in pycountry.countries])
 _CARD_FIRST_DIGIT = np.zeros(256, dtype=bool)
 _CARD_FIRST_DIGIT[[ord(digit) for digit in _ISSUER_FIRST_DIGITS]] = True
 
@@ -118,7 +125,9 @@ def resident_id_18(matrix: np.ndarray) -> np.ndarray:
         return result
     d = digits[rows].astype(np.int32)
     region_ok = _RESIDENT_PROVINCE[d[:, 0] * 10 + d[:, 1]] | residence_permit(matrix[rows])
-    result[rows] = region_ok & _date_at(d, 6) & _mod_11_2_ok(d, matrix[rows, 17])
+    # A birth year before 1900 is a warning that needs review, so not valid here.
+    since_1900 = d[:, 6] * 10 + d[:, 7] >= 19
+    result[rows] = region_ok & since_1900 & _date_at(d, 6) & _mod_11_2_ok(d, matrix[rows, 17])
     return result
 
 
@@ -130,7 +139,11 @@ def residence_permit(matrix: np.ndarray) -> np.ndarray:
 
 
 def resident_id_15(matrix: np.ndarray) -> np.ndarray:
-    """``is_valid_resident_id`` on 15-digit legacy rows (born 19YY, no check digit)."""
+    """``is_valid_resident_id`` on 15-digit legacy rows (born 19YY, no check digit).
+
+    A row whose positions 7-14 also read as a real past date could be a truncated
+    18-digit number, which needs review, so it is not valid here.
+    """
     result = np.zeros(matrix.shape[0], dtype=bool)
     digits = _digits(matrix)
     rows = np.flatnonzero(digits.max(axis=1) < 10)
@@ -139,7 +152,8 @@ def resident_id_15(matrix: np.ndarray) -> np.ndarray:
     d = digits[rows].astype(np.int32)
     year = 1900 + d[:, 6] * 10 + d[:, 7]
     date_ok = _birth_date_ok(year, d[:, 8] * 10 + d[:, 9], d[:, 10] * 10 + d[:, 11])
-    result[rows] = _RESIDENT_PROVINCE[d[:, 0] * 10 + d[:, 1]] & date_ok
+    could_be_truncated = _date_at(d, 6)
+    result[rows] = _RESIDENT_PROVINCE[d[:, 0] * 10 + d[:, 1]] & date_ok & ~could_be_truncated
     return result
 
 
@@ -153,12 +167,14 @@ def foreign_permanent_residence_id_18(matrix: np.ndarray) -> np.ndarray:
         return result
     d = digits[rows].astype(np.int32)
     office_ok = _RESIDENT_PROVINCE[d[:, 1] * 10 + d[:, 2]]
-    result[rows] = office_ok & _date_at(d, 6) & _mod_11_2_ok(d, matrix[rows, 17])
+    nationality_ok = _KNOWN_NATIONALITY[d[:, 3] * 100 + d[:, 4] * 10 + d[:, 5]]
+    date_ok = _date_at(d, 6)
+    result[rows] = office_ok & nationality_ok & date_ok & _mod_11_2_ok(d, matrix[rows, 17])
     return result
 
 
 def uscc(matrix: np.ndarray) -> np.ndarray:
-    """``is_valid_uscc``: alphabet, authority, registration province, MOD 31 check character."""
+    """``is_valid_uscc``: alphabet, authority and entity type, province, MOD 31 check."""
     result = np.zeros(matrix.shape[0], dtype=bool)
     if matrix.shape[1] != 18:
         return result
@@ -173,8 +189,9 @@ def uscc(matrix: np.ndarray) -> np.ndarray:
         return result
     v = values[rows].astype(np.int32)
     province_ok = _REGISTRATION_PROVINCE[v[:, 2] * 10 + v[:, 3]]
+    entity_type_ok = _USCC_ENTITY_TYPE[matrix[rows, 0], matrix[rows, 1]]
     check = (31 - (v[:, :17] @ _USCC_WEIGHTS) % 31) % 31
-    result[rows] = province_ok & (check == v[:, 17])
+    result[rows] = province_ok & entity_type_ok & (check == v[:, 17])
     return result
 
 
