@@ -252,3 +252,15 @@ def test_stranger_cannot_request_override(office: Office) -> None:
         services.destruction_override_request(
             actor=office.second_manager, destruction_list=destruction_list, reason="理由充分理由"
         )
+
+
+def test_postgresql_refuses_truncate_of_destruction_records(office: Office) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("TRUNCATE triggers exist on PostgreSQL only; run with DATABASE_URL")
+    _destroyed_record(office)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE materials_destructionrecorditem")
+
+    assert DestructionRecordItem.objects.count() == 1

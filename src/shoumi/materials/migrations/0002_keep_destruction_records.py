@@ -43,11 +43,13 @@ def install(apps, schema_editor):
 def install_functions(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # params=None keeps psycopg from reading the % of RAISE and format() as placeholders.
     schema_editor.execute(
         "CREATE FUNCTION materials_refuse_record_change() RETURNS trigger "
         "LANGUAGE plpgsql AS $$ BEGIN "
         f"RAISE EXCEPTION '{MESSAGE}: % is not allowed on %', TG_OP, TG_TABLE_NAME "
-        "USING ERRCODE = 'restrict_violation'; END $$"
+        "USING ERRCODE = 'restrict_violation'; END $$",
+        params=None,
     )
     schema_editor.execute(
         # The table name comes from the trigger, not from input.
@@ -57,7 +59,8 @@ def install_functions(apps, schema_editor):
         "INTO has_rows; "
         f"IF has_rows THEN RAISE EXCEPTION '{MESSAGE}: TRUNCATE is not allowed on %', "
         "TG_TABLE_NAME USING ERRCODE = 'restrict_violation'; END IF; "
-        "RETURN NULL; END $$"
+        "RETURN NULL; END $$",
+        params=None,
     )
 
 
