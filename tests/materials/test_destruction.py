@@ -261,6 +261,8 @@ def test_postgresql_refuses_truncate_of_destruction_records(office: Office) -> N
 
     with pytest.raises(IntegrityError), transaction.atomic():
         with connection.cursor() as cursor:
+            # Deferred foreign-key checks of the test transaction would block TRUNCATE first.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("TRUNCATE materials_destructionrecorditem")
 
     assert DestructionRecordItem.objects.count() == 1
