@@ -12,7 +12,7 @@ def page_texts(pdf: bytes) -> list[str]:
     """Return each page's text as pypdf extracts it, without whitespace.
 
     fpdf2 writes a CID-keyed CFF font (Noto Sans CJK) with an embedded
-    encoding CMap; pypdf 7.1 does not read that CMap and takes each two-byte
+    encoding CMap. pypdf 7.1 does not read that CMap and takes each two-byte
     code as two one-byte codes, so a NUL precedes every character. The
     ToUnicode map still gives the right characters, so the NULs and the
     layout whitespace are dropped before comparing.

@@ -101,7 +101,7 @@ def test_token_is_stored_hashed(sensor: tuple[Sensor, str]) -> None:
     assert len(device.token_hash) == 64
 
 
-def test_out_of_range_reading_opens_alert_and_mails_archivists(
+def test_out_of_range_reading_alerts_archivists(
     sensor: tuple[Sensor, str],
     smtp_mailbox: Mailbox,  # noqa: F811
     django_capture_on_commit_callbacks,

@@ -97,7 +97,7 @@ def test_receipt_qr_codes_lead_to_the_record(office: Office) -> None:
         assert decoded == [expected]
 
 
-def test_receipt_refused_for_a_client_the_user_cannot_see(office: Office) -> None:
+def test_receipt_of_hidden_client_not_found(office: Office) -> None:
     intake = make_intake(office, item_line(location=office.cabinet))
     outsider = UserFactory(roles=["clerk"])
 

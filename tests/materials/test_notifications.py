@@ -105,7 +105,7 @@ def test_overdue_loan_shows_on_dashboards(office: Office) -> None:
     assert archivist_items["逾期未还的借阅"] == 1
 
 
-def test_loan_request_shows_for_managers_but_not_the_borrower(office: Office) -> None:
+def test_loan_request_pending_for_other_manager(office: Office) -> None:
     item = make_intake(office, item_line(location=office.cabinet)).items.get()
     services.loan_request(
         actor=office.manager, item=item, purpose="核对", due_on=today() + timedelta(days=2)
@@ -116,3 +116,18 @@ def test_loan_request_shows_for_managers_but_not_the_borrower(office: Office) ->
 
     assert "待您审批的借阅申请" not in own
     assert other["待您审批的借阅申请"] == 1
+
+
+def test_command_notifies_overdue_loans(office: Office, smtp_mailbox: Mailbox) -> None:  # noqa: F811
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _lent(office)
+    output = StringIO()
+
+    with time_machine.travel(clock.now() + timedelta(days=4)):
+        call_command("notify_overdue_loans", stdout=output)
+
+    assert output.getvalue().strip() == "Overdue loans notified: 1"
+    assert len(smtp_mailbox.messages) == 1

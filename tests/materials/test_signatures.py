@@ -95,7 +95,7 @@ def test_signature_file_holds_no_plaintext(office: Office) -> None:
 
 
 @pytest.mark.django_db
-def test_signature_opens_for_a_user_who_sees_the_client(office: Office) -> None:
+def test_signature_opens_for_department_staff(office: Office) -> None:
     intake = make_intake(office, item_line(location=office.cabinet))
 
     png = services.signature_open(actor=office.reviewer, intake=intake)

@@ -103,7 +103,7 @@ def test_intake_form_with_scanned_signature(office: Office) -> None:
     assert Intake.objects.get().signature_method == "scanned"
 
 
-def test_receipt_download_is_a_pdf_that_is_not_cached(office: Office) -> None:
+def test_receipt_download_not_cached(office: Office) -> None:
     intake = make_intake(office)
     browser = _browser(office.clerk)
 
@@ -115,7 +115,7 @@ def test_receipt_download_is_a_pdf_that_is_not_cached(office: Office) -> None:
     assert response.content.startswith(b"%PDF-")
 
 
-def test_other_department_gets_404_for_intake_item_and_signature(office: Office) -> None:
+def test_other_department_gets_404(office: Office) -> None:
     intake = make_intake(office)
     item = intake.items.get()
     outsider = _browser(UserFactory(roles=["clerk"]))

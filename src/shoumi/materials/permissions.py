@@ -1,7 +1,7 @@
 """Which roles may take which step on paper materials.
 
-Seeing an item follows seeing its client (``shoumi.access.policy``): staff
-see the paper of the clients assigned to them or their department, managers
+A user sees an item when ``shoumi.access.policy`` lets them see its client:
+staff see the paper of the clients assigned to them or their department, managers
 their department's, administrators all, and the separated system, security
 and audit administrators none. On top of that each step names the roles
 that may take it; everything else is refused.
@@ -42,7 +42,7 @@ def has_any_role(user: User, roles: Iterable[str]) -> bool:
 
 
 def require_role(user: User, roles: Iterable[str], message: str) -> None:
-    """Raise MaterialsPermissionError with ``message`` unless ``user`` holds one of ``roles``."""
+    """Raise MaterialsPermissionError with ``message`` unless ``user`` has one of ``roles``."""
     if not has_any_role(user, roles):
         raise MaterialsPermissionError(message)
 

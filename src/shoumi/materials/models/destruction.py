@@ -3,9 +3,9 @@
 ``DestructionRecord`` and ``DestructionRecordItem`` are kept permanently: a
 migration installs database triggers (SQLite and PostgreSQL) that reject
 DELETE and UPDATE on both tables, and TRUNCATE of a non-empty table on
-PostgreSQL. No code path deletes them. A database superuser can still drop
-the triggers or the tables; the triggers stop application code, the ORM and
-mistakes at the SQL prompt, not the database owner.
+PostgreSQL. No code path deletes them. The triggers stop application code,
+the ORM and mistakes at the SQL prompt. A database superuser can still drop
+the triggers or the tables.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ TEMPERATURE_MAX = Decimal("22")
 HUMIDITY_MIN = Decimal("50")
 HUMIDITY_MAX = Decimal("60")
 
-# What a reading may plausibly be; anything else is a faulty sensor or a forged request.
+# Plausible ranges of a reading. A value outside them comes from a faulty sensor or a
+# forged request.
 TEMPERATURE_RANGE = (Decimal("-40"), Decimal("85"))
 HUMIDITY_RANGE = (Decimal("0"), Decimal("100"))
 # A sensor clock may run ahead a little; a reading further in the future is refused.
@@ -286,7 +287,7 @@ def sensor_authenticate(*, sensor_id: str, token: str) -> Sensor:
 
     The stored hash is compared in constant time, and an unknown sensor id
     is compared against a random hash, so neither timing nor the error
-    tells which part was wrong.
+    reveals which part was wrong.
     """
     sensor = None
     try:

@@ -1,8 +1,8 @@
 """Destruction lists: two-person confirmation, retain marks, early-destruction overrides.
 
-An operator lists copies and drafts and names a supervising manager (监销人);
-both confirm, and the second confirmation carries the list out: items are
-marked destroyed, their custody ends, and a permanent destruction record is
+An operator lists copies and drafts and names a supervising manager (监销人).
+Both confirm. The second confirmation carries the list out, so the items are
+marked destroyed, their custody ends and a permanent destruction record is
 written. An item a reviewer marked "retain" is never destroyed by a
 confirmation of the whole list; it stays in custody. An item whose retention
 period is still running is destroyed only under an override that a second
@@ -158,7 +158,7 @@ def destruction_list_create(
 def item_retain(
     *, actor: User, item: MaterialItem, reason: str, request: HttpRequest | None = None
 ) -> MaterialItem:
-    """Mark an item "retain" (留存); no destruction list destroys it while the mark stands."""
+    """Mark an item "retain" (留存); no destruction list destroys it while the mark is set."""
     permissions.require_role(
         actor, permissions.RETAIN_ROLES, _("Only a reviewer can mark paper to be retained.")
     )
@@ -308,10 +308,12 @@ def destruction_override_approve(
         raise RetentionPeriodError(
             _("This override request has expired (valid for one hour). Ask again.")
         )
+
     override.approved_by = actor
     override.approved_at = now
     override.full_clean()
     override.save()
+
     record_event(
         action=Action.DESTRUCTION_OVERRIDE_APPROVED,
         actor=actor,

@@ -69,6 +69,7 @@ def intake_receipt_pdf(*, actor: User, intake: Intake, request: HttpRequest | No
             request=request,
             details={"client": str(intake.client_id)},
         )
+
     signature_png = signatures.load(intake=intake)
     signature_size = signatures.image_size(signature_png)
 
@@ -103,6 +104,7 @@ def intake_receipt_pdf(*, actor: User, intake: Intake, request: HttpRequest | No
         ]
         for number, item in enumerate(intake.items.order_by("created_at"), start=1)
     ]
+
     for copy_label in (_("Client copy"), _("Agency copy")):
         document.new_page()
         top = document.pdf.get_y()
@@ -138,6 +140,7 @@ def lending_register_pdf(
             request=request,
             details={"loans": len(loans)},
         )
+
     document = PdfDocument(title=_("Lending register"), landscape=True)
     document.new_page()
     document.title(
@@ -189,6 +192,7 @@ def destruction_record_pdf(
             request=request,
             details={"number": record.number},
         )
+
     document = PdfDocument(title=_("Destruction record") + " " + record.number)
     document.new_page()
     document.title(_("Destruction record"))
@@ -213,6 +217,7 @@ def destruction_record_pdf(
             )
         )
     document.facts(facts)
+
     headings = [
         _("No."),
         _("Client"),
@@ -237,6 +242,7 @@ def destruction_record_pdf(
         for number, line in enumerate(record.items.order_by("id"), start=1)
     ]
     document.table(headings, rows, widths=(7, 24, 25, 26, 9, 8, 22, 11))
+
     if any(line.was_early for line in record.items.all()):
         document.paragraph(_("* destroyed before the end of its retention period"), size=8)
     document.signature_lines([_("Operator's signature"), _("Supervisor's signature")])

@@ -36,7 +36,7 @@ from shoumi.materials.services.custody import check_location_for
 
 logger = structlog.get_logger(__name__)
 
-# The longest loan staff may ask for; a longer need is a new request.
+# Maximum loan length in days; a longer need is a new request after the return.
 MAX_LOAN_DAYS = 30
 
 
@@ -317,7 +317,7 @@ def loans_notify_overdue() -> int:
 
 
 def require_loan_visible(actor: User, loan: Loan) -> None:
-    """Raise unless ``actor`` may see the loan (its borrower, or someone who sees the client)."""
+    """Raise unless ``actor`` is the borrower or may see the loan's client."""
     if loan.borrower_id == actor.pk:
         return
     if not permissions.has_any_role(actor, permissions.BUSINESS_ROLES):

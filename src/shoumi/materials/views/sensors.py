@@ -5,7 +5,7 @@ A sensor posts JSON to ``/materials/sensors/<sensor id>/readings/`` with
 
     {"temperature": 20.5, "humidity": 55.0, "measured_at": "2026-12-04T08:00:00+08:00"}
 
-``measured_at`` is optional. Answers: 201 with the opened alerts, 400 for an
+``measured_at`` is optional. Status codes: 201 with the opened alerts, 400 for an
 invalid body, 401 for a wrong sensor id or token (one answer for both), 413
 for a body over 4 KiB, 429 when the rate limit is hit.
 

@@ -1,8 +1,8 @@
-// Signature pad for the intake form. Loaded from our own origin; no inline
-// scripts (CSP). Pointer events cover mouse, pen and touch, so a client can
-// sign on a tablet; touch-action: none in materials.css stops the page from
-// scrolling while they sign. The drawing is sent as a PNG data URL in a
-// hidden field; the server checks it and stores it encrypted.
+// Signature pad for the intake form, loaded from our own origin because the
+// CSP allows no inline scripts. Pointer events cover mouse, pen and touch, so
+// a client can sign on a tablet. touch-action: none in materials.css stops the
+// page from scrolling while they sign. The drawing goes to the server as a PNG
+// data URL in a hidden field, and the server checks it and stores it encrypted.
 (function () {
   "use strict";
 
