@@ -11,10 +11,12 @@ from PIL import Image
 
 from shoumi.audit.actions import Action
 from shoumi.audit.models import AuditEvent
+from shoumi.documents.imaging import fonts
+from shoumi.documents.imaging.errors import FontConfigurationError as ImagingFontError
 from shoumi.materials import services
 from shoumi.materials.errors import FontConfigurationError, MaterialsNotFoundError
 from shoumi.materials.models import DestructionRecord
-from shoumi.materials.pdf import fonts
+from shoumi.materials.pdf.layout import REQUIRED_TEXT, PdfDocument
 from shoumi.materials.retention import RetentionPeriod
 from shoumi.materials.services.common import today
 from tests.accounts.factories import UserFactory
@@ -162,31 +164,32 @@ def test_lending_register_lists_loans(office: Office) -> None:
 def test_missing_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv(fonts.FONT_ENVIRONMENT_VARIABLE, str(tmp_path / "none.ttf"))
 
-    with pytest.raises(FontConfigurationError) as raised:
-        fonts.find_cjk_font()
+    with pytest.raises(ImagingFontError) as raised:
+        PdfDocument(title="销毁记录表")
 
     assert "fonts-noto-cjk" in raised.value.message
     assert "SHOUMI_CJK_FONT" in raised.value.message
 
 
-def test_font_without_chinese_glyphs_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    latin = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-    import os
-
-    if not os.path.exists(latin):
-        pytest.skip("DejaVu Sans is not installed")
-    monkeypatch.setenv(fonts.FONT_ENVIRONMENT_VARIABLE, latin)
+def test_glyph_missing_from_the_font_is_an_error() -> None:
+    font = fonts.find_cjk_font()
+    thin = fonts.CJKFont(
+        font.path, font.face_index, font.family, frozenset(map(ord, REQUIRED_TEXT))
+    )
+    document = PdfDocument(title="回执", font=thin)
 
     with pytest.raises(FontConfigurationError) as raised:
-        fonts.find_cjk_font()
+        document.check("客户：张三")
 
-    assert "has no glyph" in raised.value.message
+    assert "has no glyph for 2 character(s)" in raised.value.message
+    assert "张三" not in raised.value.message
+    assert "fonts-noto-cjk" in raised.value.message
 
 
-def test_found_font_is_the_simplified_chinese_face() -> None:
+def test_found_font_draws_the_pdf_wording() -> None:
     font = fonts.find_cjk_font()
 
-    assert not font.missing_characters(fonts.REQUIRED_TEXT)
+    assert not font.missing_characters(REQUIRED_TEXT)
     if "Noto Sans CJK" in font.family:
         assert font.family.endswith("SC")
 

@@ -1,5 +1,8 @@
 """A small layer over fpdf2 for the materials PDFs: CJK font, title, facts, tables, images.
 
+fpdf2 embeds OpenType fonts with CFF outlines and picks a face from a
+``.ttc`` collection, so Debian's Noto Sans CJK (``fonts-noto-cjk``), which
+``shoumi.documents.imaging.fonts.find_cjk_font`` finds, works as installed.
 Every text that a page draws goes through :class:`PdfDocument`, which first
 checks that the font has a glyph for it, so a missing glyph is an error
 naming the font rather than an empty box on paper.
@@ -16,12 +19,23 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from shoumi.materials.pdf.fonts import CJKFont, find_cjk_font
+from shoumi.documents.imaging.fonts import CJKFont, find_cjk_font
+from shoumi.materials.errors import FontConfigurationError
 
 FONT_FAMILY = "cjk"
 BODY_SIZE = 10
 TABLE_SIZE = 9
 TITLE_SIZE = 17
+
+# Characters of the fixed wording of every PDF, checked when a document starts.
+REQUIRED_TEXT = (
+    "材料接收回执客户联存档联借阅登记簿销毁记录表操作人监销人方式时间清单（）：、0123456789"
+)
+
+INSTALL_HINT = (
+    "Install Debian's fonts-noto-cjk package (apt-get install fonts-noto-cjk) or set "
+    "SHOUMI_CJK_FONT to the path of a .ttf, .otf or .ttc font with Simplified Chinese glyphs."
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,7 @@ class PdfDocument:
 
     def __init__(self, *, title: str, landscape: bool = False, font: CJKFont | None = None) -> None:
         self.font = font or find_cjk_font()
+        self.check(REQUIRED_TEXT)
         self.pdf = FPDF(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.pdf.set_title(title)
         self.pdf.set_creator("shoumi")
@@ -53,7 +68,17 @@ class PdfDocument:
         return float(self.pdf.epw)
 
     def check(self, *texts: str) -> None:
-        self.font.require_glyphs("".join(texts))
+        """Raise FontConfigurationError unless the font draws every character of ``texts``.
+
+        The message counts the missing characters without quoting them,
+        because the text can contain names.
+        """
+        missing = self.font.missing_characters("".join(texts))
+        if missing:
+            raise FontConfigurationError(
+                f"The CJK font {self.font.path} (face {self.font.face_index}) has no glyph for "
+                f"{len(missing)} character(s) of the document. {INSTALL_HINT}"
+            )
 
     def new_page(self) -> None:
         self.pdf.add_page()
