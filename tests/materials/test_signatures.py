@@ -157,3 +157,21 @@ def test_handed_over_name_is_sealed(office: Office) -> None:
         row_text = " ".join(str(value) for value in cursor.fetchone())
     assert "王小明" not in row_text
     assert str(intake.handed_over_by) == "王**"
+
+
+@pytest.mark.django_db
+def test_intake_logs_no_name_or_signature(
+    office: Office, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level("DEBUG")
+
+    intake = make_intake(office, item_line(location=office.cabinet), handed_over_by="欧阳明月")
+    services.signature_open(actor=office.reviewer, intake=intake)
+    services.intake_receipt_pdf(actor=office.reviewer, intake=intake)
+
+    logged = caplog.text + capsys.readouterr().err
+    assert "material_intake_recorded" in logged
+    assert "欧阳明月" not in logged
+    assert "base64" not in logged
+    stored = " ".join(str(event.details) for event in AuditEvent.objects.all())
+    assert "欧阳明月" not in stored
