@@ -106,6 +106,31 @@ def open_for_reveal(*, record: Model, field_name: str) -> str | None:
         return data_key.open_text(field_name, sealed_text)
 
 
+def seal_bytes(*, record: Model, field_name: str, content: bytes) -> bytes:
+    """Encrypt a file's bytes with the record's data key, bound to (model, record id, field).
+
+    Returns the binary sealed form for storing as a file; the record gets a
+    data key on first use and must then be saved by the caller. For files
+    such as signature images, which are too large for a sealed column.
+    """
+    with _data_key(record) as data_key:
+        sealed_text = data_key.seal(field_name, content, suite=get_vault().suite)
+    return crypto.Ciphertext.parse(sealed_text).to_bytes()
+
+
+def open_bytes(*, record: Model, field_name: str, sealed: bytes) -> bytes:
+    """Decrypt bytes sealed by :func:`seal_bytes` for the same record and field.
+
+    The caller checks the policy and writes the audit event before calling.
+    Raises crypto.DecryptionError (one opaque error) if the file was moved to
+    another record, altered, or its key is gone.
+    """
+    if not getattr(record, "data_key", ""):
+        raise crypto.DecryptionError()
+    with _data_key(record) as data_key:
+        return data_key.open(field_name, sealed)
+
+
 def shred(*, record: Model) -> None:
     """Destroy the record's data key so its sealed values can never be opened again."""
     wrapped_text = getattr(record, "data_key", "")

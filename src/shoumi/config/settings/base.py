@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "shoumi.access",
     "shoumi.clients",
     "shoumi.staff",
+    "shoumi.materials",
 ]
 
 MIDDLEWARE = [
