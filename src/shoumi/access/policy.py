@@ -142,12 +142,15 @@ def decide(
     field_name: str,
     *,
     subject_id: str = "",
+    approval_kind: str = "",
 ) -> Decision:
     """Decide ``action`` on one field of a record that belongs to ``client``.
 
     ``subject_id`` is the record's id, which a two-person approval must name.
-    Gates are not checked here; the services check them for reveals and
-    exports.
+    ``approval_kind`` names the kind of approval that a TWO_PERSON cell
+    accepts, when it is not the usual one for ``action`` (break-glass for
+    reveals, bulk export for exports, deletion for deletes). Gates are not
+    checked here; the services check them for reveals and exports.
     """
     moment = clock.now()
     level = sensitivity_of(model_label, field_name)
@@ -166,7 +169,8 @@ def decide(
     if outcome == Outcome.ALLOW and own:
         return ALLOW
     if outcome == Outcome.TWO_PERSON and own:
-        approval_id = _approved_request(user, action, model_label, subject_id, field_name, moment)
+        kind = approval_kind or _default_approval_kind(action)
+        approval_id = _approved_request(user, kind, model_label, subject_id, field_name, moment)
         if approval_id:
             return Decision(True, "approved", approval_id=approval_id)
         return Decision(
@@ -203,18 +207,24 @@ def decide(
     )
 
 
-def _approved_request(
-    user: User, action: str, model_label: str, subject_id: str, field_name: str, moment: datetime
-) -> str:
-    from shoumi.access.models import ApprovalKind, ApprovalRequest, ApprovalStatus
+def _default_approval_kind(action: str) -> str:
+    """Return the approval kind that a TWO_PERSON cell accepts for ``action``, or ""."""
+    from shoumi.access.models import ApprovalKind
 
     kinds = {
         Action.REVEAL: ApprovalKind.BREAK_GLASS_REVEAL,
         Action.DELETE: ApprovalKind.DELETE_CLIENT_DATA,
         Action.EXPORT: ApprovalKind.BULK_EXPORT,
     }
-    kind = kinds.get(Action(action))
-    if kind is None:
+    return kinds.get(Action(action), "")
+
+
+def _approved_request(
+    user: User, kind: str, model_label: str, subject_id: str, field_name: str, moment: datetime
+) -> str:
+    from shoumi.access.models import ApprovalRequest, ApprovalStatus
+
+    if not kind:
         return ""
     approval = (
         ApprovalRequest.objects.filter(

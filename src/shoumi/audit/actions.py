@@ -80,6 +80,13 @@ class Action(models.TextChoices):
         "environment_alert_closed",
         _("Archive-room environment back to normal"),
     )
+    DOCUMENT_UPLOADED = "document_uploaded", _("Document scan uploaded")
+    DOCUMENT_PREVIEWED = "document_previewed", _("Marked document thumbnail shown")
+    DOCUMENT_ORIGINAL_EXPORTED = (
+        "document_original_exported",
+        _("Unmarked original document exported"),
+    )
+    DOCUMENT_TRACED = "document_traced", _("Leaked document copy traced")
 
 
 class Result(models.TextChoices):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from shoumi.config.env import env_bool, env_int, env_list, env_optional, env_path, env_str
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "shoumi.clients",
     "shoumi.staff",
     "shoumi.materials",
+    "shoumi.documents",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +203,24 @@ VAULT_ADDR = env_optional("SHOUMI_VAULT_ADDR")
 VAULT_TRANSIT_KEY = env_str("SHOUMI_VAULT_TRANSIT_KEY", "shoumi")
 VAULT_TRANSIT_MOUNT = env_str("SHOUMI_VAULT_TRANSIT_MOUNT", "transit")
 # The Vault token is read from the environment at call time, never stored in settings.
+
+# Document scans are sealed before they are stored, so either place holds
+# ciphertext only. "local" keeps them under <data directory>/documents;
+# "s3" puts them in a bucket of S3-compatible object storage through
+# django-storages (install the s3 extra). boto3 reads the credentials from
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY at call time, so no secret is
+# kept in settings.
+DOCUMENT_STORAGE = env_str("SHOUMI_DOCUMENT_STORAGE", "local")
+if DOCUMENT_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(
+        f"SHOUMI_DOCUMENT_STORAGE must be 'local' or 's3', got {DOCUMENT_STORAGE!r}."
+    )
+DOCUMENT_S3_BUCKET = env_str("SHOUMI_DOCUMENT_S3_BUCKET") if DOCUMENT_STORAGE == "s3" else ""
+DOCUMENT_S3_ENDPOINT_URL = env_optional("SHOUMI_DOCUMENT_S3_ENDPOINT_URL")
+DOCUMENT_S3_REGION = env_optional("SHOUMI_DOCUMENT_S3_REGION")
+DOCUMENT_S3_PREFIX = env_str("SHOUMI_DOCUMENT_S3_PREFIX", "documents")
+# Largest scan accepted for upload, in MiB.
+DOCUMENT_MAX_UPLOAD_MB = env_int("SHOUMI_DOCUMENT_MAX_UPLOAD_MB", 30, minimum=1, maximum=200)
 
 # Two-person approvals expire unless used within this time.
 APPROVAL_MINUTES = env_int("SHOUMI_APPROVAL_MINUTES", 60, minimum=5, maximum=24 * 60)
