@@ -170,9 +170,7 @@ def test_large_upload_never_goes_to_a_temporary_file(own_client, department, mon
     assert Document.objects.count() == 1
 
 
-def test_upload_over_the_limit_is_rejected_with_the_limit(
-    own_client, department, settings
-) -> None:
+def test_upload_over_the_limit_is_rejected_with_the_limit(own_client, department, settings) -> None:
     settings.DOCUMENT_MAX_UPLOAD_MB = 1
     browser, _clerk = logged_in(Role.CLERK, department)
     content = scan_png() + b"\0" * (1024 * 1024)

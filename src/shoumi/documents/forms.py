@@ -32,7 +32,7 @@ class DocumentUploadForm(forms.Form):
 
 
 class CopyForm(forms.Form):
-    """What a marked copy is for and who receives it."""
+    """The purpose and the recipient of a marked copy."""
 
     # Set by the button that submits the form (view, download or print).
     channel = forms.ChoiceField(choices=ISSUABLE_CHANNELS, widget=forms.HiddenInput)

@@ -117,7 +117,7 @@ class IssuedCopy(models.Model):
         related_name="+",
     )
     # The recipient as printed in the watermark.
-    recipient_name = models.CharField(_("recipient"), max_length=60)
+    recipient_name = models.CharField(_("recipient"), max_length=100)
     purpose = models.CharField(_("purpose"), max_length=40)
     issued_on = models.DateField(_("date printed on the copy"))
     issued_at = models.DateTimeField(_("issued at"), db_index=True)

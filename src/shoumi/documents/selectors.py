@@ -1,6 +1,6 @@
 """Queries for document pages; each returns only what the requesting user may see.
 
-A document is visible to whoever may see its client (``shoumi.access.policy``).
+A document is visible to every user who may see its client (``shoumi.access.policy``).
 Seeing a document means its type, date and uploader; its content is only
 ever shown as a marked copy, which the services authorise separately.
 """
@@ -54,7 +54,7 @@ def document_get(*, user: User, document_id: uuid.UUID | str) -> Document | None
 
 
 def can_preview(*, user: User, client: Client) -> bool:
-    """Whether thumbnails of ``client``'s documents can be shown to ``user``.
+    """Return whether thumbnails of ``client``'s documents can be shown to ``user``.
 
     True where viewing is allowed without a two-person approval (own
     client and role, or a temporary grant). The thumbnail service checks
@@ -65,7 +65,7 @@ def can_preview(*, user: User, client: Client) -> bool:
 
 
 def can_ask_original_export(*, user: User, document: Document) -> bool:
-    """Whether ``user`` may ask for a two-person approval to export ``document``'s original."""
+    """Return whether ``user`` may request an approval to export ``document``'s original."""
     level = policy.sensitivity_of("documents.document", ORIGINAL_FIELD)
     if level is None or not policy.is_own_client(user, document.client):
         return False
@@ -93,6 +93,4 @@ def recipient_staff_list() -> QuerySet[User]:
     from shoumi.accounts.roles import SEPARATED_ADMIN_ROLES
 
     separated = RoleAssignment.objects.filter(role__in=SEPARATED_ADMIN_ROLES).values("user_id")
-    return (
-        User.objects.filter(is_active=True).exclude(pk__in=separated).order_by("employee_number")
-    )
+    return User.objects.filter(is_active=True).exclude(pk__in=separated).order_by("employee_number")

@@ -3,11 +3,13 @@
 ``scan`` is the policy field of a document's content. Every marked copy
 (viewing, downloading, printing, a thumbnail) opens it. Viewing counts as a
 reveal and downloading or printing as an export, so the policy matrix
-decides who may do either: reviewers see the scans of their clients, clerks
-need a temporary grant, administrators need a two-person approval, and a
-download by anyone who may download needs one too. ID-card and business-licence
-scans are what fraudsters use to register shell companies in a client's
-name, so every scan is sensitive, whatever its document type.
+decides who may do either. With the current matrix, reviewers view the
+scans of their clients, clerks and managers need a temporary grant, and
+administrators need a two-person approval. A download or print needs a
+two-person approval from reviewers, managers and administrators, and a
+temporary export grant from clerks. ID-card and business-licence scans are
+what fraudsters use to register shell companies in a client's name, so
+every scan is sensitive, whatever its document type.
 
 ``original`` is the unmarked original. Exporting it leaves no trace code
 behind, so it is highly sensitive: only administrators may, and only with

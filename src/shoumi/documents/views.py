@@ -280,4 +280,3 @@ def _trace(request: AuthenticatedRequest, oversized_fields: list[str]) -> HttpRe
             except DocumentsError as error:
                 _apply_error(form, error)
     return _no_store(render(request, "documents/trace.html", context))
-

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('trace_code', models.CharField(max_length=9, unique=True, verbose_name='trace code')),
                 ('channel', models.CharField(choices=[('view', 'Viewed on screen'), ('download', 'Downloaded'), ('print', 'Printed'), ('thumbnail', 'Thumbnail')], max_length=16, verbose_name='channel')),
                 ('recipient_kind', models.CharField(choices=[('staff', 'Staff member'), ('vendor', 'Vendor or other outside party')], max_length=16, verbose_name='recipient kind')),
-                ('recipient_name', models.CharField(max_length=60, verbose_name='recipient')),
+                ('recipient_name', models.CharField(max_length=100, verbose_name='recipient')),
                 ('purpose', models.CharField(max_length=40, verbose_name='purpose')),
                 ('issued_on', models.DateField(verbose_name='date printed on the copy')),
                 ('issued_at', models.DateTimeField(db_index=True, verbose_name='issued at')),

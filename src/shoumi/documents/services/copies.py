@@ -102,7 +102,7 @@ ORIGINAL_EXTENSIONS = {**FILE_EXTENSIONS, FileKind.PNG.media_type: "png"}
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who receives a copy, and the name printed for them in the watermark."""
+    """The recipient of a copy and the name printed for them in the watermark."""
 
     kind: str
     name: str
@@ -224,8 +224,8 @@ def copy_issue(
     ``channel`` is view, download or print. Images become JPEG and PDFs
     stay PDF, with the marks burned into every page. Raises
     DocumentInputInvalidError for invalid input, DocumentAccessDeniedError
-    when a gate or the policy refuses (audited; ``needs_approval`` says
-    whether an approval would help), ApprovalError when the approval was
+    when a gate or the policy refuses (audited, and ``needs_approval`` is
+    true when an approval would help), ApprovalError when the approval was
     used up in the meantime, and DocumentUnavailableError or
     WatermarkUnavailableError when the copy cannot be made.
     """

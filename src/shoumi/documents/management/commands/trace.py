@@ -1,9 +1,10 @@
 """``shoumi trace FILE``: read the trace code of a leaked copy and show who received it.
 
 Exit status: 0 when the code was read and found in the register of issued
-copies, 1 when the file carries no readable code, 2 when the file cannot be
-read or intake rejects it, 3 when the code was read but no copy with it was
-issued here. Every run is audited, with the operator as the system actor.
+copies, and 1 when the file carries no readable code. 2 means the file
+cannot be read or intake rejects it, and 3 that the code was read but no
+copy with it was issued here. Every run is audited, with the system as the
+actor, because the operator on the server has no staff account here.
 """
 
 from __future__ import annotations
