@@ -217,3 +217,21 @@ def test_upload_without_csrf_token_is_refused(own_client, department) -> None:
 
     assert response.status_code == 403
     assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize("suite", ["aes-256-gcm", "sm4-gcm"])
+def test_scan_is_sealed_with_the_configured_suite(suite, own_client, department, settings) -> None:
+    from shoumi import crypto
+    from shoumi.vault.runtime import reset_vault
+    from tests.documents.helpers import upload
+
+    settings.CRYPTO_SUITE = suite
+    reset_vault()
+    _browser, clerk = logged_in(Role.CLERK, department)
+    original = scan_png(seed=61)
+
+    document = upload(own_client, clerk, original)
+
+    sealed = get_document_storage().read(document.storage_name)
+    assert crypto.Ciphertext.parse(sealed).suite.name == suite
+    assert open_scan(document) == sanitize(original).content
