@@ -161,9 +161,14 @@ def test_trace_command_missing_file_exits_two(tmp_path, db) -> None:
     assert raised.value.returncode == 2
 
 
-def test_shoumi_cli_dispatches_trace(issued, tmp_path, capsys) -> None:
+def test_shoumi_cli_dispatches_trace(issued, tmp_path, capsys, monkeypatch) -> None:
+    import django.utils.log
+
     from shoumi.config.cli import main
 
+    # main() runs django.setup() again, which would bind the log handlers to
+    # this test's captured stderr and break logging for every later test.
+    monkeypatch.setattr(django.utils.log, "configure_logging", lambda *args: None)
     leak = tmp_path / "leak.jpg"
     leak.write_bytes(issued.content)
 
