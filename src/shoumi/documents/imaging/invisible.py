@@ -111,6 +111,10 @@ class TraceReading:
         embedded with high probability. ``"medium"`` means the channel was
         close to the point where decoding fails, so a second copy of the
         leak, if there is one, is worth reading too.
+
+        NOTE: the split at a sync score of 10 and a bit error rate of 15 %
+        is a judgement, not a calibrated probability. Correct reads during
+        development scored about 7 to 16, unmarked images at most 4.8.
         """
         if self.sync_score >= 10.0 and self.bit_error_rate <= 0.15:
             return "high"
