@@ -46,3 +46,12 @@ def require_or_skip(variable: str, reason: str) -> None:
     if os.environ.get(variable) == "1":
         pytest.fail(f"{reason} ({variable}=1 demands it)")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_vault_keys() -> object:
+    """Forget cached vault keys after each test, since the test's database rows are rolled back."""
+    yield
+    from shoumi.vault.runtime import reset_vault
+
+    reset_vault()

@@ -63,7 +63,7 @@ def append(
     actor: Any = None,
     result: str = Result.SUCCESS,
     object_type: str = "",
-    object_id: str | int = "",
+    object_id: object = "",
     field: str = "",
     purpose: str = "",
     request: HttpRequest | None = None,

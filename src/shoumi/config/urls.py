@@ -9,6 +9,10 @@ shell_patterns = ([path("", views.dashboard_view, name="dashboard")], "shell")
 urlpatterns = [
     path("", include(shell_patterns)),
     path("accounts/", include("shoumi.accounts.urls")),
+    path("clients/", include("shoumi.clients.urls")),
+    path("access/", include("shoumi.access.urls")),
+    path("staff/", include("shoumi.staff.urls")),
+    path("materials/", include("shoumi.materials.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
 

@@ -50,6 +50,11 @@ INSTALLED_APPS = [
     "shoumi.config.apps.ShellConfig",
     "shoumi.accounts",
     "shoumi.audit",
+    "shoumi.vault",
+    "shoumi.access",
+    "shoumi.clients",
+    "shoumi.staff",
+    "shoumi.materials",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +188,36 @@ CSRF_COOKIE_NAME = "shoumi_csrftoken"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_FAILURE_VIEW = "shoumi.config.views.csrf_failure"
+
+# Encryption. The master key (KEK) lives in a key file outside the data
+# directory (created by `shoumi keys init`, which `make run` calls) or in
+# HashiCorp Vault Transit. 国密 mode switches field encryption to SM4-GCM
+# with HMAC-SM3 blind indexes and the audit ledger to SM3.
+GUOMI_MODE = env_bool("SHOUMI_GUOMI_MODE", False)
+CRYPTO_SUITE = env_str("SHOUMI_CRYPTO_SUITE", "sm4-gcm" if GUOMI_MODE else "aes-256-gcm")
+KEK_PROVIDER = env_str("SHOUMI_KEK_PROVIDER", "file")
+KEY_FILE = env_optional("SHOUMI_KEY_FILE")
+VAULT_ADDR = env_optional("SHOUMI_VAULT_ADDR")
+VAULT_TRANSIT_KEY = env_str("SHOUMI_VAULT_TRANSIT_KEY", "shoumi")
+VAULT_TRANSIT_MOUNT = env_str("SHOUMI_VAULT_TRANSIT_MOUNT", "transit")
+# The Vault token is read from the environment at call time, never stored in settings.
+
+# Two-person approvals expire unless used within this time.
+APPROVAL_MINUTES = env_int("SHOUMI_APPROVAL_MINUTES", 60, minimum=5, maximum=24 * 60)
+# Security alerts: more reveals than this by one user within an hour, access
+# outside working hours (local time, weekdays 1-7 with Monday = 1), and more
+# denied requests than this within an hour.
+ALERT_REVEALS_PER_HOUR = env_int("SHOUMI_ALERT_REVEALS_PER_HOUR", 20, minimum=1)
+ALERT_DENIALS_PER_HOUR = env_int("SHOUMI_ALERT_DENIALS_PER_HOUR", 5, minimum=1)
+WORK_HOURS = env_str("SHOUMI_WORK_HOURS", "08:00-20:00")
+WORK_DAYS = env_str("SHOUMI_WORK_DAYS", "1-6")
+# Exports with at least this many rows, bank accounts or ID numbers need a
+# second person. 50 property records and 500 other records are where the
+# 2017 criminal interpretation of Criminal Law Art. 253-1 starts to call
+# a leak "serious".
+BULK_EXPORT_ROWS = env_int("SHOUMI_BULK_EXPORT_ROWS", 200, minimum=1)
+BULK_EXPORT_BANK_ACCOUNTS = env_int("SHOUMI_BULK_EXPORT_BANK_ACCOUNTS", 50, minimum=1)
+BULK_EXPORT_ID_NUMBERS = env_int("SHOUMI_BULK_EXPORT_ID_NUMBERS", 500, minimum=1)
 
 # How long the link printed for a new account stays valid.
 ENROLMENT_VALID_HOURS = env_int("SHOUMI_ENROLMENT_VALID_HOURS", 24, minimum=1, maximum=168)

@@ -9,6 +9,12 @@ import os
 import tempfile
 
 os.environ.setdefault("SHOUMI_DATA_DIR", tempfile.mkdtemp(prefix="shoumi-test-"))
+if "SHOUMI_KEY_FILE" not in os.environ:
+    from shoumi.crypto import create_key_file
+
+    _key_dir = tempfile.mkdtemp(prefix="shoumi-test-key-")
+    os.environ["SHOUMI_KEY_FILE"] = os.path.join(_key_dir, "master.key")
+    create_key_file(os.environ["SHOUMI_KEY_FILE"])
 
 from shoumi.config.settings.base import *  # noqa: F403
 
@@ -19,3 +25,8 @@ LOG_LEVEL = "WARNING"
 # Persistent connections held by the live-server thread would keep the test
 # database busy when PostgreSQL drops it at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# A file, not the shared in-memory database: concurrency tests then see the
+# same locking (WAL, busy timeout) as a real installation.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

@@ -1,0 +1,1 @@
+"""Access control: the reveal service, policy, grants, approvals and gates."""

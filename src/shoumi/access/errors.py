@@ -1,0 +1,39 @@
+from shoumi.errors import ShoumiError
+
+
+class AccessError(ShoumiError):
+    code = "access_error"
+
+
+class RevealDeniedError(AccessError):
+    """The policy refused a reveal; the message says why in Chinese."""
+
+    code = "reveal_denied"
+
+
+class PurposeInvalidError(AccessError):
+    code = "purpose_invalid"
+
+
+class RevealFailedError(AccessError):
+    """The value could not be decrypted (moved, altered or shredded)."""
+
+    code = "reveal_failed"
+
+
+class GrantError(AccessError):
+    code = "grant_error"
+
+
+class ApprovalError(AccessError):
+    code = "approval_error"
+
+
+class GateError(AccessError):
+    """A gate (agreement, training, offboarding, two-factor) is not met."""
+
+    code = "gate_failed"
+
+
+class ExportError(AccessError):
+    code = "export_error"

@@ -1,0 +1,152 @@
+"""Client forms. Identifier fields are plain text here; the services validate and seal them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from shoumi.accounts.models import Department, User
+from shoumi.clients.models import AccountKind, ClientStatus, PersonRole, TaxLoginMethod
+
+
+def _set_queryset(field: forms.Field, queryset: QuerySet[User]) -> None:
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{field!r} is not a model choice field")
+    field.queryset = queryset
+
+
+class ConfirmWarningsMixin(forms.Form):
+    """Adds the reviewer's confirmation of a value that carries warnings."""
+
+    confirm_reason = forms.CharField(
+        label=_("Reason for accepting the warning"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Only needed when a value carries a warning, "
+            "for example a card that fails the Luhn check."
+        ),
+    )
+
+
+class ClientFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    staff = forms.ModelChoiceField(label=_("Staff"), queryset=User.objects.none(), required=False)
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.all(), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", "—"), *ClientStatus.choices], required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_queryset(
+            self.fields["staff"], User.objects.filter(is_active=True).order_by("employee_number")
+        )
+        self.fields["q"].widget.attrs.update(
+            {
+                "placeholder": _("Company name, credit code, ID number, mobile or account number"),
+                "autocomplete": "off",
+            }
+        )
+
+
+class ClientForm(ConfirmWarningsMixin):
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    uscc = forms.CharField(label=_("Unified social credit code"), max_length=40, required=False)
+    registered_address = forms.CharField(
+        label=_("Registered address"), max_length=300, required=False
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=ClientStatus.choices)
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.all(), required=False
+    )
+    assigned_staff = forms.ModelMultipleChoiceField(
+        label=_("Assigned staff"), queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_queryset(
+            self.fields["assigned_staff"],
+            User.objects.filter(is_active=True).order_by("employee_number"),
+        )
+
+
+class PersonForm(ConfirmWarningsMixin):
+    role = forms.ChoiceField(label=_("Role"), choices=PersonRole.choices)
+    name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    resident_id = forms.CharField(
+        label=_("ID number"),
+        max_length=40,
+        required=False,
+        help_text=_("Resident ID, residence permit or foreign permanent residence ID."),
+    )
+    mobile = forms.CharField(label=_("Mobile"), max_length=30, required=False)
+
+    def __init__(self, *args: Any, is_edit: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if is_edit:
+            for name in ("name", "resident_id", "mobile"):
+                self.fields[name].help_text = _("Leave empty to keep the current value.")
+        for name in ("resident_id", "mobile"):
+            self.fields[name].widget.attrs.update({"autocomplete": "off"})
+
+
+class BankAccountForm(ConfirmWarningsMixin):
+    bank_name = forms.CharField(label=_("Bank"), max_length=100)
+    account_kind = forms.ChoiceField(label=_("Account kind"), choices=AccountKind.choices)
+    account_number = forms.CharField(label=_("Account number"), max_length=40)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account_number"].widget.attrs.update({"autocomplete": "off"})
+
+
+class TaxLoginForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Method"), choices=TaxLoginMethod.choices, widget=forms.RadioSelect
+    )
+    delegated_staff = forms.ModelChoiceField(
+        label=_("Staff member with a delegated tax account"),
+        queryset=User.objects.none(),
+        required=False,
+    )
+    username = forms.CharField(label=_("Login name"), max_length=100, required=False)
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=200,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    rotation_due_on = forms.DateField(
+        label=_("Change the password by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_queryset(
+            self.fields["delegated_staff"],
+            User.objects.filter(is_active=True).order_by("employee_number"),
+        )
+
+
+class RevealForm(forms.Form):
+    purpose = forms.CharField(label=_("Purpose"), min_length=2, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].widget.attrs.update(
+            {
+                "placeholder": _("for example: filing the annual report"),
+                "autocomplete": "off",
+                "autofocus": True,
+            }
+        )

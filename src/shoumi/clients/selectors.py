@@ -1,0 +1,168 @@
+"""Queries for client pages; each returns only what the requesting user may see."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from shoumi import identifiers
+from shoumi.access import policy
+from shoumi.accounts.models import User
+from shoumi.clients.models import BankAccount, Client, Person, TaxLogin
+from shoumi.vault import services as vault
+
+# Identifier kinds searched through the blind index of which (model, field).
+SEARCHABLE_KINDS: dict[str, list[tuple[type[Person] | type[BankAccount], str]]] = {
+    identifiers.Kind.RESIDENT_ID: [(Person, "resident_id")],
+    identifiers.Kind.RESIDENCE_PERMIT: [(Person, "resident_id")],
+    identifiers.Kind.FOREIGN_PERMANENT_RESIDENCE_ID: [(Person, "resident_id")],
+    identifiers.Kind.MOBILE: [(Person, "mobile")],
+    identifiers.Kind.BANK_CARD: [(BankAccount, "account_number")],
+    identifiers.Kind.BANK_ACCOUNT: [(BankAccount, "account_number")],
+}
+
+
+@dataclass(frozen=True)
+class ClientFilters:
+    query: str = ""
+    staff_id: int | None = None
+    department_id: int | None = None
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    clients: QuerySet[Client]
+    matched_kind: str = ""
+    query_mask: str = ""
+
+
+def client_list(*, user: User, filters: ClientFilters | None = None) -> SearchResult:
+    """Return the visible clients, filtered; an identifier query is matched by blind index."""
+    filters = filters or ClientFilters()
+    clients = policy.limit_clients(user, Client.objects.all())
+    if filters.staff_id:
+        assigned = Client.assigned_staff.through.objects.filter(user_id=filters.staff_id).values(
+            "client_id"
+        )
+        clients = clients.filter(pk__in=assigned)
+    if filters.department_id:
+        clients = clients.filter(department_id=filters.department_id)
+    if filters.status:
+        clients = clients.filter(status=filters.status)
+    result = SearchResult(clients=clients)
+    query = filters.query.strip()
+    if query:
+        result = _search(clients, query)
+    return SearchResult(
+        clients=result.clients.select_related("department")
+        .prefetch_related("assigned_staff")
+        .order_by("name", "pk"),
+        matched_kind=result.matched_kind,
+        query_mask=result.query_mask,
+    )
+
+
+def _search(clients: QuerySet[Client], query: str) -> SearchResult:
+    matches = _identifier_matches(query)
+    for parsed in matches:
+        if parsed.kind == identifiers.Kind.USCC:
+            return SearchResult(clients.filter(uscc=parsed.value), parsed.kind, parsed.masked)
+        targets = SEARCHABLE_KINDS.get(parsed.kind)
+        if not targets:
+            continue
+        condition = Q(pk__in=[])
+        for model, field in targets:
+            current, upcoming = vault.blind_indexes(model._meta.label_lower, field, parsed.value)
+            index_match = Q(**{f"{field}_blind_index": current})
+            if upcoming:
+                index_match |= Q(**{f"{field}_blind_index_next": upcoming})
+            owners = model.objects.filter(index_match).values("client_id")
+            condition |= Q(pk__in=owners)
+        return SearchResult(clients.filter(condition), parsed.kind, parsed.masked)
+    return SearchResult(clients.filter(Q(name__icontains=query) | Q(uscc=query.upper())))
+
+
+def _identifier_matches(query: str) -> list[identifiers.Identifier]:
+    try:
+        return identifiers.identify(query)
+    except identifiers.InvalidIdentifier:
+        return []
+
+
+def client_get(*, user: User, client_id: uuid.UUID | str) -> Client | None:
+    """Return one visible client with its records loaded, or None (shown as not found)."""
+    try:
+        key = uuid.UUID(str(client_id))
+    except ValueError:
+        return None
+    return (
+        policy.limit_clients(user, Client.objects.all())
+        .filter(pk=key)
+        .select_related("department")
+        .prefetch_related(
+            "assigned_staff",
+            Prefetch("people", queryset=Person.objects.order_by("role", "created_at")),
+            Prefetch(
+                "bank_accounts", queryset=BankAccount.objects.order_by("bank_name", "created_at")
+            ),
+            Prefetch("tax_logins", queryset=TaxLogin.objects.select_related("delegated_staff")),
+        )
+        .first()
+    )
+
+
+RECORD_MODELS = {
+    "person": Person,
+    "bankaccount": BankAccount,
+    "taxlogin": TaxLogin,
+    "client": Client,
+}
+
+
+def record_get(*, user: User, model_name: str, record_id: uuid.UUID | str) -> object | None:
+    """Return a visible client record (person, bank account, tax login) by model name and id."""
+    model = RECORD_MODELS.get(model_name)
+    if model is None:
+        return None
+    try:
+        key = uuid.UUID(str(record_id))
+    except ValueError:
+        return None
+    if model is Client:
+        return client_get(user=user, client_id=key)
+    visible = policy.limit_clients(user, Client.objects.all()).values("pk")
+    records: QuerySet = model._default_manager.filter(pk=key, client__in=visible)
+    return records.select_related("client").first()
+
+
+def clients_by_codes(*, codes: list[str]) -> tuple[list[Client], list[str]]:
+    """Return the clients with these credit codes and the codes no client has.
+
+    Used for grant requests, which may name clients the requester cannot
+    see yet; only public fields (name, credit code) are involved.
+    """
+    found = list(Client.objects.filter(uscc__in=codes))
+    known = {client.uscc for client in found}
+    return found, [code for code in codes if code not in known]
+
+
+def client_history(*, user: User, client: Client) -> list:
+    """Return the audit events about a client and its records, newest first (not for clerks)."""
+    from shoumi.audit.models import AuditEvent
+
+    if not policy.can_view_history(user, client):
+        return []
+    record_ids = [str(client.pk)]
+    record_ids += [
+        str(pk) for pk in Person.objects.filter(client=client).values_list("pk", flat=True)
+    ]
+    record_ids += [
+        str(pk) for pk in BankAccount.objects.filter(client=client).values_list("pk", flat=True)
+    ]
+    record_ids += [
+        str(pk) for pk in TaxLogin.objects.filter(client=client).values_list("pk", flat=True)
+    ]
+    return list(AuditEvent.objects.filter(object_id__in=record_ids).order_by("-id")[:500])

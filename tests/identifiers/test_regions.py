@@ -1,0 +1,37 @@
+import pytest
+
+from shoumi.identifiers.regions import REGISTRATION_PROVINCES, RESIDENT_ID_PROVINCES, lookup_region
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "is_abolished"),
+    [
+        ("110104", "北京市宣武区", True),
+        ("110105", "北京市朝阳区", False),
+        ("310115", "上海市浦东新区", False),
+        ("440524", "广东省汕头市潮阳县", True),
+        ("440305", "广东省深圳市南山区", False),
+        ("440300", "广东省深圳市", False),
+        ("110000", "北京市", False),
+        ("469001", "海南省五指山市", False),
+    ],
+)
+def test_lookup_region(code, name, is_abolished):
+    region = lookup_region(code)
+
+    assert region is not None
+    assert region.name == name
+    assert region.is_abolished is is_abolished
+
+
+@pytest.mark.parametrize("code", ["111111", "110199", "190101", "000000"])
+def test_lookup_region_unknown(code):
+    assert lookup_region(code) is None
+
+
+def test_province_sets():
+    assert "19" not in RESIDENT_ID_PROVINCES
+    assert "81" not in RESIDENT_ID_PROVINCES
+    assert "71" in RESIDENT_ID_PROVINCES
+    assert "10" in REGISTRATION_PROVINCES
+    assert "71" not in REGISTRATION_PROVINCES
