@@ -15,6 +15,7 @@ to them or to their department; everyone else is refused.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -29,6 +30,7 @@ DEPARTMENT_ROLES = frozenset({Role.MANAGER})
 ASSIGNED_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.ARCHIVIST})
 REVEAL_ROLES = frozenset({Role.REVIEWER, Role.ADMINISTRATOR})
 EDIT_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.MANAGER, Role.ADMINISTRATOR})
+CONFIRM_VALUE_ROLES = frozenset({Role.REVIEWER})
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,41 @@ def can_edit_client(user: User, client: object) -> Decision:
             False,
             "client_not_visible",
             str(_("The client does not exist or is not assigned to you.")),
+        )
+    return ALLOW
+
+
+def editable_client_ids(user: User, client_ids: Iterable[object]) -> set[object]:
+    """Return the ids among ``client_ids`` of the clients ``user`` may change."""
+    from shoumi.clients.models import Client
+
+    if not (user.role_set & EDIT_ROLES):
+        return set()
+    visible = limit_clients(user, Client.objects.filter(pk__in=list(client_ids)))
+    return set(visible.values_list("pk", flat=True))
+
+
+def can_confirm_value(user: User, client: object, *, stored_by_id: int | None) -> Decision:
+    """Decide whether ``user`` may confirm a warned value that ``stored_by_id`` stored.
+
+    Only reviewers confirm, and never a value they stored themselves, so a
+    second person checks every value that failed a check.
+    """
+    if not (user.role_set & CONFIRM_VALUE_ROLES):
+        return Decision(
+            False, "role_cannot_confirm", str(_("Only a reviewer can confirm a value."))
+        )
+    if not can_see_client(user, client):
+        return Decision(
+            False,
+            "client_not_visible",
+            str(_("The client does not exist or is not assigned to you.")),
+        )
+    if stored_by_id is not None and stored_by_id == user.pk:
+        return Decision(
+            False,
+            "own_value",
+            str(_("You stored this value yourself; another reviewer must confirm it.")),
         )
     return ALLOW
 

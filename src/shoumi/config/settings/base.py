@@ -200,6 +200,16 @@ VAULT_TRANSIT_KEY = env_str("SHOUMI_VAULT_TRANSIT_KEY", "shoumi")
 VAULT_TRANSIT_MOUNT = env_str("SHOUMI_VAULT_TRANSIT_MOUNT", "transit")
 # The Vault token is read from the environment at call time, never stored in settings.
 
+# Ledger imports. The whole file and every row's values are held in memory
+# (the file is never written to disk in clear), so these bound the memory one
+# import takes: about 1 KB per row while it runs.
+IMPORT_MAX_FILE_MB = env_int("SHOUMI_IMPORT_MAX_MB", 50, minimum=1, maximum=1024)
+IMPORT_MAX_ROWS = env_int("SHOUMI_IMPORT_MAX_ROWS", 200_000, minimum=1, maximum=2_000_000)
+
+# Background tasks run in a thread of the web process; with this set they run
+# inside the request instead (the test profile does, so tests see the result).
+TASKS_RUN_INLINE = env_bool("SHOUMI_TASKS_INLINE", False)
+
 # How long the link printed for a new account stays valid.
 ENROLMENT_VALID_HOURS = env_int("SHOUMI_ENROLMENT_VALID_HOURS", 24, minimum=1, maximum=168)
 OTP_TOTP_ISSUER = env_str("SHOUMI_TOTP_ISSUER", "守密 shoumi")
