@@ -36,3 +36,16 @@ def warning_text(code: str) -> str:
         return str(WARNING_TEXTS[code])
     known = WARNING_MESSAGES.get(code)
     return known[0] if known else code
+
+
+FIELD_LABELS = {
+    "uscc": _("Unified social credit code"),
+    "resident_id": _("ID number"),
+    "mobile": _("Mobile"),
+    "account_number": _("Account number"),
+}
+
+
+def field_label(field_name: str) -> str:
+    """Return the label of a warned field; an unknown name is shown as it is."""
+    return str(FIELD_LABELS.get(field_name, field_name))
