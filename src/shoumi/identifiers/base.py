@@ -8,6 +8,7 @@ because these objects travel through code that may log them.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from enum import StrEnum
 
 
@@ -118,7 +119,17 @@ _WARNINGS = {code: IdentifierWarning.from_code(code) for code in WARNING_MESSAGE
 
 # Parsed identifiers are built often (imports, the scanner), so every class uses slots and
 # none gets a generated repr: ``Identifier.__repr__`` shows the mask.
-value_object = dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+_value_object = dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+
+_ValueClass = typing.TypeVar("_ValueClass", bound=type)
+
+
+# dataclass_transform tells type checkers that the decorated classes are frozen,
+# keyword-only dataclasses; they do not follow a dataclass() call stored in a variable.
+@typing.dataclass_transform(frozen_default=True, kw_only_default=True)
+def value_object(cls: _ValueClass) -> _ValueClass:
+    """Make ``cls`` a frozen, keyword-only dataclass with slots and without a generated repr."""
+    return typing.cast(_ValueClass, _value_object(cls))
 
 
 @value_object

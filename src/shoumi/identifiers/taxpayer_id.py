@@ -141,6 +141,7 @@ def _is_legacy_id_with_zeros(value: str) -> bool:
 
 
 def _parse_20(value: str) -> TaxpayerId:
+    embedded: Identifier
     if _is_legacy_id_with_zeros(value):
         embedded = resident_id.parse_normalised(value[:15])
         form = TaxpayerIdForm.LEGACY_RESIDENT_ID_WITH_ZEROS
