@@ -287,7 +287,7 @@ def value_warning_confirm_view(request: AuthenticatedRequest, warning_id: Any) -
                 request, "clients/partials/value_warning_confirmed.html", {"item": value_warning}
             )
     else:
-        error = form.errors.get("reason", [""])[0]
+        error = str(form.errors.get("reason", [""])[0])
     return render(
         request,
         "clients/partials/value_warning_row.html",

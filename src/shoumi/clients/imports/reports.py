@@ -145,9 +145,9 @@ def build_report(plan: ImportPlan | None, summary: list[tuple[str, str]]) -> Rep
 
 
 def _warnings_text(row: RowPlan, plan: ImportPlan, account_field: ImportField) -> str:
-    if row.status in (RowStatus.REJECTED, RowStatus.NOT_IMPORTED) and row.is_rejected:
+    if row.is_rejected:
         return ""
-    parts = []
+    parts: list[str] = []
     for model_field, codes in row.pending.items():
         import_field = _WARNING_FIELDS.get(model_field, ImportField.NAME)
         if import_field == ImportField.ACCOUNT_NUMBER:
@@ -161,7 +161,7 @@ def _warnings_text(row: RowPlan, plan: ImportPlan, account_field: ImportField) -
 
 
 def _problems_text(row: RowPlan, plan: ImportPlan) -> str:
-    parts = []
+    parts: list[str] = []
     for problem in row.problems:
         header = problem.header or (
             plan.column_map.header_of(problem.field) if plan.column_map.has(problem.field) else ""

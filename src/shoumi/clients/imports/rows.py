@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from shoumi import identifiers
@@ -277,7 +278,9 @@ class _RowChecker:
             return identifier_text(self.value(import_field), kind)
         except identifiers.InvalidIdentifier as error:
             self.reject(import_field, str(error))
-            self.row.masks[import_field] = identifiers.mask(kind, str(self.value(import_field)))
+            self.row.masks[import_field] = (
+                identifiers.mask(kind, str(self.value(import_field))) or ""
+            )
             return None
 
     def parse(
@@ -351,7 +354,7 @@ def _check_client_cells(checker: _RowChecker) -> None:
         _check_model_value(
             checker, ImportField.REGISTERED_ADDRESS, Client, "registered_address", address
         )
-    status = ClientStatus.ACTIVE
+    status: str = ClientStatus.ACTIVE
     try:
         status = parse_status(checker.text(ImportField.STATUS))
     except ClientDataInvalidError as error:
@@ -462,7 +465,7 @@ def _check_account_cells(checker: _RowChecker) -> None:
     )
 
 
-def _blind_index(model: type, field_name: str, canonical: str) -> str:
+def _blind_index(model: type[Model], field_name: str, canonical: str) -> str:
     if not canonical:
         return ""
     return vault.blind_indexes(model._meta.label_lower, field_name, canonical)[0]

@@ -29,6 +29,7 @@ from typing import Any
 
 import structlog
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -384,9 +385,13 @@ def _write_batch(
         warnings += services.value_warnings_build(
             built_client, client=built_client.record, actor=actor, import_job=job_reference
         )
-    for built, client in [*people, *accounts]:
+    for built_person, client in people:
         warnings += services.value_warnings_build(
-            built, client=client, actor=actor, import_job=job_reference
+            built_person, client=client, actor=actor, import_job=job_reference
+        )
+    for built_account, client in accounts:
+        warnings += services.value_warnings_build(
+            built_account, client=client, actor=actor, import_job=job_reference
         )
     ValueWarning.objects.bulk_create(warnings)
 
@@ -414,7 +419,7 @@ def _assign_staff(clients: list[Client], staff: Sequence[User]) -> None:
 
 
 def _record_batch(
-    model: type, record_ids: list[uuid.UUID], *, actor: User | None, job_id: uuid.UUID | None
+    model: type[Model], record_ids: list[uuid.UUID], *, actor: User | None, job_id: uuid.UUID | None
 ) -> None:
     """Write one record_created event naming every record of the batch."""
     if not record_ids:

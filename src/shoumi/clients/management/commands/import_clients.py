@@ -31,7 +31,7 @@ class ProgressBar:
         self.stream = stream
         self.is_terminal = stream.isatty()
         self.last_drawn = 0.0
-        self.last_tenth = (None, -1)
+        self.last_tenth: tuple[str, int] = ("", -1)
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         label = PHASE_LABELS.get(phase, phase)
