@@ -68,34 +68,40 @@ def import_start_view(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def _import_start(request: AuthenticatedRequest, handler: InMemoryUploadHandler) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "clients/import_start.html", {"form": LedgerUploadForm()})
+        return _render_start(request, LedgerUploadForm())
 
     content_length = int(request.META.get("CONTENT_LENGTH") or 0)
     if content_length > max_file_bytes() + UPLOAD_OVERHEAD_BYTES:
-        form = LedgerUploadForm()
-        form.add_error(None, _too_large_message())
-        return render(request, "clients/import_start.html", {"form": form})
+        return _render_start(request, LedgerUploadForm(), _too_large_message())
 
     form = LedgerUploadForm(request.POST, request.FILES)
     if handler.is_too_large:
-        form.add_error(None, _too_large_message())
-    elif form.is_valid():
-        ledger = form.cleaned_data["ledger"]
-        job = jobs.import_job_start(
-            actor=request.user,
-            data=ledger.read(),
-            suffix=PurePath(ledger.name).suffix,
-            options=ImportOptions(
-                is_only_valid=form.cleaned_data["is_only_valid"],
-                mapping=form.cleaned_data["mapping"],
-                department=request.user.department,
-                assigned_staff=[request.user],
-                interface="page",
-            ),
-            request=request,
-        )
-        return redirect("clients:import_job", job_id=job.pk)
-    return render(request, "clients/import_start.html", {"form": form})
+        return _render_start(request, LedgerUploadForm(), _too_large_message())
+    if not form.is_valid():
+        return _render_start(request, form)
+    ledger = form.cleaned_data["ledger"]
+    job = jobs.import_job_start(
+        actor=request.user,
+        data=ledger.read(),
+        suffix=PurePath(ledger.name).suffix,
+        options=ImportOptions(
+            is_only_valid=form.cleaned_data["is_only_valid"],
+            mapping=form.cleaned_data["mapping"],
+            department=request.user.department,
+            assigned_staff=[request.user],
+            interface="page",
+        ),
+        request=request,
+    )
+    return redirect("clients:import_job", job_id=job.pk)
+
+
+def _render_start(
+    request: AuthenticatedRequest, form: LedgerUploadForm, upload_error: str = ""
+) -> HttpResponse:
+    return render(
+        request, "clients/import_start.html", {"form": form, "upload_error": upload_error}
+    )
 
 
 def _too_large_message() -> str:

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shoumi.accounts.models import Department, User
 from shoumi.clients.imports.columns import parse_mapping
@@ -17,7 +18,7 @@ from shoumi.clients.imports.readers import SUFFIXES
 from shoumi.clients.imports.reports import render_csv
 from shoumi.clients.imports.services import ImportOptions, ledger_import
 
-PHASE_LABELS = {"validating": "校验", "writing": "写入"}
+PHASE_LABELS = {"validating": gettext_lazy("Checking"), "writing": gettext_lazy("Writing")}
 
 
 class ProgressBar:
@@ -34,7 +35,7 @@ class ProgressBar:
         self.last_tenth: tuple[str, int] = ("", -1)
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        label = PHASE_LABELS.get(phase, phase)
+        label = str(PHASE_LABELS.get(phase, phase))
         fraction = done / total if total else 1.0
         if self.is_terminal:
             now = time.monotonic()
