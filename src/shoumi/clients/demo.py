@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import openpyxl
 
 from shoumi.clients.synthetic import SyntheticData
+from shoumi.identifiers.normalise import is_excel_truncated
 
 LEDGER_HEADERS = (
     "序号",
@@ -51,7 +53,11 @@ class DemoRow:
 
 
 def demo_rows(count: int, synthetic: SyntheticData) -> list[DemoRow]:
-    """Return ``count`` clean synthetic clients with unique names and credit codes."""
+    """Return ``count`` clean synthetic clients with unique names and credit codes.
+
+    Numbers whose digits after the 15th are all 0 are drawn again: the import
+    refuses that shape as Excel damage, although a genuine number can have it.
+    """
     rows: list[DemoRow] = []
     names: set[str] = set()
     while len(rows) < count:
@@ -60,19 +66,28 @@ def demo_rows(count: int, synthetic: SyntheticData) -> list[DemoRow]:
             name = f"{name}（{len(rows) + 1}）"
         names.add(name)
         is_card = synthetic.random.random() < 0.3
+        resident_id = _drawn(synthetic.resident_id)
+        account = _drawn(synthetic.bank_card if is_card else synthetic.corporate_account)
         rows.append(
             DemoRow(
                 name=name,
                 uscc=synthetic.uscc(),
                 address=synthetic.address(),
                 legal_rep=synthetic.person_name(),
-                resident_id=synthetic.resident_id(),
+                resident_id=resident_id,
                 mobile=synthetic.mobile(),
                 bank=synthetic.bank_name(),
-                account=synthetic.bank_card() if is_card else synthetic.corporate_account(),
+                account=account,
             )
         )
     return rows
+
+
+def _drawn(generate: Callable[[], str]) -> str:
+    value = generate()
+    while is_excel_truncated(value):
+        value = generate()
+    return value
 
 
 def clean_ledger_csv(rows: list[DemoRow]) -> bytes:

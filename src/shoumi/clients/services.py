@@ -150,7 +150,13 @@ def _check_warnings(
     )
 
 
-def _parse_field(field: str, parse: Any, text: str) -> identifiers.Identifier:
+def _parse_field(
+    field: str, parse: Any, text: IdentifierInput, kinds: frozenset[str]
+) -> identifiers.Identifier:
+    if isinstance(text, identifiers.Identifier):
+        if text.kind not in kinds:
+            raise TypeError(f"{field} got a parsed {text.kind}, expected one of {sorted(kinds)}")
+        return text
     try:
         return parse(text)
     except identifiers.InvalidIdentifier as error:
@@ -159,6 +165,25 @@ def _parse_field(field: str, parse: Any, text: str) -> identifiers.Identifier:
 
 # Cleaning one value ----------------------------------------------------------
 # Each function raises ClientDataInvalidError naming the field; "" means "no value".
+# An identifier that a parse_*_text function already returned is used as it is,
+# so that the import, which checks every cell first, does not parse it twice.
+
+IdentifierInput = str | identifiers.Identifier
+
+USCC_KINDS = frozenset({identifiers.Kind.USCC})
+PERSON_ID_KINDS = frozenset(
+    {
+        identifiers.Kind.RESIDENT_ID,
+        identifiers.Kind.RESIDENCE_PERMIT,
+        identifiers.Kind.FOREIGN_PERMANENT_RESIDENCE_ID,
+    }
+)
+MOBILE_KINDS = frozenset({identifiers.Kind.MOBILE})
+ACCOUNT_KINDS = frozenset({identifiers.Kind.BANK_CARD, identifiers.Kind.BANK_ACCOUNT})
+
+
+def _is_blank(text: IdentifierInput) -> bool:
+    return isinstance(text, str) and not text.strip()
 
 
 def clean_model_value(model: type[Model], field_name: str, value: Any) -> Any:
@@ -171,11 +196,11 @@ def clean_model_value(model: type[Model], field_name: str, value: Any) -> Any:
         raise ClientDataInvalidError(message, field=field_name, code=code) from None
 
 
-def parse_uscc_text(text: str) -> identifiers.Identifier | None:
+def parse_uscc_text(text: IdentifierInput) -> identifiers.Identifier | None:
     """Parse a credit code; an empty text gives None."""
-    if not text.strip():
+    if _is_blank(text):
         return None
-    return _parse_field("uscc", identifiers.parse_uscc, text)
+    return _parse_field("uscc", identifiers.parse_uscc, text, USCC_KINDS)
 
 
 def clean_person_name(text: str) -> str:
@@ -183,24 +208,27 @@ def clean_person_name(text: str) -> str:
     return " ".join(text.split())
 
 
-def parse_resident_id_text(text: str) -> identifiers.Identifier | None:
+def parse_resident_id_text(text: IdentifierInput) -> identifiers.Identifier | None:
     """Parse a person's identity-document number; an empty text gives None."""
-    if not text.strip():
+    if _is_blank(text):
         return None
-    return _parse_field("resident_id", parse_person_id, text)
+    return _parse_field("resident_id", parse_person_id, text, PERSON_ID_KINDS)
 
 
-def parse_mobile_text(text: str) -> identifiers.Identifier | None:
+def parse_mobile_text(text: IdentifierInput) -> identifiers.Identifier | None:
     """Parse a mobile number; an empty text gives None."""
-    if not text.strip():
+    if _is_blank(text):
         return None
-    return _parse_field("mobile", identifiers.parse_mobile, text)
+    return _parse_field("mobile", identifiers.parse_mobile, text, MOBILE_KINDS)
 
 
-def parse_account_number_text(text: str, account_kind: str) -> identifiers.Identifier:
+def parse_account_number_text(text: IdentifierInput, account_kind: str) -> identifiers.Identifier:
     """Parse a card or corporate account number according to ``account_kind``."""
     return _parse_field(
-        "account_number", lambda value: parse_account_number(value, account_kind), text
+        "account_number",
+        lambda value: parse_account_number(value, account_kind),
+        text,
+        ACCOUNT_KINDS,
     )
 
 
@@ -240,12 +268,26 @@ def _require_edit(actor: User | None, client: Client) -> None:
 
 
 def _seal_change(
-    record: Model, field: str, canonical: str | None, *, mask_kind: str | None = None
+    record: Model,
+    field: str,
+    canonical: str | None,
+    *,
+    mask_kind: str | None = None,
+    parsed: identifiers.Identifier | None = None,
 ) -> tuple[str, str] | None:
-    """Seal a new value into ``record.<field>``; return (old mask, new mask) if it changed."""
+    """Seal a new value into ``record.<field>``; return (old mask, new mask) if it changed.
+
+    ``parsed`` is the identifier ``canonical`` came from; its mask is reused.
+    """
     old: SealedValue = getattr(record, field)
     old_index = getattr(record, f"{field}_blind_index", None)
-    vault.seal(record=record, field_name=field, canonical_value=canonical, mask_kind=mask_kind)
+    vault.seal(
+        record=record,
+        field_name=field,
+        canonical_value=canonical,
+        mask_kind=mask_kind,
+        mask=parsed.masked if parsed is not None else None,
+    )
     new: SealedValue = getattr(record, field)
     if old_index is not None:
         changed = old_index != getattr(record, f"{field}_blind_index")
@@ -278,19 +320,22 @@ def client_search(
 def client_build(
     *,
     name: str,
-    uscc: str = "",
+    uscc: IdentifierInput = "",
     registered_address: str = "",
     status: str = ClientStatus.ACTIVE,
     department: Department | None = None,
     confirmation: Confirmation | None = None,
     pending_review: bool = False,
+    check_fields: bool = True,
 ) -> Built[Client]:
     """Validate a new client without touching the database; nothing is saved.
 
     Raises ClientDataInvalidError, WarningsNeedConfirmationError or
     ValidationError (a model rule such as the name's length). Whether
     the credit code is already taken is checked by ``client_create`` (and by
-    the database's unique constraint).
+    the database's unique constraint). ``check_fields=False`` skips the
+    model's field checks for a caller that applied ``clean_model_value`` to
+    every text field already (the ledger import).
     """
     parsed = parse_uscc_text(uscc)
     client = Client(
@@ -303,7 +348,8 @@ def client_build(
     built = Built(record=client)
     if parsed is not None:
         _check_warnings(built, "uscc", parsed, confirmation, pending_review=pending_review)
-    client.full_clean(validate_unique=False, validate_constraints=False)
+    if check_fields:
+        client.full_clean(validate_unique=False, validate_constraints=False)
     return built
 
 
@@ -537,8 +583,8 @@ def _person_apply(
     *,
     is_new: bool,
     name: str | None,
-    resident_id: str | None,
-    mobile: str | None,
+    resident_id: IdentifierInput | None,
+    mobile: IdentifierInput | None,
     confirmation: Confirmation | None,
     pending_review: bool,
 ) -> None:
@@ -559,14 +605,21 @@ def _person_apply(
             _check_warnings(
                 built, "resident_id", parsed, confirmation, pending_review=pending_review
             )
-        change = _seal_change(record, "resident_id", canonical, mask_kind=kind or None)
+        change = _seal_change(
+            record, "resident_id", canonical, mask_kind=kind or None, parsed=parsed
+        )
         if change:
             record.resident_id_kind = kind
             built.changes["resident_id"] = change
 
     if mobile is not None:
         parsed_mobile = parse_mobile_text(mobile)
-        change = _seal_change(record, "mobile", parsed_mobile.value if parsed_mobile else None)
+        change = _seal_change(
+            record,
+            "mobile",
+            parsed_mobile.value if parsed_mobile else None,
+            parsed=parsed_mobile,
+        )
         if change:
             built.changes["mobile"] = change
 
@@ -576,29 +629,33 @@ def person_build(
     client: Client,
     role: str = PersonRole.LEGAL_REP,
     name: str,
-    resident_id: str = "",
-    mobile: str = "",
+    resident_id: IdentifierInput = "",
+    mobile: IdentifierInput = "",
     confirmation: Confirmation | None = None,
     pending_review: bool = False,
+    check_fields: bool = True,
 ) -> Built[Person]:
     """Validate and seal a new person of ``client`` without touching the database.
 
     Raises ClientDataInvalidError or WarningsNeedConfirmationError. Whether
     the client already has this person is checked by ``person_save``.
+    ``check_fields`` is as for ``client_build``.
     """
     built = Built(record=Person(client=client, role=role))
-    _person_apply(
-        built,
-        is_new=True,
-        name=name,
-        resident_id=resident_id,
-        mobile=mobile,
-        confirmation=confirmation,
-        pending_review=pending_review,
-    )
-    built.record.full_clean(
-        exclude=["data_key", "client"], validate_unique=False, validate_constraints=False
-    )
+    with vault.data_key_open(built.record):
+        _person_apply(
+            built,
+            is_new=True,
+            name=name,
+            resident_id=resident_id,
+            mobile=mobile,
+            confirmation=confirmation,
+            pending_review=pending_review,
+        )
+    if check_fields:
+        built.record.full_clean(
+            exclude=["data_key", "client"], validate_unique=False, validate_constraints=False
+        )
     return built
 
 
@@ -627,15 +684,16 @@ def person_save(
     record = person or Person(client=client, role=role)
     record.role = role
     built = Built(record=record)
-    _person_apply(
-        built,
-        is_new=is_new,
-        name=name,
-        resident_id=resident_id,
-        mobile=mobile,
-        confirmation=confirmation,
-        pending_review=pending_review,
-    )
+    with vault.data_key_open(record):
+        _person_apply(
+            built,
+            is_new=is_new,
+            name=name,
+            resident_id=resident_id,
+            mobile=mobile,
+            confirmation=confirmation,
+            pending_review=pending_review,
+        )
     if "resident_id" in built.changes and record.resident_id_blind_index:
         duplicate = Person.objects.filter(
             client=client, resident_id_blind_index=record.resident_id_blind_index
@@ -671,15 +729,17 @@ def bank_account_build(
     account: BankAccount | None = None,
     bank_name: str,
     account_kind: str,
-    account_number: str,
+    account_number: IdentifierInput,
     confirmation: Confirmation | None = None,
     pending_review: bool = False,
+    check_fields: bool = True,
 ) -> Built[BankAccount]:
     """Validate and seal a bank account without touching the database; nothing is saved.
 
     Raises ClientDataInvalidError, WarningsNeedConfirmationError or
     ValidationError (a missing bank name). Whether the client already has this
-    account is checked by ``bank_account_save``.
+    account is checked by ``bank_account_save``. ``check_fields`` is as for
+    ``client_build``.
     """
     record = account or BankAccount(client=client)
     record.bank_name = bank_name.strip()
@@ -687,12 +747,15 @@ def bank_account_build(
     built = Built(record=record)
     parsed = parse_account_number_text(account_number, account_kind)
     _check_warnings(built, "account_number", parsed, confirmation, pending_review=pending_review)
-    change = _seal_change(record, "account_number", parsed.value, mask_kind=str(parsed.kind))
+    change = _seal_change(
+        record, "account_number", parsed.value, mask_kind=str(parsed.kind), parsed=parsed
+    )
     if change:
         built.changes["account_number"] = change
-    record.full_clean(
-        exclude=["data_key", "client"], validate_unique=False, validate_constraints=False
-    )
+    if check_fields:
+        record.full_clean(
+            exclude=["data_key", "client"], validate_unique=False, validate_constraints=False
+        )
     return built
 
 

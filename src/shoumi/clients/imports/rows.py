@@ -86,7 +86,7 @@ class ClientTarget:
     key: str
     first_row: int
     name: str
-    uscc_text: str = ""
+    uscc: identifiers.Identifier | None = None
     registered_address: str = ""
     status: str = ClientStatus.ACTIVE
     existing_id: uuid.UUID | None = None
@@ -99,8 +99,8 @@ class ClientTarget:
 @dataclass
 class PersonValues:
     name: str
-    resident_id_text: str
-    mobile_text: str
+    resident_id: identifiers.Identifier | None
+    mobile: identifiers.Identifier | None
     resident_id_index: str = ""
     name_index: str = ""
 
@@ -109,7 +109,7 @@ class PersonValues:
 class AccountValues:
     bank_name: str
     account_kind: str
-    number_text: str
+    number: identifiers.Identifier
     number_index: str = ""
 
 
@@ -341,13 +341,14 @@ def _check_client_cells(checker: _RowChecker) -> None:
 
     uscc_text = checker.identifier(ImportField.USCC, identifiers.Kind.USCC)
     uscc_value = ""
+    parsed_uscc = None
     if uscc_text:
-        parsed = checker.parse(
+        parsed_uscc = checker.parse(
             ImportField.USCC, identifiers.Kind.USCC, services.parse_uscc_text, uscc_text
         )
-        if parsed is not None:
-            uscc_value = parsed.value
-            _sort_warnings(row, "uscc", parsed)
+        if parsed_uscc is not None:
+            uscc_value = parsed_uscc.value
+            _sort_warnings(row, "uscc", parsed_uscc)
 
     address = checker.text(ImportField.REGISTERED_ADDRESS)
     if address:
@@ -365,7 +366,7 @@ def _check_client_cells(checker: _RowChecker) -> None:
         key=row.key,
         first_row=row.number,
         name=name,
-        uscc_text=uscc_text or "",
+        uscc=parsed_uscc,
         registered_address=address,
         status=status,
     )
@@ -379,21 +380,22 @@ def _check_person_cells(checker: _RowChecker) -> None:
     resident_id_text = checker.identifier(ImportField.RESIDENT_ID, identifiers.Kind.RESIDENT_ID)
     mobile_text = checker.identifier(ImportField.MOBILE, identifiers.Kind.MOBILE)
     resident_id_value = ""
+    parsed_id = parsed_mobile = None
 
     if resident_id_text:
-        parsed = checker.parse(
+        parsed_id = checker.parse(
             ImportField.RESIDENT_ID,
             identifiers.Kind.RESIDENT_ID,
             services.parse_resident_id_text,
             resident_id_text,
         )
-        if parsed is not None:
-            resident_id_value = parsed.value
+        if parsed_id is not None:
+            resident_id_value = parsed_id.value
             row.resident_id_length = len(identifiers.normalise(resident_id_text))
-            row.converted_from_15 = bool(getattr(parsed, "converted_from_15", False))
-            _sort_warnings(row, "resident_id", parsed)
+            row.converted_from_15 = bool(getattr(parsed_id, "converted_from_15", False))
+            _sort_warnings(row, "resident_id", parsed_id)
     if mobile_text:
-        checker.parse(
+        parsed_mobile = checker.parse(
             ImportField.MOBILE, identifiers.Kind.MOBILE, services.parse_mobile_text, mobile_text
         )
 
@@ -403,8 +405,8 @@ def _check_person_cells(checker: _RowChecker) -> None:
     if name or has_person_values:
         row.person = PersonValues(
             name=name,
-            resident_id_text=resident_id_text or "",
-            mobile_text=mobile_text or "",
+            resident_id=parsed_id,
+            mobile=parsed_mobile,
             resident_id_index=_blind_index(Person, "resident_id", resident_id_value),
             name_index=_blind_index(Person, "name", name),
         )
@@ -460,7 +462,7 @@ def _check_account_cells(checker: _RowChecker) -> None:
     row.account = AccountValues(
         bank_name=bank_name,
         account_kind=account_kind,
-        number_text=number_text,
+        number=parsed,
         number_index=_blind_index(BankAccount, "account_number", parsed.value),
     )
 

@@ -333,6 +333,7 @@ def _write_batch(
     people: list[tuple[services.Built[Person], Client]] = []
     accounts: list[tuple[services.Built[BankAccount], Client]] = []
 
+    # check_fields=False: check_row applied the models' field checks to every cell.
     for row in rows:
         target = row.target
         if target is None:
@@ -340,11 +341,12 @@ def _write_batch(
         if row.creates_client:
             built_client = services.client_build(
                 name=target.name,
-                uscc=target.uscc_text,
+                uscc=target.uscc or "",
                 registered_address=target.registered_address,
                 status=target.status,
                 department=options.department,
                 pending_review=True,
+                check_fields=False,
             )
             target.client = built_client.record
             new_clients.append(built_client)
@@ -356,9 +358,10 @@ def _write_batch(
                 client=client,
                 role=PersonRole.LEGAL_REP,
                 name=row.person.name,
-                resident_id=row.person.resident_id_text,
-                mobile=row.person.mobile_text,
+                resident_id=row.person.resident_id or "",
+                mobile=row.person.mobile or "",
                 pending_review=True,
+                check_fields=False,
             )
             # The plan may add codes (a 15-digit number among 18-digit ones).
             if "resident_id" in row.pending:
@@ -369,8 +372,9 @@ def _write_batch(
                 client=client,
                 bank_name=row.account.bank_name,
                 account_kind=row.account.account_kind,
-                account_number=row.account.number_text,
+                account_number=row.account.number,
                 pending_review=True,
+                check_fields=False,
             )
             accounts.append((built_account, client))
 
