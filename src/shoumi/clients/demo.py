@@ -1,11 +1,11 @@
 """Synthetic demo data: clients in the database and a messy sample ledger to import.
 
 Every value comes from :class:`~shoumi.clients.synthetic.SyntheticData`
-(generated check digits, Faker zh_CN names); none belongs to a real person
-or company. The sample ledger mixes clean rows with the kinds of damage
-agencies' spreadsheets show: full-width digits, a lower-case ``x``, spaces,
-a leading apostrophe, numbers Excel turned into floats, wrong check digits,
-cards failing Luhn, 15-digit legacy ID numbers and repeated clients.
+(generated check digits, Faker zh_CN names), so none belongs to a real
+person or company. The sample ledger mixes clean rows with the damage found
+in agencies' spreadsheets. It has full-width digits, a lower-case ``x``,
+spaces, a leading apostrophe, numbers Excel turned into floats, wrong check
+digits, cards failing Luhn, 15-digit legacy ID numbers and repeated clients.
 """
 
 from __future__ import annotations
@@ -172,43 +172,48 @@ def write_demo_ledger(rows: list[DemoRow], synthetic: SyntheticData) -> bytes:
     worksheet.title = "客户台账"
     worksheet.append([LEDGER_TITLE])
     worksheet.append(list(LEDGER_HEADERS))
+
     written: list[DemoRow] = []
     for index, row in enumerate(rows, start=1):
         if written and rng.random() < 0.03:
-            # The same client entered twice, the second time with another spelling.
-            repeated = rng.choice(written)
-            worksheet.append(
-                [
-                    index,
-                    repeated.name,
-                    repeated.uscc,
-                    repeated.address,
-                    "存续",
-                    repeated.legal_rep,
-                    repeated.resident_id.lower() + " ",
-                    repeated.mobile,
-                    repeated.bank,
-                    repeated.account,
-                    "重复录入",
-                ]
-            )
+            worksheet.append(_repeated_row(index, rng.choice(written)))
             continue
         written.append(row)
-        worksheet.append(
-            [
-                index,
-                row.name,
-                _messy_uscc(row.uscc, rng),
-                row.address,
-                rng.choice(("存续", "存续", "存续", "在业", "注销", "")),
-                row.legal_rep,
-                _messy_id(row.resident_id, rng),
-                _messy_mobile(row.mobile, rng),
-                row.bank,
-                _messy_account(row.account, rng),
-                "",
-            ]
-        )
+        worksheet.append(_messy_row(index, row, rng))
+
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _repeated_row(index: int, row: DemoRow) -> list[object]:
+    """Return a client entered a second time, with another spelling of the ID number."""
+    return [
+        index,
+        row.name,
+        row.uscc,
+        row.address,
+        "存续",
+        row.legal_rep,
+        row.resident_id.lower() + " ",
+        row.mobile,
+        row.bank,
+        row.account,
+        "重复录入",
+    ]
+
+
+def _messy_row(index: int, row: DemoRow, rng: random.Random) -> list[object]:
+    return [
+        index,
+        row.name,
+        _messy_uscc(row.uscc, rng),
+        row.address,
+        rng.choice(("存续", "存续", "存续", "在业", "注销", "")),
+        row.legal_rep,
+        _messy_id(row.resident_id, rng),
+        _messy_mobile(row.mobile, rng),
+        row.bank,
+        _messy_account(row.account, rng),
+        "",
+    ]

@@ -1,8 +1,8 @@
 """Reviewer-facing texts for the warning codes of stored values.
 
 Codes come from ``shoumi.identifiers`` (whose own messages are Chinese and
-are used when no text is given here) and from the ledger import. The texts
-here say what to check and against what.
+are used when no text is given here) and from the ledger import. Each text
+names what to check and against which document.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which column of a ledger holds which client field.
+"""Mapping of ledger columns to client fields.
 
 Headers are matched after normalisation (NFKC, whitespace and required-field
 markers removed, a bracketed note such as "（必填）" dropped) against the
@@ -57,7 +57,7 @@ FIELD_LABELS = {
 }
 
 # Header names in common use, after normalisation. A generic account column
-# (银行账号, 账号) holds cards and corporate accounts alike; see rows.py.
+# (银行账号, 账号) contains cards and corporate accounts alike (see infer_account_kind).
 HEADER_ALIASES: dict[ImportField, tuple[str, ...]] = {
     ImportField.NAME: (
         "企业名称",
@@ -189,7 +189,7 @@ def parse_mapping(entries: Iterable[str]) -> dict[str, ImportField]:
 
 @dataclass
 class ColumnMap:
-    """Where each field's values are, and which columns are not imported."""
+    """The column index of each field, and the headers that are not imported."""
 
     header_row_number: int
     headers: list[str]
@@ -237,7 +237,7 @@ def map_columns(
     """Assign every header to a field.
 
     Raises ColumnMappingError when an explicitly mapped header is missing,
-    when two columns map to the same field, or when no column holds the
+    when two columns map to the same field, or when no column contains the
     company name.
     """
     headers = ["" if cell is None else str(cell).strip() for cell in header_cells]

@@ -1,6 +1,6 @@
 """Run a ledger import from the upload page as a background task, with live progress.
 
-The job row (:class:`~shoumi.clients.models.ImportJob`) holds the status,
+The job row (:class:`~shoumi.clients.models.ImportJob`) stores the status,
 the counts and the report. Progress inside the write phase cannot be read
 from the database, because the write phase is one transaction that other
 connections see only when it commits, so the task also keeps its progress
@@ -49,7 +49,7 @@ _progress: dict[uuid.UUID, Progress] = {}
 
 
 def progress_of(job: ImportJob) -> Progress:
-    """Return the live progress of a running job, or what its row says."""
+    """Return the live progress of a running job, or the progress stored in its row."""
     with _progress_lock:
         live = _progress.get(job.pk)
     if live is not None:
@@ -112,7 +112,7 @@ def run_import_job(
     options: ImportOptions,
     request: HttpRequest | None,
 ) -> None:
-    """Run one import job to its end; the job row says how it ended."""
+    """Run one import job to its end and store its outcome and report in the job row."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     job.status = ImportJobStatus.RUNNING
     job.started_at = clock.now()

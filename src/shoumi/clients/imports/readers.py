@@ -1,7 +1,7 @@
 """Read a ledger file (.xlsx, .xls or .csv) into rows of cells.
 
-Cells keep the type the file gives them: text stays ``str``; spreadsheet
-numbers stay ``int`` or ``float`` so that the row checks can tell a number
+Cells keep the type the file gives them. Text stays ``str``, and spreadsheet
+numbers stay ``int`` or ``float``, so that the row checks can tell a number
 typed as text from one that Excel already turned into a float (and may have
 cut to 15 significant digits). Dates, booleans and error cells become text.
 
@@ -39,7 +39,7 @@ CellValue = str | int | float | None
 
 SUFFIXES = (".xlsx", ".xls", ".csv")
 
-# An .xlsx is a zip archive; its parts may expand to at most this multiple of
+# An .xlsx is a zip archive. Its parts may expand to at most this multiple of
 # the file-size limit, which stops zip bombs before openpyxl opens them.
 MAX_EXPANSION = 10
 
@@ -77,7 +77,7 @@ def read_sheet(data: bytes, suffix: str) -> Sheet:
 
     ``suffix`` is the file's extension (".xlsx", ".xls" or ".csv"). Raises
     LedgerFileError for a file that is too large, has too many rows, cannot
-    be decoded or is not what its extension says.
+    be decoded or does not match its extension.
     """
     suffix = suffix.lower()
     if len(data) > max_file_bytes():

@@ -1,6 +1,6 @@
 """The per-row import report, and how it is stored and downloaded.
 
-The report holds masks only: identifier columns show the mask of the value
+The report contains masks only: identifier columns show the mask of the value
 (a rejected value is masked by the same rules, or hidden completely), names
 keep only the surname. It is stored zlib-compressed as JSON and rendered as
 CSV (UTF-8 with a byte-order mark, which Excel needs to read Chinese) or as

@@ -115,7 +115,7 @@ class AccountValues:
 
 @dataclass
 class RowPlan:
-    """What one data row is, and what it will create."""
+    """The check result of one data row and the records it would create."""
 
     number: int
     status: RowStatus = RowStatus.REJECTED
@@ -230,7 +230,7 @@ def infer_account_kind(import_field: ImportField, text: str) -> str:
     """Return the account kind of a number in a card, corporate or generic account column.
 
     In a generic column, 16 to 19 digits starting with the UnionPay prefix 62
-    are read as a card, so that its Luhn check applies; anything else is a
+    are read as a card, so that its Luhn check applies. Anything else is a
     corporate account, which has no check digit.
     """
     if import_field == ImportField.CARD_NUMBER:

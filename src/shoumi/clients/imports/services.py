@@ -71,7 +71,7 @@ class ImportOptions:
 
 @dataclass
 class ImportResult:
-    """What an import did, with its report."""
+    """The outcome of one import: counts, the file-level error if any, and the report."""
 
     sha256: str
     encoding: str = ""
@@ -282,9 +282,10 @@ def _load_existing_clients(targets: Iterable[ClientTarget]) -> dict[uuid.UUID, C
 def _check_unchanged(plan: ImportPlan, rows: list[RowPlan]) -> None:
     """Raise ImportConflictError if records the plan will create appeared after checking.
 
-    Runs inside the write transaction; on SQLite the transaction already
-    holds the write lock, on PostgreSQL the unique constraint on the credit
-    code still catches a client created at the same moment.
+    Runs inside the write transaction. On SQLite that transaction already
+    has the write lock, so nothing can appear after this check. On
+    PostgreSQL the unique constraint on the credit code still catches a
+    client created at the same moment.
     """
     new_targets = [target for target in plan.targets if target.existing_id is None]
     uscc_values = [target.key[5:] for target in new_targets if target.key.startswith("uscc:")]
