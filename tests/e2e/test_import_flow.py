@@ -62,7 +62,7 @@ def test_reviewer_imports_searches_and_reveals(page, live_server, settings, tmp_
     page.set_input_files("#id_ledger", str(ledger_path))
     page.check("#id_is_only_valid")
     page.click("#import-form button[type=submit]")
-    page.wait_for_selector("#import-job[data-status=succeeded]", timeout=60_000)
+    page.wait_for_selector("#import-job[data-status=succeeded]", timeout=180_000)
     assert "已导入" in page.inner_text("#import-status")
     assert page.locator("#problem-rows").count() == 1
 

@@ -13,10 +13,11 @@ batch of records writes one ``record_created`` event per model that names
 every record id of the batch (as 32-digit hex). One ``import`` event per file
 records the counts, the encoding and the SHA-256 of the file, never its name.
 
-NOTE: on SQLite the write transaction holds the database's write lock until
-it commits (about 10 s per 100,000 rows on the benchmark machine, see
-BENCHMARKS.md), so other writers, audit events of reveals included, wait up to
-the 10-second busy timeout and may fail during a large import.
+NOTE: on SQLite the write transaction keeps the database's write lock until it
+commits. For 100,000 rows that took about 140 s of CPU time in the benchmark
+(BENCHMARKS.md, section Import). Other writers, audit events of reveals
+included, wait up to the 10-second busy timeout and then fail, so run large
+imports outside office hours on SQLite.
 """
 
 from __future__ import annotations
