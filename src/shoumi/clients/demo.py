@@ -10,6 +10,7 @@ digits, cards failing Luhn, 15-digit legacy ID numbers and repeated clients.
 
 from __future__ import annotations
 
+import csv
 import io
 import random
 from collections.abc import Callable
@@ -33,6 +34,16 @@ LEDGER_HEADERS = (
     "银行账号",
     "备注",
 )
+CLEAN_LEDGER_HEADERS = (
+    "企业名称",
+    "统一社会信用代码",
+    "注册地址",
+    "法定代表人",
+    "身份证号",
+    "手机",
+    "开户行",
+    "银行账号",
+)
 LEDGER_TITLE = "客户台账（演示数据，全部为虚构信息）"
 
 _FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
@@ -50,6 +61,19 @@ class DemoRow:
     mobile: str
     bank: str
     account: str
+
+    def cells(self) -> tuple[str, ...]:
+        """Return the values in the order of ``CLEAN_LEDGER_HEADERS``."""
+        return (
+            self.name,
+            self.uscc,
+            self.address,
+            self.legal_rep,
+            self.resident_id,
+            self.mobile,
+            self.bank,
+            self.account,
+        )
 
 
 def demo_rows(count: int, synthetic: SyntheticData) -> list[DemoRow]:
@@ -92,23 +116,11 @@ def _drawn(generate: Callable[[], str]) -> str:
 
 def clean_ledger_csv(rows: list[DemoRow]) -> bytes:
     """Return the rows as a clean UTF-8 CSV ledger (how ``shoumi demo`` creates its clients)."""
-    lines = ["企业名称,统一社会信用代码,注册地址,法定代表人,身份证号,手机,开户行,银行账号"]
-    lines.extend(
-        ",".join(
-            (
-                row.name,
-                row.uscc,
-                row.address,
-                row.legal_rep,
-                row.resident_id,
-                row.mobile,
-                row.bank,
-                row.account,
-            )
-        )
-        for row in rows
-    )
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CLEAN_LEDGER_HEADERS)
+    writer.writerows(row.cells() for row in rows)
+    return buffer.getvalue().encode("utf-8")
 
 
 def _messy_id(value: str, rng: random.Random) -> str | int | float:

@@ -100,7 +100,7 @@ def seal(
     The value must already be normalised (``shoumi.identifiers``), because
     the blind index is computed over it. ``None`` or "" clears the field. The
     record is not saved; the caller saves it and writes the audit event.
-    ``mask`` saves masking the value again when the caller already holds the
+    ``mask`` saves masking the value again when the caller already has the
     list-view mask of the parsed identifier (``Identifier.masked``).
     """
     field = _sealed_field(record, field_name)

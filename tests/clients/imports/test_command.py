@@ -1,4 +1,4 @@
-"""``shoumi import-clients``: exit status, progress, report file, and what is never recorded."""
+"""``shoumi import-clients``: failure, progress, report file, and what the audit leaves out."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_map_option_names_an_unusual_header(tmp_path: Path) -> None:
     assert Person.objects.count() == 1
 
 
-def test_file_name_is_never_recorded(ledger: Path, caplog) -> None:
+def test_file_name_not_in_audit_or_logs(ledger: Path, caplog) -> None:
     call_command("import_clients", str(ledger), "--only-valid")
 
     event = AuditEvent.objects.get(action=Action.IMPORT)
