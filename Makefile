@@ -43,14 +43,18 @@ lint: install-test
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
+# The test profile makes its own temporary master key when SHOUMI_KEY_FILE is
+# unset; the exported path of `make run` may not exist on a test machine.
+TEST_ENV := env -u SHOUMI_KEY_FILE
+
 test-sqlite: install-test
-	$(BIN)/pytest
+	$(TEST_ENV) $(BIN)/pytest
 
 # Runs when SHOUMI_TEST_POSTGRES_URL names a server (.ci/run starts one);
 # the pure-Python packages are not re-run here because they touch no database.
 test-postgres: install-test
 	@if [ -n "$$SHOUMI_TEST_POSTGRES_URL" ]; then \
-		DATABASE_URL="$$SHOUMI_TEST_POSTGRES_URL" $(BIN)/pytest --database-pass; \
+		DATABASE_URL="$$SHOUMI_TEST_POSTGRES_URL" $(TEST_ENV) $(BIN)/pytest --database-pass; \
 	elif [ "$$SHOUMI_REQUIRE_POSTGRES" = "1" ]; then \
 		echo "SHOUMI_REQUIRE_POSTGRES=1 but SHOUMI_TEST_POSTGRES_URL is not set." >&2; exit 1; \
 	else \
