@@ -43,9 +43,10 @@ lint: install-test
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
-# The test profile makes its own temporary master key when SHOUMI_KEY_FILE is
-# unset; the exported path of `make run` may not exist on a test machine.
-TEST_ENV := env -u SHOUMI_KEY_FILE
+# The test profile makes a fresh temporary data directory and master key when
+# these are unset. The paths exported for `make run` may not exist on a test
+# machine, and files that tests write there would survive into the next run.
+TEST_ENV := env -u SHOUMI_KEY_FILE -u SHOUMI_DATA_DIR
 
 test-sqlite: install-test
 	$(TEST_ENV) $(BIN)/pytest
