@@ -170,3 +170,22 @@ def test_wrong_extension_is_refused(reviewer_http) -> None:
 
     assert "只能导入" in response.content.decode()
     assert ImportJob.objects.count() == 0
+
+
+def test_large_upload_never_touches_disk(reviewer_http, monkeypatch) -> None:
+    from django.core.files import uploadhandler
+
+    def refuse_temporary_file(*args, **kwargs):
+        raise AssertionError("the upload went to a temporary file")
+
+    monkeypatch.setattr(uploadhandler.TemporaryFileUploadHandler, "new_file", refuse_temporary_file)
+    http, _staff = reviewer_http
+    # About 3 MB, above Django's 2.5 MB threshold for writing uploads to a temporary file.
+    remark = "老客户" * 1000
+    data = csv_bytes([["甲公司", remark]] * 1000, headers=("企业名称", "备注"))
+    assert len(data) > 3 * 1024 * 1024
+
+    response = _upload(http, data)
+
+    assert response.status_code == 302
+    assert ImportJob.objects.get().status == ImportJobStatus.SUCCEEDED
