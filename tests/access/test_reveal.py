@@ -13,6 +13,7 @@ from shoumi.audit.models import AuditEvent
 from shoumi.clients.models import Person
 from tests.accounts.factories import DepartmentFactory, UserFactory
 from tests.clients.factories import make_client, make_person
+from tests.staff.factories import pass_gates
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def _reveal_events():
 
 
 def test_reviewer_of_the_department_reveals(person: Person, department) -> None:
-    reviewer = UserFactory(roles=[Role.REVIEWER], department=department)
+    reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER], department=department))
 
     plaintext = services.reveal(
         user=reviewer, record=person, field="resident_id", purpose="办理工商年报"
@@ -51,17 +52,18 @@ def test_reviewer_of_the_department_reveals(person: Person, department) -> None:
     assert event.details == {"client": str(person.client_id)}
 
 
-def test_administrator_assigned_to_client_reveals(person: Person) -> None:
-    administrator = UserFactory(roles=[Role.ADMINISTRATOR], department=None)
-    person.client.assigned_staff.add(administrator)
+def test_administrator_reveal_needs_a_second_person(person: Person) -> None:
+    administrator = pass_gates(UserFactory(roles=[Role.ADMINISTRATOR], department=None))
 
-    assert services.reveal(
-        user=administrator, record=person, field="mobile", purpose="核对联系方式"
-    )
+    with pytest.raises(RevealDeniedError) as raised:
+        services.reveal(user=administrator, record=person, field="mobile", purpose="核对联系方式")
+
+    assert raised.value.code == "needs_second_person"
+    assert raised.value.needs_approval
 
 
 def test_clerk_is_refused_with_clear_message(person: Person, department) -> None:
-    clerk = UserFactory(roles=[Role.CLERK], department=department)
+    clerk = pass_gates(UserFactory(roles=[Role.CLERK], department=department))
 
     with pytest.raises(RevealDeniedError) as raised:
         services.reveal(user=clerk, record=person, field="resident_id", purpose="办理工商年报")
@@ -74,7 +76,9 @@ def test_clerk_is_refused_with_clear_message(person: Person, department) -> None
 
 
 def test_reviewer_of_another_department_is_refused(person: Person) -> None:
-    outsider = UserFactory(roles=[Role.REVIEWER], department=DepartmentFactory(name="记账二部"))
+    outsider = pass_gates(
+        UserFactory(roles=[Role.REVIEWER], department=DepartmentFactory(name="记账二部"))
+    )
 
     with pytest.raises(RevealDeniedError) as raised:
         services.reveal(user=outsider, record=person, field="resident_id", purpose="办理工商年报")
@@ -84,7 +88,7 @@ def test_reviewer_of_another_department_is_refused(person: Person) -> None:
 
 @pytest.mark.parametrize("role", [Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN])
 def test_separated_administrators_are_refused(person: Person, role: str) -> None:
-    admin = UserFactory(roles=[role], department=None)
+    admin = pass_gates(UserFactory(roles=[role], department=None))
     person.client.assigned_staff.add(admin)
 
     with pytest.raises(RevealDeniedError) as raised:
@@ -95,7 +99,7 @@ def test_separated_administrators_are_refused(person: Person, role: str) -> None
 
 @pytest.mark.parametrize("purpose", ["", " ", "x", "长" * 201])
 def test_purpose_is_required(person: Person, department, purpose: str) -> None:
-    reviewer = UserFactory(roles=[Role.REVIEWER], department=department)
+    reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER], department=department))
 
     with pytest.raises(PurposeInvalidError):
         services.reveal(user=reviewer, record=person, field="resident_id", purpose=purpose)
@@ -104,7 +108,7 @@ def test_purpose_is_required(person: Person, department, purpose: str) -> None:
 
 
 def test_failing_event_store_makes_reveal_fail(person: Person, department, monkeypatch) -> None:
-    reviewer = UserFactory(roles=[Role.REVIEWER], department=department)
+    reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER], department=department))
     opened = []
 
     def broken_append(**kwargs):
@@ -122,7 +126,7 @@ def test_failing_event_store_makes_reveal_fail(person: Person, department, monke
 def test_database_refusing_the_event_makes_reveal_fail(person: Person, department) -> None:
     from django.db import connection
 
-    reviewer = UserFactory(roles=[Role.REVIEWER], department=department)
+    reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER], department=department))
     table = AuditEvent._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_gone")
@@ -137,7 +141,7 @@ def test_database_refusing_the_event_makes_reveal_fail(person: Person, departmen
 
 
 def test_tampered_value_reports_failure_and_audits_it(person: Person, department) -> None:
-    reviewer = UserFactory(roles=[Role.REVIEWER], department=department)
+    reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER], department=department))
     sealed = Person.objects.filter(pk=person.pk).values_list("resident_id", flat=True).get()
     tampered = sealed[:-3] + ("A" if sealed[-3] != "A" else "B") + sealed[-2:]
     Person.objects.filter(pk=person.pk).allow_sealed_update().update(resident_id=tampered)
@@ -154,7 +158,7 @@ def test_tampered_value_reports_failure_and_audits_it(person: Person, department
 
 
 def test_reveal_logs_no_plaintext(person: Person, department, caplog) -> None:
-    reviewer = UserFactory(roles=[Role.REVIEWER], department=department)
+    reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER], department=department))
 
     with caplog.at_level("DEBUG"):
         services.reveal(user=reviewer, record=person, field="resident_id", purpose="办理工商年报")

@@ -85,7 +85,8 @@ def test_only_reviewers_confirm(role: str) -> None:
 
 def test_reviewer_cannot_confirm_own_value() -> None:
     department = DepartmentFactory()
-    reviewer = UserFactory(roles=[Role.REVIEWER], department=department)
+    # Storing a card number needs the clerk's edit right; confirming it the reviewer's role.
+    reviewer = UserFactory(roles=[Role.CLERK, Role.REVIEWER], department=department)
     _account, warning = _warned_account(stored_by=reviewer, department=department)
 
     with pytest.raises(EditDeniedError) as raised:

@@ -12,6 +12,7 @@ from shoumi.accounts.roles import Role
 from shoumi.clients.demo import demo_rows, write_demo_ledger
 from shoumi.clients.synthetic import SyntheticData
 from tests.accounts.factories import enrolled_staff
+from tests.staff.factories import pass_gates
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +45,9 @@ def _sample_ledger(path: Path) -> str:
 def test_reviewer_imports_searches_and_reveals(page, live_server, settings, tmp_path) -> None:
     # The upload page runs the import in the background thread, as in production.
     settings.TASKS_RUN_INLINE = False
-    reviewer = enrolled_staff(roles=[Role.REVIEWER])
+    # Importing needs the clerk's right to edit sensitive fields, revealing the reviewer's.
+    reviewer = enrolled_staff(roles=[Role.CLERK, Role.REVIEWER])
+    pass_gates(reviewer.user)
     ledger_path = tmp_path / "客户台账.xlsx"
     resident_id = _sample_ledger(ledger_path)
 

@@ -34,7 +34,7 @@ MAX_SHOWN = {
 COUNTRY_CODE_DISPLAY = "+86 "
 
 
-# Case I6.
+# Short and odd mobile values under the first 3 + last 4 rule.
 @pytest.mark.parametrize(
     ("value", "masked"),
     [

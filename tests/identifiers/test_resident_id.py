@@ -67,7 +67,7 @@ def test_resident_id_valid_values(text, canonical):
     parsed = parse_resident_id(text)
 
     assert parsed.value == canonical
-    assert is_valid_resident_id(normalise(text))
+    assert is_valid_resident_id(normalise(text)) is not parsed.requires_confirmation
 
 
 @pytest.mark.parametrize(("text", "code"), INVALID)
@@ -99,6 +99,7 @@ def test_resident_id_before_1900_is_warned():
     assert parsed.birth_date == datetime.date(1880, 1, 1)
     assert parsed.has_warning("birth_year_before_1900")
     assert parsed.requires_confirmation
+    assert not is_valid_resident_id("440524188001010014")
 
 
 def test_resident_id_stdnum_rejects_region_window():
@@ -107,7 +108,7 @@ def test_resident_id_stdnum_rejects_region_window():
     assert parse_resident_id("440524188001010014").region_name == "广东省汕头市潮阳县"
 
 
-# Case I1: three typings of one person's number.
+# Three typings of one person's number: lower-case x, spaces, full width.
 @pytest.mark.parametrize(
     "text", ["33010619880315019x", " 33010619880315019X ", "３３０１０６１９８８０３１５０１９Ｘ"]
 )
@@ -115,7 +116,7 @@ def test_resident_id_case_variants_share_canonical_form(text):
     assert parse_resident_id(text).value == "33010619880315019X"
 
 
-# Case I2: Hong Kong, Macao and Taiwan residence permits.
+# Hong Kong, Macao and Taiwan residence permits.
 @pytest.mark.parametrize(
     ("text", "region", "birth_date"),
     [
@@ -152,7 +153,7 @@ def test_residence_permit_is_not_rewritten_to_71():
     assert parse_resident_id("830000199509180215").value.startswith("830000")
 
 
-# Case I3: legacy 15-digit numbers.
+# Legacy 15-digit numbers.
 def test_legacy_number_becomes_eighteen_characters():
     parsed = parse_resident_id("320106780923041")
 
@@ -191,7 +192,7 @@ def test_all_ones_fails_on_check_digit_and_region():
     assert lookup_region("111111") is None
 
 
-# Case I4: abolished and late-created region codes stay valid.
+# Abolished and late-created region codes stay valid.
 def test_abolished_region_is_named_and_marked():
     parsed = parse_resident_id("110104198205170357")
 

@@ -50,11 +50,19 @@ def test_identify_fifteen_digits_returns_every_reading():
     assert kinds <= {Kind.RESIDENT_ID, Kind.REGISTRATION_NUMBER, Kind.TAXPAYER_ID}
 
 
-def test_identify_keeps_warned_credit_code_when_shape_leaves_no_other_reading():
+def test_identify_keeps_warned_credit_code():
     readings = identify("91350100M000100Y44")
 
     assert [reading.kind for reading in readings] == [Kind.USCC]
     assert readings[0].has_warning("check_character_mismatch")
+
+
+def test_identify_keeps_resident_id_born_before_1900():
+    readings = identify("440524188001010014")
+
+    # The same digits also pass a card's Luhn check.
+    assert [reading.kind for reading in readings] == [Kind.RESIDENT_ID, Kind.BANK_CARD]
+    assert readings[0].has_warning("birth_year_before_1900")
 
 
 def test_identify_drops_card_that_fails_luhn():
@@ -127,7 +135,7 @@ def test_fast_check_agrees_with_parser(kind, text):
         return
     try:
         parsed = parse_normalised(kind, value)
-        expected = not parsed.has_check_failure
+        expected = not parsed.requires_confirmation
     except InvalidIdentifier:
         expected = False
 

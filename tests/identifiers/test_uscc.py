@@ -21,7 +21,7 @@ VALID = [
 INVALID = [
     ("91350100M000100O43", "excluded_letter"),
     ("91350100M000100Y4S", "excluded_letter"),
-    # Listed as a warning in the rules table, but Z is outside the code's alphabet.
+    # GB 32100's own example of a wrong check character; Z is outside the alphabet.
     ("91350100M000100Y4Z", "excluded_letter"),
     ("9135010M000100Y43", "wrong_length"),
     ("111111111111111111", "check_and_org_code_mismatch"),
@@ -58,7 +58,7 @@ def test_uscc_letter_led_code_is_rejected_by_stdnum():
     assert not stdnum_uscc.is_valid("N2330100MF0ABCDE4G")
 
 
-# Case I5.
+# A weighted sum that is a multiple of 31 gives check character 0.
 def test_uscc_check_character_zero():
     parsed = parse_uscc("91310115MA1K2R0080")
 

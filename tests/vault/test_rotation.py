@@ -15,6 +15,7 @@ from shoumi.vault import rotation
 from shoumi.vault.runtime import get_vault, reset_vault
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import make_client, make_person
+from tests.staff.factories import pass_gates
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def _legacy_row(client, plaintext: str) -> Person:
 
 
 def test_legacy_rows_and_rotation(key_file) -> None:
-    reviewer = UserFactory(roles=[Role.REVIEWER])
+    reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER]))
     client = make_client(staff=[reviewer])
     row_a = _legacy_row(client, "11010519491231002X")
     row_b = make_person(client, resident_id=ID_B)

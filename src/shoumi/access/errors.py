@@ -19,3 +19,21 @@ class RevealFailedError(AccessError):
     """The value could not be decrypted (moved, altered or shredded)."""
 
     code = "reveal_failed"
+
+
+class GrantError(AccessError):
+    code = "grant_error"
+
+
+class ApprovalError(AccessError):
+    code = "approval_error"
+
+
+class GateError(AccessError):
+    """A gate (agreement, training, offboarding, two-factor) is not met."""
+
+    code = "gate_failed"
+
+
+class ExportError(AccessError):
+    code = "export_error"

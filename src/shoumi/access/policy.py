@@ -1,35 +1,39 @@
-"""Who may see which client, and who may reveal which field.
+"""Who may see which client, and who may do what with which field.
 
-This is the interim policy: it is one replaceable module so that the full
-policy matrix (temporary grants, two-person approval, gates) can take its
-place without touching the callers. Everything not allowed here is denied.
+Decisions combine four things, and anything not allowed is denied:
 
-Visibility: clerks, reviewers and archivists see the clients assigned to
-them or to their department; managers see their department's clients;
-administrators see every client; the system, security and audit
-administrators see no client data at all.
+1. Visibility. Clerks, reviewers and archivists see the clients assigned to
+   them or to their department; managers see their department's clients;
+   administrators see every client; the system, security and audit
+   administrators see none. An active temporary grant adds its named
+   clients for its named fields and actions.
+2. The policy matrix (``shoumi.access.matrix``): role × sensitivity × action.
+3. For TWO_PERSON cells, an approved and unused two-person approval for
+   exactly this record, field and action.
+4. For reveals and exports, the access gates (``shoumi.access.gates``).
 
-Reveal: reviewers and administrators may reveal fields of clients assigned
-to them or to their department; everyone else is refused.
+Objects a user may not see are reported as not found by the selectors;
+this module only answers yes or no with a reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
+from shoumi.access.matrix import Action, Outcome, outcome_for_roles
 from shoumi.accounts.models import User
 from shoumi.accounts.roles import Role
+from shoumi.config import clock
 from shoumi.vault.sensitivity import Sensitivity, registry
 
 ALL_CLIENT_ROLES = frozenset({Role.ADMINISTRATOR})
 DEPARTMENT_ROLES = frozenset({Role.MANAGER})
 ASSIGNED_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.ARCHIVIST})
-REVEAL_ROLES = frozenset({Role.REVIEWER, Role.ADMINISTRATOR})
-EDIT_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.MANAGER, Role.ADMINISTRATOR})
 CONFIRM_VALUE_ROLES = frozenset({Role.REVIEWER})
 
 
@@ -38,36 +42,68 @@ class Decision:
     allowed: bool
     code: str
     message: str = ""
+    grant_id: str = ""
+    approval_id: str = ""
+    needs_approval: bool = False
 
 
 ALLOW = Decision(allowed=True, code="allowed")
 
 
 def visible_clients_filter(user: User) -> Q | None:
-    """Return the Q that limits a Client queryset to what ``user`` may see, or None for nothing."""
+    """Return the Q limiting a Client queryset to the user's own clients, or None for nothing."""
     if not user.is_active or user.is_separated_admin:
         return None
     roles = user.role_set
     if roles & ALL_CLIENT_ROLES:
         return Q()
-    condition = Q(assigned_staff=user)
-    if user.department_id and roles & (ASSIGNED_ROLES | DEPARTMENT_ROLES):
+    if not roles & (ASSIGNED_ROLES | DEPARTMENT_ROLES):
+        return None
+    # A subquery rather than a join, so the result has no duplicate rows and
+    # list pages need no DISTINCT over the whole client table.
+    from shoumi.clients.models import Client
+
+    assignments = Client.assigned_staff.through.objects.filter(user_id=user.pk).values("client_id")
+    condition = Q(pk__in=assignments)
+    if user.department_id:
         condition |= Q(department_id=user.department_id)
-    if roles & (ASSIGNED_ROLES | DEPARTMENT_ROLES):
-        return condition
-    return None
+    return condition
+
+
+def _granted_client_ids(user: User, moment: datetime) -> QuerySet:
+    from shoumi.access.models import AccessGrant, GrantStatus
+
+    active = AccessGrant.objects.filter(
+        requester=user, status=GrantStatus.APPROVED, starts_at__lte=moment, expires_at__gt=moment
+    )
+    return active.values("clients")
 
 
 def limit_clients(user: User, clients: QuerySet) -> QuerySet:
-    """Limit a Client queryset to the clients ``user`` may see."""
+    """Limit a Client queryset to the clients ``user`` may see (own, department, or granted)."""
     condition = visible_clients_filter(user)
-    if condition is None:
+    if user.is_separated_admin or not user.is_active:
         return clients.none()
-    return clients.filter(condition).distinct() if condition else clients
+    granted = Q(pk__in=_granted_client_ids(user, clock.now()))
+    if condition is None:
+        return clients.filter(granted)
+    if not condition:
+        return clients
+    return clients.filter(condition | granted)
 
 
 def _pk_of(client: object) -> str:
     return str(getattr(client, "pk", ""))
+
+
+def is_own_client(user: User, client: object) -> bool:
+    """Whether the client is visible to ``user`` without any grant."""
+    from shoumi.clients.models import Client
+
+    condition = visible_clients_filter(user)
+    if condition is None:
+        return False
+    return Client.objects.filter(condition, pk=_pk_of(client)).exists()
 
 
 def can_see_client(user: User, client: object) -> bool:
@@ -76,26 +112,66 @@ def can_see_client(user: User, client: object) -> bool:
     return limit_clients(user, Client.objects.filter(pk=_pk_of(client))).exists()
 
 
-def can_edit_client(user: User, client: object) -> Decision:
-    if not (user.role_set & EDIT_ROLES):
-        return Decision(False, "role_cannot_edit", str(_("Your role cannot change client data.")))
-    if not can_see_client(user, client):
-        return Decision(
-            False,
-            "client_not_visible",
-            str(_("The client does not exist or is not assigned to you.")),
-        )
-    return ALLOW
+def active_grant(user: User, client: object, field_key: str, action: str, moment: datetime) -> str:
+    """Return the id of an active grant covering (client, field, action), or ""."""
+    from shoumi.access.models import AccessGrant, GrantStatus
+
+    candidates = AccessGrant.objects.filter(
+        requester=user,
+        status=GrantStatus.APPROVED,
+        starts_at__lte=moment,
+        expires_at__gt=moment,
+        clients__pk=_pk_of(client),
+    ).order_by("expires_at")
+    for grant in candidates:
+        if action in grant.actions and field_key in grant.fields:
+            return str(grant.pk)
+    return ""
+
+
+# Every field a ledger import writes, as model label and field name.
+IMPORTED_FIELDS = (
+    ("clients.client", "name"),
+    ("clients.client", "uscc"),
+    ("clients.client", "registered_address"),
+    ("clients.client", "status"),
+    ("clients.person", "name"),
+    ("clients.person", "resident_id"),
+    ("clients.person", "mobile"),
+    ("clients.bankaccount", "bank_name"),
+    ("clients.bankaccount", "account_number"),
+)
+
+
+def can_import(user: User) -> bool:
+    """Whether the matrix lets ``user``'s roles edit every field a ledger import writes."""
+    if not user.is_active or user.is_separated_admin:
+        return False
+    for model_label, field_name in IMPORTED_FIELDS:
+        level = sensitivity_of(model_label, field_name)
+        if level is None:
+            return False
+        if outcome_for_roles(user.role_set, level, Action.EDIT) != Outcome.ALLOW:
+            return False
+    return True
 
 
 def editable_client_ids(user: User, client_ids: Iterable[object]) -> set[object]:
-    """Return the ids among ``client_ids`` of the clients ``user`` may change."""
+    """Return the ids among ``client_ids`` of the clients an import by ``user`` may add to.
+
+    These are the user's own clients (assigned or of their department) when
+    ``can_import`` allows the user at all. A temporary grant does not count,
+    because grants name single fields and actions, not whole imports.
+    """
     from shoumi.clients.models import Client
 
-    if not (user.role_set & EDIT_ROLES):
+    if not can_import(user):
         return set()
-    visible = limit_clients(user, Client.objects.filter(pk__in=list(client_ids)))
-    return set(visible.values_list("pk", flat=True))
+    condition = visible_clients_filter(user)
+    if condition is None:
+        return set()
+    own = Client.objects.filter(condition, pk__in=list(client_ids))
+    return set(own.values_list("pk", flat=True))
 
 
 def can_confirm_value(user: User, client: object, *, stored_by_id: int | None) -> Decision:
@@ -123,41 +199,128 @@ def can_confirm_value(user: User, client: object, *, stored_by_id: int | None) -
     return ALLOW
 
 
-def reveal_decision(user: User, client: object, model_label: str, field_name: str) -> Decision:
-    """Decide whether ``user`` may reveal ``field_name`` of a record belonging to ``client``."""
+def sensitivity_of(model_label: str, field_name: str) -> Sensitivity | None:
     try:
-        level = registry.level_of(model_label, field_name)
+        return registry.level_of(model_label, field_name)
     except KeyError:
-        return Decision(False, "field_unknown", str(_("This field cannot be revealed.")))
-    if level == Sensitivity.PUBLIC:
-        return ALLOW
+        return None
+
+
+def decide(
+    user: User,
+    action: str,
+    client: object,
+    model_label: str,
+    field_name: str,
+    *,
+    subject_id: str = "",
+) -> Decision:
+    """Decide ``action`` on one field of a record that belongs to ``client``.
+
+    ``subject_id`` is the record's id, which a two-person approval must name.
+    Gates are not checked here; the services check them for reveals and
+    exports.
+    """
+    moment = clock.now()
+    level = sensitivity_of(model_label, field_name)
+    if level is None:
+        return Decision(False, "field_unknown", _("This field is not open to this action."))
     if user.is_separated_admin:
         return Decision(
             False,
             "separated_admin",
-            str(_("System, security and audit administrators do not see client data.")),
+            _("System, security and audit administrators do not see client data."),
         )
-    if not (user.role_set & REVEAL_ROLES):
+    field_key = f"{model_label}.{field_name}"
+    outcome = outcome_for_roles(user.role_set, level, action)
+    own = is_own_client(user, client)
+
+    if outcome == Outcome.ALLOW and own:
+        return ALLOW
+    if outcome == Outcome.TWO_PERSON and own:
+        approval_id = _approved_request(user, action, model_label, subject_id, field_name, moment)
+        if approval_id:
+            return Decision(True, "approved", approval_id=approval_id)
         return Decision(
             False,
-            "role_cannot_reveal",
-            str(
-                _(
-                    "Your role only sees masked values. Ask a reviewer, or request a temporary "
-                    "grant from your manager."
-                )
-            ),
+            "needs_second_person",
+            _("This needs the approval of a second person. Request a two-person approval first."),
+            needs_approval=True,
         )
-    from shoumi.clients.models import Client
-
-    assigned = Client.objects.filter(pk=_pk_of(client)).filter(
-        Q(assigned_staff=user)
-        | (Q(department_id=user.department_id) if user.department_id else Q(pk=None))
-    )
-    if not assigned.exists():
+    grant_id = active_grant(user, client, field_key, action, moment)
+    if grant_id:
+        return Decision(True, "granted", grant_id=grant_id)
+    if not own:
         return Decision(
             False,
             "client_not_assigned",
-            str(_("This client is not assigned to you or your department.")),
+            _("This client is not assigned to you or your department."),
         )
+    if action == Action.REVEAL:
+        return Decision(
+            False,
+            "role_cannot_reveal",
+            _(
+                "Your role only sees masked values. Ask a reviewer, or request a temporary "
+                "grant from your manager."
+            ),
+        )
+    return Decision(
+        False,
+        f"role_cannot_{action}",
+        _(
+            "Your role may not do this. Request a temporary grant from your manager "
+            "if your work needs it."
+        ),
+    )
+
+
+def _approved_request(
+    user: User, action: str, model_label: str, subject_id: str, field_name: str, moment: datetime
+) -> str:
+    from shoumi.access.models import ApprovalKind, ApprovalRequest, ApprovalStatus
+
+    kinds = {
+        Action.REVEAL: ApprovalKind.BREAK_GLASS_REVEAL,
+        Action.DELETE: ApprovalKind.DELETE_CLIENT_DATA,
+        Action.EXPORT: ApprovalKind.BULK_EXPORT,
+    }
+    kind = kinds.get(Action(action))
+    if kind is None:
+        return ""
+    approval = (
+        ApprovalRequest.objects.filter(
+            kind=kind,
+            requester=user,
+            status=ApprovalStatus.APPROVED,
+            expires_at__gt=moment,
+            subject_key=subject_key(model_label, subject_id, field_name),
+        )
+        .order_by("requested_at")
+        .first()
+    )
+    return str(approval.pk) if approval else ""
+
+
+def subject_key(model_label: str, record_id: str, field_name: str) -> str:
+    """Return the canonical key that ties an approval to one record and field."""
+    return f"{model_label}:{record_id}:{field_name}"
+
+
+def can_edit_client(user: User, client: object, fields: tuple[str, ...] = ("name",)) -> Decision:
+    """Decide whether ``user`` may edit the given client fields (client model labels)."""
+    for field in fields:
+        model_label, _separator, field_name = field.rpartition(".")
+        decision = decide(user, Action.EDIT, client, model_label or "clients.client", field_name)
+        if not decision.allowed:
+            return decision
     return ALLOW
+
+
+def can_view_history(user: User, client: object) -> bool:
+    """Whether ``user`` may open the change history of a client (clerks may not)."""
+    if not can_see_client(user, client):
+        return False
+    return (
+        outcome_for_roles(user.role_set, Sensitivity.INTERNAL, Action.VIEW_HISTORY) == Outcome.ALLOW
+    )

@@ -1,8 +1,9 @@
-"""The reveal service: the only path from a sealed value to its plaintext.
+"""The reveal service, the only path from a sealed value to its plaintext.
 
-Order of a reveal: validate the purpose, ask the policy, write the audit
-event, then decrypt. A refused reveal is audited too. If the audit event
-cannot be written, nothing is decrypted (fail closed). The plaintext is
+Order of a reveal: validate the purpose, check the gates, decide by the
+policy (matrix, assignment, temporary grant or two-person approval), write
+the audit event, then decrypt. A refused reveal is audited too. If the audit
+event cannot be written, nothing is decrypted (fail closed). The plaintext is
 returned to the one caller and never logged or stored.
 """
 
@@ -15,11 +16,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from shoumi import crypto
-from shoumi.access import policy
+from shoumi.access import alerts, approvals, gates, policy
 from shoumi.access.errors import PurposeInvalidError, RevealDeniedError, RevealFailedError
+from shoumi.access.matrix import Action
 from shoumi.accounts.models import User
 from shoumi.audit import services as audit
-from shoumi.audit.actions import Action, Result
+from shoumi.audit.actions import Action as AuditAction
+from shoumi.audit.actions import Result
 from shoumi.vault import services as vault
 
 logger = structlog.get_logger(__name__)
@@ -33,6 +36,13 @@ def client_of(record: Model) -> Model:
     return getattr(record, "client", record)
 
 
+def clean_purpose(purpose: str) -> str:
+    purpose = " ".join(purpose.split())
+    if not PURPOSE_MIN_LENGTH <= len(purpose) <= PURPOSE_MAX_LENGTH:
+        raise PurposeInvalidError(_("State what the value is needed for (2 to 200 characters)."))
+    return purpose
+
+
 def reveal(
     *,
     user: User,
@@ -43,18 +53,15 @@ def reveal(
 ) -> str | None:
     """Return the plaintext of ``record.<field>`` for ``user`` and one stated purpose.
 
-    Raises PurposeInvalidError for a missing purpose, RevealDeniedError when
-    the policy refuses (audited as denied), AuditError when the event cannot
-    be stored (nothing is decrypted then), RevealFailedError when the stored
-    value cannot be decrypted.
+    Raises PurposeInvalidError for a missing purpose, RevealDeniedError when a
+    gate or the policy refuses (audited as denied; the error's
+    ``needs_approval`` says whether a two-person approval would help),
+    AuditError when the event cannot be stored (nothing is decrypted then),
+    RevealFailedError when the stored value cannot be decrypted.
     """
-    purpose = " ".join(purpose.split())
-    if not PURPOSE_MIN_LENGTH <= len(purpose) <= PURPOSE_MAX_LENGTH:
-        raise PurposeInvalidError(_("State what the value is needed for (2 to 200 characters)."))
-
+    purpose = clean_purpose(purpose)
     client = client_of(record)
     label = record._meta.label_lower
-    decision = policy.reveal_decision(user, client, label, field)
     event_fields = {
         "actor": user,
         "object_type": label,
@@ -62,26 +69,74 @@ def reveal(
         "field": field,
         "purpose": purpose,
         "request": request,
-        "details": {"client": str(client.pk)},
     }
+    details: dict[str, object] = {"client": str(client.pk)}
+
+    failures = gates.failed_gates(user, request=request)
+    if failures:
+        _deny(event_fields, {**details, "gate": failures[0].code}, user, failures[0].code)
+        raise RevealDeniedError(failures[0].message, code=failures[0].code)
+
+    decision = policy.decide(user, Action.REVEAL, client, label, field, subject_id=str(record.pk))
     if not decision.allowed:
-        audit.append(action=Action.REVEAL, result=Result.DENIED, **event_fields)
-        logger.warning(
-            "reveal_denied", user_id=user.pk, object_type=label, field=field, reason=decision.code
-        )
-        raise RevealDeniedError(decision.message, code=decision.code)
+        _deny(event_fields, {**details, "reason": decision.code}, user, decision.code)
+        error = RevealDeniedError(decision.message, code=decision.code)
+        error.needs_approval = decision.needs_approval  # type: ignore[attr-defined]
+        raise error
+    if decision.grant_id:
+        details["grant"] = decision.grant_id
+    if decision.approval_id:
+        details["approval"] = decision.approval_id
 
     try:
         with transaction.atomic():
-            audit.append(action=Action.REVEAL, result=Result.SUCCESS, **event_fields)
+            if decision.approval_id:
+                approvals.approval_consume(approval_id=decision.approval_id, actor=user)
+            audit.append(
+                action=AuditAction.REVEAL, result=Result.SUCCESS, details=details, **event_fields
+            )
             plaintext = vault.open_for_reveal(record=record, field_name=field)
     except crypto.DecryptionError as error:
-        audit.append(action=Action.REVEAL, result=Result.FAILURE, **event_fields)
+        audit.append(
+            action=AuditAction.REVEAL, result=Result.FAILURE, details=details, **event_fields
+        )
         logger.error(
             "reveal_decrypt_failed", object_type=label, object_id=str(record.pk), field=field
         )
         raise RevealFailedError(
             _("The stored value could not be decrypted. Tell the security administrator.")
         ) from error
+    alerts.evaluate(user=user, action=AuditAction.REVEAL, result=Result.SUCCESS)
     logger.info("reveal_succeeded", user_id=user.pk, object_type=label, field=field)
     return plaintext
+
+
+def _deny(
+    event_fields: dict[str, object], details: dict[str, object], user: User, code: str
+) -> None:
+    audit.append(action=AuditAction.REVEAL, result=Result.DENIED, details=details, **event_fields)  # type: ignore[arg-type]
+    logger.warning("reveal_denied", user_id=user.pk, reason=code)
+    alerts.evaluate(user=user, action=AuditAction.REVEAL, result=Result.DENIED, reason_code=code)
+
+
+def break_glass_request(
+    *, user: User, record: Model, field: str, reason: str, request: HttpRequest | None = None
+) -> object:
+    """Ask a second person to approve one reveal of ``record.<field>`` by ``user``."""
+    from shoumi.access.models import ApprovalKind
+
+    label = record._meta.label_lower
+    if not policy.is_own_client(user, client_of(record)):
+        raise RevealDeniedError(
+            _("This client is not assigned to you or your department."), code="client_not_assigned"
+        )
+    return approvals.approval_request(
+        actor=user,
+        kind=ApprovalKind.BREAK_GLASS_REVEAL,
+        subject={"model": label, "id": str(record.pk), "field": field},
+        subject_key=policy.subject_key(label, str(record.pk), field),
+        summary=_("Reveal %(field)s of %(client)s")
+        % {"field": field, "client": str(client_of(record))},
+        reason=reason,
+        request=request,
+    )

@@ -35,6 +35,17 @@ class Action(models.TextChoices):
     KEY_ROTATED = "key_rotated", _("Master key rotated")
     KEY_RETIRED = "key_retired", _("Master key retired")
     INDEX_KEY_ROTATED = "index_key_rotated", _("Blind-index key rotated")
+    GRANT_REQUESTED = "grant_requested", _("Temporary access requested")
+    GRANT_APPROVED = "grant_approved", _("Temporary access approved")
+    GRANT_REJECTED = "grant_rejected", _("Temporary access rejected")
+    GRANT_REVOKED = "grant_revoked", _("Temporary access revoked")
+    APPROVAL_REQUESTED = "approval_requested", _("Two-person approval requested")
+    APPROVAL_GRANTED = "approval_granted", _("Two-person approval given")
+    APPROVAL_REJECTED = "approval_rejected", _("Two-person approval rejected")
+    APPROVAL_EXPIRED = "approval_expired", _("Two-person approval expired")
+    ALERT_RAISED = "alert_raised", _("Security alert raised")
+    GATE_RECORDED = "gate_recorded", _("Agreement or training recorded")
+    OFFBOARDING_STARTED = "offboarding_started", _("Offboarding started")
 
 
 class Result(models.TextChoices):

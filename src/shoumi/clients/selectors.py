@@ -52,7 +52,10 @@ def client_list(*, user: User, filters: ClientFilters | None = None) -> SearchRe
     filters = filters or ClientFilters()
     clients = policy.limit_clients(user, Client.objects.all())
     if filters.staff_id:
-        clients = clients.filter(assigned_staff__id=filters.staff_id)
+        assigned = Client.assigned_staff.through.objects.filter(user_id=filters.staff_id).values(
+            "client_id"
+        )
+        clients = clients.filter(pk__in=assigned)
     if filters.department_id:
         clients = clients.filter(department_id=filters.department_id)
     if filters.status:
@@ -64,8 +67,7 @@ def client_list(*, user: User, filters: ClientFilters | None = None) -> SearchRe
     return SearchResult(
         clients=result.clients.select_related("department")
         .prefetch_related("assigned_staff")
-        .order_by("name", "pk")
-        .distinct(),
+        .order_by("name", "pk"),
         matched_kind=result.matched_kind,
         query_mask=result.query_mask,
     )
@@ -142,6 +144,36 @@ def record_get(*, user: User, model_name: str, record_id: uuid.UUID | str) -> ob
     visible = policy.limit_clients(user, Client.objects.all()).values("pk")
     records: QuerySet = model._default_manager.filter(pk=key, client__in=visible)
     return records.select_related("client").first()
+
+
+def clients_by_codes(*, codes: list[str]) -> tuple[list[Client], list[str]]:
+    """Return the clients with these credit codes and the codes no client has.
+
+    Used for grant requests, which may name clients the requester cannot
+    see yet; only public fields (name, credit code) are involved.
+    """
+    found = list(Client.objects.filter(uscc__in=codes))
+    known = {client.uscc for client in found}
+    return found, [code for code in codes if code not in known]
+
+
+def client_history(*, user: User, client: Client) -> list:
+    """Return the audit events about a client and its records, newest first (not for clerks)."""
+    from shoumi.audit.models import AuditEvent
+
+    if not policy.can_view_history(user, client):
+        return []
+    record_ids = [str(client.pk)]
+    record_ids += [
+        str(pk) for pk in Person.objects.filter(client=client).values_list("pk", flat=True)
+    ]
+    record_ids += [
+        str(pk) for pk in BankAccount.objects.filter(client=client).values_list("pk", flat=True)
+    ]
+    record_ids += [
+        str(pk) for pk in TaxLogin.objects.filter(client=client).values_list("pk", flat=True)
+    ]
+    return list(AuditEvent.objects.filter(object_id__in=record_ids).order_by("-id")[:500])
 
 
 def import_job_get(*, user: User, job_id: uuid.UUID | str) -> ImportJob | None:

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from shoumi import identifiers
 from shoumi.access import policy
 from shoumi.accounts.models import Department, User
+from shoumi.accounts.roles import Role
 from shoumi.audit import services as audit
 from shoumi.audit.actions import Action
 from shoumi.clients import selectors
@@ -259,10 +260,15 @@ def _record_event(
     )
 
 
-def _require_edit(actor: User | None, client: Client) -> None:
+def _require_edit(actor: User | None, client: Client, *fields: str) -> None:
+    """Raise EditDeniedError unless ``actor`` may edit ``fields`` ("model.field") of ``client``.
+
+    ``actor=None`` is the system itself (imports run by an operator on the
+    command line, demo data).
+    """
     if actor is None:
         return
-    decision = policy.can_edit_client(actor, client)
+    decision = policy.can_edit_client(actor, client, fields or ("clients.client.name",))
     if not decision.allowed:
         raise EditDeniedError(decision.message, code=decision.code)
 
@@ -414,7 +420,18 @@ def client_update(
 
     Accepts name, uscc, registered_address, status, department and assigned_staff.
     """
-    _require_edit(actor, client)
+    _require_edit(actor, client, *(f"clients.client.{name}" for name in changes))
+    department_changes = "department" in changes and changes["department"] != client.department
+    staff_changes = "assigned_staff" in changes and {
+        user.pk for user in changes["assigned_staff"]
+    } != set(client.assigned_staff.values_list("pk", flat=True))
+    if actor is not None and (department_changes or staff_changes):
+        # Assignment decides who sees the client, so it is a permission change.
+        if not actor.has_role(Role.MANAGER, Role.ADMINISTRATOR):
+            raise EditDeniedError(
+                _("Only a manager or an administrator can change who the client is assigned to."),
+                code="assignment_denied",
+            )
     allowed = {"name", "uscc", "registered_address", "status", "department", "assigned_staff"}
     unknown = set(changes) - allowed
     if unknown:
@@ -679,7 +696,12 @@ def person_save(
     WarningsNeedConfirmationError, or DuplicateRecordError when the client
     already has a person with this ID number.
     """
-    _require_edit(actor, client)
+    person_fields = [
+        f"clients.person.{name}"
+        for name, value in (("name", name), ("resident_id", resident_id), ("mobile", mobile))
+        if value is not None
+    ]
+    _require_edit(actor, client, "clients.person.role", *person_fields)
     is_new = person is None
     record = person or Person(client=client, role=role)
     record.role = role
@@ -777,7 +799,9 @@ def bank_account_save(
     A card that fails the Luhn check needs confirmation, because some genuine
     Chinese debit cards do.
     """
-    _require_edit(actor, client)
+    _require_edit(
+        actor, client, "clients.bankaccount.bank_name", "clients.bankaccount.account_number"
+    )
     is_new = account is None
     built = bank_account_build(
         client=client,
@@ -865,7 +889,8 @@ def tax_login_save(
     password is sealed as highly sensitive and gets a date by which it
     should be changed.
     """
-    _require_edit(actor, client)
+    secret_fields = ["clients.taxlogin.password"] if method == TaxLoginMethod.STORED else []
+    _require_edit(actor, client, "clients.taxlogin.method", *secret_fields)
     is_new = login is None
     record = login or TaxLogin(client=client)
     record.method = method

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from shoumi.access import policy
+from shoumi.access import approvals, exports, policy
+from shoumi.access.errors import ApprovalError, ExportError, PurposeInvalidError
+from shoumi.access.forms import ExportForm
+from shoumi.access.models import ApprovalKind
 from shoumi.accounts.http import AuthenticatedRequest
 from shoumi.clients import selectors, services
 from shoumi.clients.errors import ClientsError, WarningsNeedConfirmationError
@@ -106,7 +111,8 @@ def client_create_view(request: AuthenticatedRequest) -> HttpResponse:
 
 def client_detail_view(request: AuthenticatedRequest, client_id: Any) -> HttpResponse:
     client = _client_or_404(request, client_id)
-    return render(request, "clients/client_detail.html", {"client": client})
+    context = {"client": client, "can_view_history": policy.can_view_history(request.user, client)}
+    return render(request, "clients/client_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -251,6 +257,84 @@ def tax_login_form_view(request: AuthenticatedRequest, client_id: Any) -> HttpRe
         "clients/form.html",
         {"form": form, "title": _("Add a tax-bureau login"), "client": client},
     )
+
+
+def _filters_from(params: Any) -> tuple[selectors.ClientFilters, str]:
+    form = ClientFilterForm(params)
+    filters = selectors.ClientFilters()
+    if form.is_valid():
+        filters = selectors.ClientFilters(
+            query=str(form.cleaned_data["q"] or ""),
+            staff_id=form.cleaned_data["staff"].pk if form.cleaned_data["staff"] else None,
+            department_id=form.cleaned_data["department"].pk
+            if form.cleaned_data["department"]
+            else None,
+            status=form.cleaned_data["status"] or "",
+        )
+    key = "&".join(f"{name}={value}" for name, value in sorted(vars(filters).items()))
+    return filters, key
+
+
+@require_http_methods(["GET", "POST"])
+def client_export_view(request: AuthenticatedRequest) -> HttpResponse:
+    filters, filters_key = _filters_from(request.GET)
+    form = ExportForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "querystring": request.GET.urlencode()}
+    if request.method == "POST" and form.is_valid():
+        clients = exports.clients_for_export(
+            user=request.user,
+            clients_queryset=selectors.client_list(user=request.user, filters=filters).clients,
+        )
+        try:
+            export = exports.export_clients(
+                user=request.user,
+                clients=clients,
+                filters_key=filters_key,
+                file_format=form.cleaned_data["file_format"],
+                purpose=form.cleaned_data["purpose"],
+                request=request,
+            )
+        except (ExportError, PurposeInvalidError) as error:
+            form.add_error(None, error.message)
+            context["needs_approval"] = getattr(error, "code", "") == "needs_approval"
+        else:
+            response = HttpResponse(export.content, content_type=export.content_type)
+            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "clients/export.html", context)
+
+
+@require_POST
+def client_export_approval_view(request: AuthenticatedRequest) -> HttpResponse:
+    _filters, filters_key = _filters_from(request.GET)
+    form = ExportForm(request.POST)
+    if form.is_valid():
+        try:
+            approvals.approval_request(
+                actor=request.user,
+                kind=ApprovalKind.BULK_EXPORT,
+                subject={"filters": filters_key},
+                subject_key=exports.export_subject_key(request.user, filters_key),
+                summary=_("Bulk export of the client list"),
+                reason=form.cleaned_data["purpose"],
+                request=request,
+            )
+        except ApprovalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("The approval was requested. Export again once it is approved.")
+            )
+    return redirect(reverse("clients:export") + "?" + request.GET.urlencode())
+
+
+def client_history_view(request: AuthenticatedRequest, client_id: Any) -> HttpResponse:
+    client = _client_or_404(request, client_id)
+    if not policy.can_view_history(request.user, client):
+        raise PermissionDenied
+    events = selectors.client_history(user=request.user, client=client)
+    return render(request, "clients/history.html", {"client": client, "events": events})
 
 
 def value_warning_list_view(request: AuthenticatedRequest) -> HttpResponse:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("shoumi.accounts.urls")),
     path("clients/", include("shoumi.clients.urls")),
     path("access/", include("shoumi.access.urls")),
+    path("staff/", include("shoumi.staff.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
 

@@ -8,7 +8,8 @@ character, a bank card's Luhn digit) produce warnings instead, and a reviewer co
 the value. ``str()`` and ``repr()`` of a value object show its mask, never the value.
 
 Each kind also has a fast ``is_valid_*`` check for an already normalised string, which
-applies the parser's rules without building objects or messages and is false when a
+applies the parser's rules without building objects or messages. It is true when the
+parser accepts the value with no warning that needs a reviewer, so it is false when a
 check character fails. The scanner uses these.
 
 How far region checks go: the province (first two digits of an address or division
@@ -24,7 +25,6 @@ The package imports nothing from Django.
 from .bank_account import BankAccount, is_valid_bank_account, parse_bank_account
 from .bank_card import BankCard, CardBrand, is_valid_bank_card, parse_bank_card
 from .base import (
-    CHECK_FAILURE_CODES,
     ConvertedFrom15Warning,
     Identifier,
     IdentifierWarning,
@@ -75,7 +75,6 @@ from .travel_permit import (
 from .uscc import Uscc, is_valid_uscc, parse_uscc
 
 __all__ = [
-    "CHECK_FAILURE_CODES",
     "DEFAULT_PREFIX_TABLE",
     "VALIDATORS",
     "BankAccount",

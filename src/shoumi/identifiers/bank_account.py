@@ -8,7 +8,15 @@ normalisation. Confirm a new account against the 开户许可证 or 基本存款
 
 from __future__ import annotations
 
-from .base import MASK_CHARACTER, Identifier, Kind, MaskLevel, hide_all, value_object
+from .base import (
+    MASK_CHARACTER,
+    Identifier,
+    Kind,
+    MaskLevel,
+    first_non_digit,
+    hide_all,
+    value_object,
+)
 from .errors import InvalidIdentifier
 from .normalise import normalise
 
@@ -49,7 +57,7 @@ def parse_normalised(value: str) -> BankAccount:
         raise InvalidIdentifier(
             "length_out_of_range", kind=_KIND, minimum=MIN_LENGTH, maximum=MAX_LENGTH, actual=length
         )
-    for index, character in enumerate(value):
-        if not "0" <= character <= "9":
-            raise InvalidIdentifier("non_digit", kind=_KIND, position=index + 1)
+    position = first_non_digit(value)
+    if position is not None:
+        raise InvalidIdentifier("non_digit", kind=_KIND, position=position)
     return BankAccount(value=value, kind=_KIND)

@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .base import Identifier, IdentifierWarning, Kind, MaskLevel, keep_ends, value_object, warning
+from .base import (
+    Identifier,
+    IdentifierWarning,
+    Kind,
+    MaskLevel,
+    first_non_digit,
+    keep_ends,
+    value_object,
+    warning,
+)
 from .checksums import luhn_is_valid
 from .errors import InvalidIdentifier
 from .normalise import normalise
@@ -40,10 +49,17 @@ class CardBrand(StrEnum):
 
 @value_object
 class BankCard(Identifier):
-    """A bank card number with its Luhn result and the scheme its prefix indicates."""
+    """A bank card number; its Luhn result and scheme are read from the value on access."""
 
-    is_luhn_valid: bool
-    brand: CardBrand
+    @property
+    def is_luhn_valid(self) -> bool:
+        """Whether the number passes the Luhn check."""
+        return luhn_is_valid(self.value)
+
+    @property
+    def brand(self) -> CardBrand:
+        """Card scheme indicated by the prefix."""
+        return card_brand(self.value)
 
     @property
     def is_unionpay(self) -> bool:
@@ -114,22 +130,15 @@ def parse_normalised(value: str) -> BankCard:
         raise InvalidIdentifier(
             "length_out_of_range", kind=_KIND, minimum=MIN_LENGTH, maximum=MAX_LENGTH, actual=length
         )
-    for index, character in enumerate(value):
-        if not "0" <= character <= "9":
-            raise InvalidIdentifier("non_digit", kind=_KIND, position=index + 1)
+    position = first_non_digit(value)
+    if position is not None:
+        raise InvalidIdentifier("non_digit", kind=_KIND, position=position)
     if value[0] not in _ISSUER_FIRST_DIGITS:
         raise InvalidIdentifier("invalid_card_prefix", kind=_KIND)
 
     warnings: list[IdentifierWarning] = []
-    is_luhn_valid = luhn_is_valid(value)
-    if not is_luhn_valid:
+    if not luhn_is_valid(value):
         warnings.append(warning("luhn_failed"))
         if length == 16 and value[15] == "0":
             warnings.append(warning("possibly_excel_truncated"))
-    return BankCard(
-        value=value,
-        kind=_KIND,
-        warnings=tuple(warnings),
-        is_luhn_valid=is_luhn_valid,
-        brand=card_brand(value),
-    )
+    return BankCard(value=value, kind=_KIND, warnings=tuple(warnings))

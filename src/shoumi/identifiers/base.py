@@ -8,7 +8,6 @@ because these objects travel through code that may log them.
 from __future__ import annotations
 
 import dataclasses
-import typing
 from enum import StrEnum
 
 
@@ -74,13 +73,6 @@ WARNING_MESSAGES: dict[str, tuple[str, bool]] = {
     "expired_passport_series": ("G 字头护照是2012年以前签发的普通护照，均已过期。", False),
 }
 
-# Warnings that mean a check character or check digit did not match. A value carrying one
-# of them is not "valid" for the fast ``is_valid_*`` checks and is left out of ``identify``
-# unless its shape leaves no other reading.
-CHECK_FAILURE_CODES = frozenset(
-    {"check_character_mismatch", "luhn_failed", "legacy_check_digit_mismatch", "legacy_unchecked"}
-)
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class IdentifierWarning:
@@ -117,19 +109,13 @@ def warning(code: str) -> IdentifierWarning:
 _WARNINGS = {code: IdentifierWarning.from_code(code) for code in WARNING_MESSAGES}
 
 
-# Parsed identifiers are built often (imports, the scanner), so every class uses slots and
-# none gets a generated repr: ``Identifier.__repr__`` shows the mask.
-_value_object = dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+# Parsed identifiers are built often (imports, the scanner), so every class uses slots, none
+# gets a generated repr (``Identifier.__repr__`` shows the mask), and none gets a generated
+# __init__: the frozen one costs about twice as much as ``Identifier.__init__``. A subclass
+# with fields of its own writes its __init__ the same way.
+value_object = dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False, init=False)
 
-_ValueClass = typing.TypeVar("_ValueClass", bound=type)
-
-
-# dataclass_transform tells type checkers that the decorated classes are frozen,
-# keyword-only dataclasses; they do not follow a dataclass() call stored in a variable.
-@typing.dataclass_transform(frozen_default=True, kw_only_default=True)
-def value_object(cls: _ValueClass) -> _ValueClass:
-    """Make ``cls`` a frozen, keyword-only dataclass with slots and without a generated repr."""
-    return typing.cast(_ValueClass, _value_object(cls))
+set_attribute = object.__setattr__
 
 
 @value_object
@@ -145,6 +131,11 @@ class Identifier:
     kind: Kind
     warnings: tuple[IdentifierWarning, ...] = ()
 
+    def __init__(self, *, value: str, kind: Kind, warnings: tuple[IdentifierWarning, ...] = ()):
+        set_attribute(self, "value", value)
+        set_attribute(self, "kind", kind)
+        set_attribute(self, "warnings", warnings)
+
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         """Return the value masked for ``level``."""
         raise NotImplementedError(f"{type(self).__name__} does not define its mask")
@@ -158,11 +149,6 @@ class Identifier:
     def requires_confirmation(self) -> bool:
         """Whether a reviewer must confirm the value before it is stored."""
         return any(item.requires_confirmation for item in self.warnings)
-
-    @property
-    def has_check_failure(self) -> bool:
-        """Whether a check character or check digit did not match."""
-        return any(item.code in CHECK_FAILURE_CODES for item in self.warnings)
 
     def has_warning(self, code: str) -> bool:
         """Return whether a warning with ``code`` is present."""
@@ -192,6 +178,13 @@ def keep_ends(value: str, head: int, tail: int) -> str:
     if hidden < MIN_HIDDEN:
         return MASK_CHARACTER * length
     return value[:head] + MASK_CHARACTER * hidden + (value[length - tail :] if tail else "")
+
+
+def first_non_digit(value: str) -> int | None:
+    """Return the 1-based position of the first character that is not an ASCII digit."""
+    if value.isascii() and value.isdigit():
+        return None
+    return next(index + 1 for index, character in enumerate(value) if not "0" <= character <= "9")
 
 
 def hide_all(value: str) -> str:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime
 import time
 
-_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+# Every MMDD that exists in a common year; 29 February is checked against the year.
+_MONTH_DAYS = frozenset(
+    f"{month:02d}{day:02d}"
+    for month, days in enumerate(_DAYS_IN_MONTH, start=1)
+    for day in range(1, days + 1)
+)
 
 
-def is_real_date(year: int, month: int, day: int) -> bool:
-    """Return whether the Gregorian date exists (year 1 or later)."""
-    if year < 1 or not 1 <= month <= 12 or day < 1:
-        return False
-    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-        return day <= 29
-    return day <= _DAYS_IN_MONTH[month]
+def is_leap_year(year: int) -> bool:
+    """Return whether ``year`` is a Gregorian leap year."""
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 class _TodayCache:
@@ -55,9 +58,15 @@ def today_digits(today: datetime.date | None = None) -> str:
 def birth_date_error(yyyymmdd: str, today: str) -> str | None:
     """Return the error code for an 8-digit birth date, or ``None`` if it is acceptable.
 
-    ``today`` is ``YYYYMMDD``; fixed-width digit strings compare in date order.
+    ``today`` is ``YYYYMMDD``; fixed-width digit strings compare in date order. Year 0000
+    does not exist; any later year is accepted here.
     """
-    if not is_real_date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:])):
+    month_day = yyyymmdd[4:]
+    if month_day not in _MONTH_DAYS and not (
+        month_day == "0229" and is_leap_year(int(yyyymmdd[:4]))
+    ):
+        return "invalid_birth_date"
+    if yyyymmdd[:4] == "0000":
         return "invalid_birth_date"
     if yyyymmdd > today:
         return "future_birth_date"

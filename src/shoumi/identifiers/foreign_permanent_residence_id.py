@@ -19,7 +19,15 @@ import gettext
 
 import pycountry
 
-from .base import Identifier, IdentifierWarning, Kind, MaskLevel, value_object, warning
+from .base import (
+    Identifier,
+    IdentifierWarning,
+    Kind,
+    MaskLevel,
+    first_non_digit,
+    value_object,
+    warning,
+)
 from .checksums import icao_9303_check, mod_11_2
 from .dates import birth_date_error, today_digits
 from .errors import InvalidIdentifier
@@ -33,32 +41,69 @@ _CHECK_CHARACTERS = frozenset("0123456789X")
 
 @value_object
 class ForeignPermanentResidenceId(Identifier):
-    """A foreign permanent residence ID of either version.
+    """A foreign permanent residence ID of either version; facts are read on access.
 
     ``nationality_code`` is the ISO 3166-1 numeric code (2023 version) or alpha-3 code
-    (older version); ``nationality_name`` its Chinese name, ``None`` if unknown.
+    (older version), and ``nationality_name`` its Chinese name, ``None`` if unknown.
     ``birth_date``, ``sex`` and ``province_name`` (the accepting office) exist only in the
     2023 version and are ``None`` for the older one.
     """
 
-    is_legacy_format: bool
-    nationality_code: str
-    nationality_name: str | None
-    birth_date: datetime.date | None
-    sex: Sex | None
-    province_name: str | None
+    @property
+    def is_legacy_format(self) -> bool:
+        """Whether this is the older 15-character card."""
+        return len(self.value) == 15
+
+    @property
+    def nationality_code(self) -> str:
+        """ISO 3166-1 numeric (2023) or alpha-3 (older) nationality code."""
+        return self.value[:3] if self.is_legacy_format else self.value[3:6]
+
+    @property
+    def nationality_name(self) -> str | None:
+        """Chinese name of the nationality, ``None`` if the code is unknown."""
+        if self.is_legacy_format:
+            return _country_name(alpha_3=self.nationality_code)
+        return _country_name(numeric=self.nationality_code)
+
+    @property
+    def birth_date(self) -> datetime.date | None:
+        """Birth date of a 2023 card."""
+        if self.is_legacy_format:
+            return None
+        value = self.value
+        return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+    @property
+    def sex(self) -> Sex | None:
+        """Sex recorded on a 2023 card."""
+        if self.is_legacy_format:
+            return None
+        return Sex.MALE if int(self.value[16]) % 2 else Sex.FEMALE
+
+    @property
+    def province_name(self) -> str | None:
+        """Province of the accepting office on a 2023 card."""
+        return None if self.is_legacy_format else PROVINCES[self.value[1:3]]
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         return mask_identity_number(self.value, level)
 
 
 def is_valid_foreign_permanent_residence_id(value: str, today: datetime.date | None = None) -> bool:
-    """Return whether the parser accepts the normalised ``value`` without a check warning."""
+    """Return whether the parser accepts the normalised ``value`` with no warning to review."""
     length = len(value)
     if length == 18:
-        return _error_18(value, today_digits(today)) is None
+        return (
+            _error_18(value, today_digits(today)) is None
+            and _country_name(numeric=value[3:6]) is not None
+        )
     if length == 15:
-        return _error_15(value) is None and icao_9303_check(value[:14]) == value[14]
+        return (
+            _error_15(value) is None
+            and icao_9303_check(value[:14]) == value[14]
+            and _country_name(alpha_3=value[:3]) is not None
+        )
     return False
 
 
@@ -84,27 +129,14 @@ def parse_normalised(
 def _parse_2023(value: str, today: str) -> ForeignPermanentResidenceId:
     error = _error_18(value, today)
     if error == "non_digit":
-        position = next(i + 1 for i, c in enumerate(value[:17]) if not "0" <= c <= "9")
-        raise InvalidIdentifier(error, kind=_KIND, position=position)
+        raise InvalidIdentifier(error, kind=_KIND, position=first_non_digit(value[:17]))
     if error is not None:
         raise InvalidIdentifier(error, kind=_KIND)
 
     warnings: list[IdentifierWarning] = []
-    nationality = value[3:6]
-    nationality_name = _country_name(numeric=nationality)
-    if nationality_name is None:
+    if _country_name(numeric=value[3:6]) is None:
         warnings.append(warning("unknown_nationality"))
-    return ForeignPermanentResidenceId(
-        value=value,
-        kind=_KIND,
-        warnings=tuple(warnings),
-        is_legacy_format=False,
-        nationality_code=nationality,
-        nationality_name=nationality_name,
-        birth_date=datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14])),
-        sex=Sex.MALE if int(value[16]) % 2 else Sex.FEMALE,
-        province_name=PROVINCES[value[1:3]],
-    )
+    return ForeignPermanentResidenceId(value=value, kind=_KIND, warnings=tuple(warnings))
 
 
 def _parse_legacy(value: str) -> ForeignPermanentResidenceId:
@@ -113,23 +145,11 @@ def _parse_legacy(value: str) -> ForeignPermanentResidenceId:
         raise InvalidIdentifier(error, kind=_KIND, expected="旧版号码应为3个英文字母加12位数字")
 
     warnings: list[IdentifierWarning] = []
-    nationality = value[:3]
-    nationality_name = _country_name(alpha_3=nationality)
-    if nationality_name is None:
+    if _country_name(alpha_3=value[:3]) is None:
         warnings.append(warning("unknown_nationality"))
     if icao_9303_check(value[:14]) != value[14]:
         warnings.append(warning("legacy_check_digit_mismatch"))
-    return ForeignPermanentResidenceId(
-        value=value,
-        kind=_KIND,
-        warnings=tuple(warnings),
-        is_legacy_format=True,
-        nationality_code=nationality,
-        nationality_name=nationality_name,
-        birth_date=None,
-        sex=None,
-        province_name=None,
-    )
+    return ForeignPermanentResidenceId(value=value, kind=_KIND, warnings=tuple(warnings))
 
 
 def _error_18(value: str, today: str) -> str | None:

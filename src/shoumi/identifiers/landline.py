@@ -26,22 +26,30 @@ _SERVICE_PREFIXES = ("400", "800", "95", "12")
 
 @value_object
 class Landline(Identifier):
-    """A fixed-line number; ``area_code`` includes the leading 0.
+    """A fixed-line number.
 
     Lists show the area code and the last 4 digits of the local number, or the last 3 when
     it has only 7. Verification shows the last 4. The extension is never shown.
     """
 
-    area_code: str
-    has_extension: bool
+    @property
+    def area_code(self) -> str:
+        """Area code including the leading 0."""
+        return _area_code(self.value)
+
+    @property
+    def has_extension(self) -> bool:
+        """Whether an extension follows the number."""
+        return EXTENSION_SEPARATOR in self.value
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         number = self.value.split(EXTENSION_SEPARATOR, 1)[0]
         if level == MaskLevel.VERIFY:
             return keep_ends(number, 0, 4)
+        area_code = _area_code(number)
         # A 7-digit local number keeps its last 3 digits so that 4 stay hidden.
-        tail = 4 if len(number) - len(self.area_code) >= 8 else 3
-        return keep_ends(number, len(self.area_code), tail)
+        tail = 4 if len(number) - len(area_code) >= 8 else 3
+        return keep_ends(number, len(area_code), tail)
 
 
 def is_valid_landline(value: str) -> bool:
@@ -79,9 +87,7 @@ def _build(number: str, extension: str | None) -> Landline:
     if error is not None:
         raise _invalid(error, number)
     value = number + EXTENSION_SEPARATOR + extension if extension else number
-    return Landline(
-        value=value, kind=_KIND, area_code=_area_code(number), has_extension=bool(extension)
-    )
+    return Landline(value=value, kind=_KIND)
 
 
 def _split_extension(text: str) -> tuple[str, str | None]:

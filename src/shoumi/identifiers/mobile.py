@@ -21,7 +21,15 @@ import dataclasses
 from collections.abc import Mapping
 from enum import StrEnum
 
-from .base import Identifier, Kind, MaskLevel, keep_ends, value_object
+from .base import (
+    Identifier,
+    Kind,
+    MaskLevel,
+    first_non_digit,
+    keep_ends,
+    set_attribute,
+    value_object,
+)
 from .errors import InvalidIdentifier
 from .normalise import normalise
 
@@ -125,6 +133,15 @@ class Mobile(Identifier):
     operator: Operator | None
     has_country_code: bool
 
+    def __init__(
+        self, *, value: str, kind: Kind, operator: Operator | None, has_country_code: bool
+    ) -> None:
+        set_attribute(self, "value", value)
+        set_attribute(self, "kind", kind)
+        set_attribute(self, "warnings", ())
+        set_attribute(self, "operator", operator)
+        set_attribute(self, "has_country_code", has_country_code)
+
     @property
     def operator_name(self) -> str | None:
         """Chinese name of the operator, if known."""
@@ -176,9 +193,9 @@ def parse_normalised(value: str, *, table: MobilePrefixTable | None = None) -> M
     has_country_code, number = split_country_code(value)
     if number.startswith("+"):
         raise InvalidIdentifier("unsupported_country_code", kind=_KIND)
-    for index, character in enumerate(number):
-        if not "0" <= character <= "9":
-            raise InvalidIdentifier("non_digit", kind=_KIND, position=index + 1)
+    position = first_non_digit(number)
+    if position is not None:
+        raise InvalidIdentifier("non_digit", kind=_KIND, position=position)
     if len(number) != 11:
         raise InvalidIdentifier("wrong_length", kind=_KIND, expected=11, actual=len(number))
     if number[0] != "1":

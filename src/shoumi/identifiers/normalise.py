@@ -55,22 +55,32 @@ def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = Tr
     Raises ``InvalidIdentifier`` with code ``not_text`` for a non-string (spreadsheet cells
     must be read as text, never as numbers), ``empty`` when nothing remains,
     ``excel_scientific_notation`` or ``excel_truncated`` for Excel damage. ``kind`` names
-    the kind being parsed in those errors. With
-    ``reject_truncated=False`` the truncation check is left to the caller, for the one
-    layout whose trailing zeros are genuine (see ``taxpayer_id``).
+    the kind being parsed in those errors. With ``reject_truncated=False`` the truncation
+    check is left to the caller, for the one layout whose trailing zeros are genuine (see
+    ``taxpayer_id``).
     """
     if not isinstance(text, str):
         raise InvalidIdentifier("not_text", kind=kind)
 
+    # Most values arrive clean: ASCII letters and digits only.
+    if text.isascii() and text.isalnum():
+        cleaned = text.upper()
+        if "E" in cleaned and _SCIENTIFIC_NOTATION.fullmatch(cleaned):
+            raise InvalidIdentifier("excel_scientific_notation", kind=kind)
+        if reject_truncated and len(cleaned) >= 17 and is_excel_truncated(cleaned):
+            raise InvalidIdentifier("excel_truncated", kind=kind)
+        return cleaned
+
     cleaned = text if text.isascii() else unicodedata.normalize("NFKC", text)
     cleaned = _strip_text_markers(cleaned)
-    if _SCIENTIFIC_NOTATION.fullmatch(cleaned):
+    if ("E" in cleaned or "e" in cleaned) and _SCIENTIFIC_NOTATION.fullmatch(cleaned):
         raise InvalidIdentifier("excel_scientific_notation", kind=kind)
 
     # A number that went through a float gains ".0"; up to 15 digits it is still exact.
-    float_match = _FLOAT_SUFFIX.fullmatch(cleaned)
-    if float_match:
-        cleaned = float_match.group(1)
+    if "." in cleaned:
+        float_match = _FLOAT_SUFFIX.fullmatch(cleaned)
+        if float_match:
+            cleaned = float_match.group(1)
 
     if not (cleaned.isascii() and cleaned.isalnum()):
         cleaned = cleaned.translate(_TRANSLATION)
@@ -80,7 +90,7 @@ def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = Tr
         cleaned = unicodedata.normalize("NFKC", cleaned)
     if not cleaned:
         raise InvalidIdentifier("empty", kind=kind)
-    if reject_truncated and is_excel_truncated(cleaned):
+    if reject_truncated and len(cleaned) >= 17 and is_excel_truncated(cleaned):
         raise InvalidIdentifier("excel_truncated", kind=kind)
     return cleaned
 

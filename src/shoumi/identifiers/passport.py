@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from .base import Identifier, IdentifierWarning, Kind, MaskLevel, keep_ends, value_object, warning
+from .base import Identifier, Kind, MaskLevel, keep_ends, value_object, warning
 from .errors import InvalidIdentifier
 from .normalise import normalise
 
@@ -52,9 +52,12 @@ _TYPES_BY_LETTER = {
 
 @value_object
 class Passport(Identifier):
-    """A PRC passport number and its type."""
+    """A PRC passport number."""
 
-    passport_type: PassportType
+    @property
+    def passport_type(self) -> PassportType:
+        """Type of passport read from the prefix."""
+        return _TYPES_BY_PREFIX.get(self.value[:2]) or _TYPES_BY_LETTER[self.value[0]]
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         return mask_document_number(self.value, level)
@@ -82,8 +85,6 @@ def parse_normalised(value: str) -> Passport:
     """Parse an already normalised value; see ``parse_passport``."""
     if _PATTERN.fullmatch(value) is None:
         raise InvalidIdentifier("invalid_format", kind=_KIND, expected=_EXPECTED)
-    passport_type = _TYPES_BY_PREFIX.get(value[:2]) or _TYPES_BY_LETTER[value[0]]
-    warnings: tuple[IdentifierWarning, ...] = ()
-    if passport_type == PassportType.ORDINARY_BEFORE_2012:
-        warnings = (warning("expired_passport_series"),)
-    return Passport(value=value, kind=_KIND, warnings=warnings, passport_type=passport_type)
+    if value[0] == "G":
+        return Passport(value=value, kind=_KIND, warnings=(warning("expired_passport_series"),))
+    return Passport(value=value, kind=_KIND)

@@ -9,7 +9,7 @@ accepted with a warning because nothing in them can be checked.
 
 from __future__ import annotations
 
-from .base import Identifier, IdentifierWarning, Kind, MaskLevel, value_object, warning
+from .base import Identifier, Kind, MaskLevel, first_non_digit, value_object, warning
 from .checksums import mod_11_10
 from .errors import InvalidIdentifier
 from .normalise import normalise
@@ -33,9 +33,23 @@ class RegistrationNumber(Identifier):
     whose layout is not documented.
     """
 
-    is_legacy_unchecked: bool
-    entity_category: str | None
-    authority_region_name: str | None
+    @property
+    def is_legacy_unchecked(self) -> bool:
+        """Whether this is a 13-digit number without a check digit."""
+        return len(self.value) == 13
+
+    @property
+    def entity_category(self) -> str | None:
+        """Category of business read from the first sequence digit."""
+        return None if self.is_legacy_unchecked else _CATEGORIES[self.value[6]]
+
+    @property
+    def authority_region_name(self) -> str | None:
+        """Region of the first registering authority, if the table knows it."""
+        if self.is_legacy_unchecked:
+            return None
+        region = lookup_region(self.value[:6])
+        return region.name if region else None
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         return self.value
@@ -64,30 +78,14 @@ def parse_normalised(value: str) -> RegistrationNumber:
         raise InvalidIdentifier(
             "wrong_length", kind=_KIND, expected="15（旧号码为13）", actual=length
         )
-    for index, character in enumerate(value):
-        if not "0" <= character <= "9":
-            raise InvalidIdentifier("non_digit", kind=_KIND, position=index + 1)
+    position = first_non_digit(value)
+    if position is not None:
+        raise InvalidIdentifier("non_digit", kind=_KIND, position=position)
 
     if length == 13:
-        legacy_warnings: tuple[IdentifierWarning, ...] = (warning("legacy_unchecked"),)
-        return RegistrationNumber(
-            value=value,
-            kind=_KIND,
-            warnings=legacy_warnings,
-            is_legacy_unchecked=True,
-            entity_category=None,
-            authority_region_name=None,
-        )
-
+        return RegistrationNumber(value=value, kind=_KIND, warnings=(warning("legacy_unchecked"),))
     if value[:2] not in REGISTRATION_PROVINCES:
         raise InvalidIdentifier("invalid_division_code", kind=_KIND)
     if mod_11_10(value[:14]) != value[14]:
         raise InvalidIdentifier("invalid_check_digit", kind=_KIND)
-    region = lookup_region(value[:6])
-    return RegistrationNumber(
-        value=value,
-        kind=_KIND,
-        is_legacy_unchecked=False,
-        entity_category=_CATEGORIES[value[6]],
-        authority_region_name=region.name if region else None,
-    )
+    return RegistrationNumber(value=value, kind=_KIND)

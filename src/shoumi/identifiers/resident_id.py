@@ -29,7 +29,9 @@ from .base import (
     IdentifierWarning,
     Kind,
     MaskLevel,
+    first_non_digit,
     keep_ends,
+    set_attribute,
     value_object,
     warning,
 )
@@ -40,6 +42,9 @@ from .normalise import normalise
 from .regions import PROVINCES, RESIDENCE_PERMIT_REGIONS, RESIDENT_ID_PROVINCES, lookup_region
 
 _PERMIT_PROVINCES = frozenset({"81", "82", "83"})
+# Enum attribute access is slow next to a module global, and these run for every value.
+_RESIDENT_ID = Kind.RESIDENT_ID
+_RESIDENCE_PERMIT = Kind.RESIDENCE_PERMIT
 _CHECK_CHARACTERS = frozenset("0123456789X")
 
 
@@ -54,18 +59,63 @@ class Sex(StrEnum):
 class ResidentId(Identifier):
     """A resident ID or residence-permit number in its 18-character form.
 
-    ``region_name`` is ``None`` when the address code is not in the historical table.
-    ``is_region_abolished`` is true for a code no longer in use, and the number stays valid.
-    For a residence permit both names are 香港, 澳门 or 台湾.
+    Only ``value`` and ``converted_from_15`` are stored; the other facts are read from the
+    value on access. ``region_name`` is ``None`` when the address code is not in the
+    historical table. ``is_region_abolished`` is true for a code no longer in use, and the
+    number stays valid. For a residence permit both names are 香港, 澳门 or 台湾.
     """
 
-    birth_date: datetime.date
-    sex: Sex
-    province_name: str
-    region_name: str | None
-    is_region_abolished: bool
-    is_residence_permit: bool
-    converted_from_15: bool
+    converted_from_15: bool = False
+
+    def __init__(
+        self,
+        *,
+        value: str,
+        kind: Kind,
+        warnings: tuple[IdentifierWarning, ...] = (),
+        converted_from_15: bool = False,
+    ) -> None:
+        set_attribute(self, "value", value)
+        set_attribute(self, "kind", kind)
+        set_attribute(self, "warnings", warnings)
+        set_attribute(self, "converted_from_15", converted_from_15)
+
+    @property
+    def birth_date(self) -> datetime.date:
+        """Birth date encoded in positions 7-14."""
+        value = self.value
+        return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+    @property
+    def sex(self) -> Sex:
+        """Sex encoded by the parity of the sequence's last digit."""
+        return Sex.MALE if int(self.value[16]) % 2 else Sex.FEMALE
+
+    @property
+    def is_residence_permit(self) -> bool:
+        """Whether the address code is a residence-permit code."""
+        return self.value[:6] in RESIDENCE_PERMIT_REGIONS
+
+    @property
+    def province_name(self) -> str:
+        """Name of the province-level region."""
+        permit_region = RESIDENCE_PERMIT_REGIONS.get(self.value[:6])
+        return permit_region or PROVINCES[self.value[:2]]
+
+    @property
+    def region_name(self) -> str | None:
+        """Name of the region the address code had last, if the table knows it."""
+        permit_region = RESIDENCE_PERMIT_REGIONS.get(self.value[:6])
+        if permit_region is not None:
+            return permit_region
+        region = lookup_region(self.value[:6])
+        return region.name if region else None
+
+    @property
+    def is_region_abolished(self) -> bool:
+        """Whether the address code is no longer in use."""
+        region = lookup_region(self.value[:6])
+        return region is not None and region.is_abolished
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         return mask_identity_number(self.value, level)
@@ -95,18 +145,28 @@ def upgrade_legacy_number(number: str) -> str:
 
 
 def is_valid_resident_id(value: str, today: datetime.date | None = None) -> bool:
-    """Return whether ``parse_resident_id`` accepts the already normalised ``value``.
+    """Return whether ``parse_resident_id`` accepts the normalised ``value`` without review.
 
-    Applies the parser's rules without building objects or messages, for the scanner.
-    It accepts residence permits and, like the parser, 15-digit legacy numbers; check
+    Applies the parser's rules without building objects or messages, for the scanner, so a
+    birth year before 1900 and a 15-digit number that could be a truncated 18-digit one
+    are false here. It accepts residence permits and 15-digit legacy numbers; check
     ``len(value) == 18`` first to match current numbers only.
     """
     length = len(value)
+    today_string = today_digits(today)
     if length == 18:
-        return _error_18(value, today_digits(today)) is None
+        return value[6:8] >= "19" and _error_18(value, today_string) is None
     if length == 15:
-        return _error_15(value, today_digits(today)) is None
+        return (
+            _error_15(value, today_string) is None
+            and birth_date_error(value[6:14], today_string) is not None
+        )
     return False
+
+
+def is_valid_legacy_number(value: str, today: datetime.date | None = None) -> bool:
+    """Return whether a normalised 15-digit value is a valid legacy resident ID."""
+    return len(value) == 15 and _error_15(value, today_digits(today)) is None
 
 
 def parse_resident_id(text: str, *, today: datetime.date | None = None) -> ResidentId:
@@ -128,7 +188,7 @@ def parse_residence_permit(text: str, *, today: datetime.date | None = None) -> 
 def parse_normalised(value: str, *, today: datetime.date | None = None) -> ResidentId:
     """Parse an already normalised value; see ``parse_resident_id``."""
     today_string = today_digits(today)
-    warnings: list[IdentifierWarning] = []
+    warnings: tuple[IdentifierWarning, ...] = ()
     length = len(value)
 
     if length == 18:
@@ -143,10 +203,10 @@ def parse_normalised(value: str, *, today: datetime.date | None = None) -> Resid
         could_be_truncated = birth_date_error(value[6:14], today_string) is None
         code = "converted_from_15_or_truncated_18" if could_be_truncated else "converted_from_15"
         template = warning(code)
-        warnings.append(
+        warnings = (
             ConvertedFrom15Warning(
                 template.code, template.message, template.requires_confirmation, could_be_truncated
-            )
+            ),
         )
         value = upgrade_legacy_number(value)
         converted = True
@@ -156,35 +216,16 @@ def parse_normalised(value: str, *, today: datetime.date | None = None) -> Resid
         )
 
     address = value[:6]
-    permit_region = RESIDENCE_PERMIT_REGIONS.get(address)
-    if permit_region is not None:
-        province_name = region_name = permit_region
-        is_abolished = False
-    else:
-        province_name = PROVINCES[value[:2]]
-        region = lookup_region(address)
-        if region is None:
-            region_name = None
-            is_abolished = False
-            warnings.append(warning("region_unknown"))
-        else:
-            region_name = region.name
-            is_abolished = region.is_abolished
-
-    year = int(value[6:10])
-    if year < 1900:
-        warnings.append(warning("birth_year_before_1900"))
+    is_permit = address in RESIDENCE_PERMIT_REGIONS
+    if not is_permit and lookup_region(address) is None:
+        warnings += (warning("region_unknown"),)
+    if value[6:8] < "19":
+        warnings += (warning("birth_year_before_1900"),)
 
     return ResidentId(
         value=value,
-        kind=Kind.RESIDENCE_PERMIT if permit_region is not None else Kind.RESIDENT_ID,
-        warnings=tuple(warnings),
-        birth_date=datetime.date(year, int(value[10:12]), int(value[12:14])),
-        sex=Sex.MALE if int(value[16]) % 2 else Sex.FEMALE,
-        province_name=province_name,
-        region_name=region_name,
-        is_region_abolished=is_abolished,
-        is_residence_permit=permit_region is not None,
+        kind=_RESIDENCE_PERMIT if is_permit else _RESIDENT_ID,
+        warnings=warnings,
         converted_from_15=converted,
     )
 
@@ -225,10 +266,6 @@ def _error_15(value: str, today: str) -> str | None:
 
 def _invalid(code: str, value: str, digit_positions: int) -> InvalidIdentifier:
     if code == "non_digit":
-        position = next(
-            index + 1
-            for index, character in enumerate(value[:digit_positions])
-            if not ("0" <= character <= "9")
-        )
+        position = first_non_digit(value[:digit_positions])
         return InvalidIdentifier(code, kind=Kind.RESIDENT_ID, position=position)
     return InvalidIdentifier(code, kind=Kind.RESIDENT_ID)

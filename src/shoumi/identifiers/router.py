@@ -13,10 +13,12 @@
 6. 9 characters: organisation code or passport; 12-19 digits passing Luhn: bank card.
 7. ``1`` and 10 more digits: mobile number; ``0`` and more digits: fixed line.
 
-A reading counts when its checks pass. A reading whose check character fails is
-returned only when the shape allows no other (a lettered 18-character code is a credit
-code whatever its check character). Bank accounts and travel permits have no check and
-would match almost any digit string, so ``identify`` never returns them.
+A reading counts when it needs no reviewer's confirmation. The reading the shape rules
+pick is returned even with such a warning: a lettered 18-character code is a credit code
+whatever its check character, and 17 digits with a digit or X stay a resident ID reading
+when, for example, the birth year is before 1900. Bank accounts and
+travel permits have no check and would match almost any digit string, so ``identify``
+never returns them.
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ def _parse_residence_permit(value: str) -> Identifier:
     return parsed
 
 
-# Kind -> parser of an already normalised value.
-_PARSERS: dict[Kind, Callable[[str], Identifier]] = {
+# Kind -> parser of an already normalised value. Keyed by str because Kind is a StrEnum
+# and callers may pass the plain string.
+_PARSERS: dict[str, Callable[[str], Identifier]] = {
     Kind.RESIDENT_ID: resident_id.parse_normalised,
     Kind.RESIDENCE_PERMIT: _parse_residence_permit,
     Kind.FOREIGN_PERMANENT_RESIDENCE_ID: foreign_permanent_residence_id.parse_normalised,
@@ -67,8 +70,15 @@ _PARSERS: dict[Kind, Callable[[str], Identifier]] = {
     Kind.TRAVEL_PERMIT: travel_permit.parse_normalised,
 }
 
-# Kind -> fast check of an already normalised value: true when the parser accepts it
-# without a check-character warning.
+# Kinds whose parser needs the text as entered: a landline's extension is split off
+# before normalisation, and a taxpayer number may end in genuine zeros.
+_TEXT_PARSERS: dict[str, Callable[[str], Identifier]] = {
+    Kind.LANDLINE: landline.parse_landline,
+    Kind.TAXPAYER_ID: taxpayer_id.parse_taxpayer_id,
+}
+
+# Kind -> fast check of an already normalised value: true when the parser accepts it with
+# no warning that needs a reviewer's confirmation.
 VALIDATORS: dict[Kind, Callable[[str], bool]] = {
     Kind.RESIDENT_ID: resident_id.is_valid_resident_id,
     Kind.RESIDENCE_PERMIT: lambda value: (
@@ -112,12 +122,12 @@ def parse(kind: Kind | str, text: str) -> Identifier:
     ``RESIDENCE_PERMIT``. Raises ``InvalidIdentifier``, and ``ValueError`` for an unknown
     kind.
     """
-    kind = Kind(kind)
-    if kind == Kind.LANDLINE:
-        return landline.parse_landline(text)
-    if kind == Kind.TAXPAYER_ID:
-        return taxpayer_id.parse_taxpayer_id(text)
-    return _PARSERS[kind](normalise(text, kind=kind))
+    parser = _PARSERS.get(kind)
+    if parser is None:
+        parser = _PARSERS[Kind(kind)]
+    if kind in _TEXT_PARSERS:
+        return _TEXT_PARSERS[kind](text)
+    return parser(normalise(text, kind=kind))
 
 
 def parse_normalised(kind: Kind | str, value: str) -> Identifier:
@@ -126,11 +136,13 @@ def parse_normalised(kind: Kind | str, value: str) -> Identifier:
 
 
 def identify(text: str, *, today: datetime.date | None = None) -> list[Identifier]:
-    """Return every reading of ``text`` that passes its kind's checks, most likely first.
+    """Return the readings of ``text``, most likely first.
 
-    ``today`` bounds birth dates as in ``parse_resident_id``. Returns an empty list when
-    nothing matches. Raises ``InvalidIdentifier`` only for what ``normalise`` refuses
-    (Excel damage, empty or non-text input).
+    A reading is included when its kind's checks pass with no warning to review, and the
+    reading the shape rules pick is included even with such a warning. ``today`` bounds
+    birth dates as in ``parse_resident_id``. Returns an empty list when nothing matches.
+    Raises ``InvalidIdentifier`` only for what ``normalise`` refuses (Excel damage, empty
+    or non-text input).
     """
     value = normalise(text)
     readings: list[Identifier] = []
@@ -145,24 +157,38 @@ def identify(text: str, *, today: datetime.date | None = None) -> list[Identifie
                 readings.append(_PARSERS[kind](value))
         elif dated[0](value, today):
             readings.append(dated[1](value, today=today))
-    if readings:
-        return readings
-    return _reading_by_shape(text, value)
+    found_kinds = {_ORDER_KIND.get(reading.kind, reading.kind) for reading in readings}
+    for reading in _reading_by_shape(text, value, today):
+        if _ORDER_KIND.get(reading.kind, reading.kind) not in found_kinds:
+            readings.append(reading)
+            readings.sort(
+                key=lambda item: _IDENTIFY_ORDER.index(_ORDER_KIND.get(item.kind, item.kind))
+            )
+    return readings
 
 
-def _reading_by_shape(text: str, value: str) -> list[Identifier]:
-    """Return the one reading the shape leaves, even with a failed check, or none."""
+# A residence permit is sorted where resident IDs are.
+_ORDER_KIND = {Kind.RESIDENCE_PERMIT: Kind.RESIDENT_ID}
+
+
+def _reading_by_shape(text: str, value: str, today: datetime.date | None) -> list[Identifier]:
+    """Return the reading the shape rules pick, even with a warning, or none."""
     letter_count = sum(character.isalpha() for character in value)
-    try:
-        if len(value) == 18 and letter_count and not (letter_count == 1 and value[17] == "X"):
-            return [uscc.parse_normalised(value)]
-        if len(value) == 15 and value[:3].isalpha():
-            return [foreign_permanent_residence_id.parse_normalised(value)]
-        if value[0] in "0+":
-            # The raw text, because an extension is split off before normalisation.
-            return [landline.parse_landline(text)]
-    except InvalidIdentifier:
-        return []
+    candidates: list[Callable[[], Identifier]] = []
+    if len(value) == 18 and letter_count and not (letter_count == 1 and value[17] == "X"):
+        candidates.append(lambda: uscc.parse_normalised(value))
+    if len(value) in (15, 18) and value[:14].isdigit() and value[0] != "9":
+        candidates.append(lambda: resident_id.parse_normalised(value, today=today))
+    if len(value) == 15 and value[:3].isalpha():
+        candidates.append(lambda: foreign_permanent_residence_id.parse_normalised(value))
+    if value[0] in "0+":
+        # The raw text, because an extension is split off before normalisation.
+        candidates.append(lambda: landline.parse_landline(text))
+    for candidate in candidates:
+        try:
+            return [candidate()]
+        except InvalidIdentifier:
+            continue
     return []
 
 

@@ -16,7 +16,15 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from . import org_code, resident_id, uscc
-from .base import ConvertedFrom15Warning, Identifier, Kind, MaskLevel, value_object
+from .base import (
+    ConvertedFrom15Warning,
+    Identifier,
+    IdentifierWarning,
+    Kind,
+    MaskLevel,
+    set_attribute,
+    value_object,
+)
 from .errors import KIND_LABELS, InvalidIdentifier
 from .normalise import is_excel_truncated, normalise
 from .regions import REGISTRATION_PROVINCES
@@ -53,6 +61,19 @@ class TaxpayerId(Identifier):
 
     form: TaxpayerIdForm
     embedded: Identifier
+
+    def __init__(
+        self,
+        *,
+        value: str,
+        kind: Kind,
+        warnings: tuple[IdentifierWarning, ...] = (),
+        form: TaxpayerIdForm,
+        embedded: Identifier,
+    ) -> None:
+        Identifier.__init__(self, value=value, kind=kind, warnings=warnings)
+        set_attribute(self, "form", form)
+        set_attribute(self, "embedded", embedded)
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         if self.form in _PERSONAL_FORMS:
@@ -136,7 +157,7 @@ def _is_legacy_id_with_zeros(value: str) -> bool:
     return (
         len(value) == 20
         and value.endswith("00000")
-        and resident_id.is_valid_resident_id(value[:15])
+        and resident_id.is_valid_legacy_number(value[:15])
     )
 
 

@@ -36,10 +36,16 @@ class TravelPermitType(StrEnum):
 class TravelPermit(Identifier):
     """A mainland travel permit number."""
 
-    permit_type: TravelPermitType
+    @property
+    def permit_type(self) -> TravelPermitType:
+        """Issuing region read from the first character."""
+        return _PERMIT_TYPES.get(self.value[0], TravelPermitType.TAIWAN)
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         return mask_document_number(self.value, level)
+
+
+_PERMIT_TYPES = {"H": TravelPermitType.HONG_KONG, "M": TravelPermitType.MACAO}
 
 
 def is_valid_travel_permit(value: str) -> bool:
@@ -56,10 +62,4 @@ def parse_normalised(value: str) -> TravelPermit:
     """Parse an already normalised value; see ``parse_travel_permit``."""
     if _PATTERN.fullmatch(value) is None:
         raise InvalidIdentifier("invalid_format", kind=_KIND, expected=_EXPECTED)
-    if value[0] == "H":
-        permit_type = TravelPermitType.HONG_KONG
-    elif value[0] == "M":
-        permit_type = TravelPermitType.MACAO
-    else:
-        permit_type = TravelPermitType.TAIWAN
-    return TravelPermit(value=value, kind=_KIND, permit_type=permit_type)
+    return TravelPermit(value=value, kind=_KIND)

@@ -19,7 +19,7 @@ the historical table are warnings.
 from __future__ import annotations
 
 from .base import Identifier, IdentifierWarning, Kind, MaskLevel, value_object, warning
-from .checksums import USCC_ALPHABET, org_code_check, uscc_check
+from .checksums import USCC_ALPHABET, uscc_check
 from .errors import InvalidIdentifier
 from .normalise import normalise
 from .org_code import is_valid_org_code
@@ -62,32 +62,70 @@ _ALPHABET = frozenset(USCC_ALPHABET)
 
 @value_object
 class Uscc(Identifier):
-    """A unified social credit code.
+    """A unified social credit code; its facts are read from the value on access.
 
     Codes of organisations are public (国家企业信用信息公示系统), so the mask is the whole
     value. ``is_individual_business`` marks a 个体工商户, whose code identifies one person.
     """
 
-    registration_authority_name: str
-    entity_type_name: str | None
-    division_code: str
-    division_name: str | None
-    org_code: str
-    is_embedded_org_code_valid: bool
-    is_check_character_valid: bool
-    is_individual_business: bool
+    @property
+    def registration_authority_name(self) -> str:
+        """Name of the registration authority (position 1)."""
+        return AUTHORITIES[self.value[0]][0]
+
+    @property
+    def entity_type_name(self) -> str | None:
+        """Name of the entity type (position 2), ``None`` if not in the table."""
+        return AUTHORITIES[self.value[0]][1].get(self.value[1])
+
+    @property
+    def division_code(self) -> str:
+        """Division code of the registering authority (positions 3-8)."""
+        return self.value[2:8]
+
+    @property
+    def division_name(self) -> str | None:
+        """Name of the division, ``None`` if the table does not know it."""
+        if self.division_code == NATIONAL_DIVISION_CODE:
+            return "国家级"
+        region = lookup_region(self.division_code)
+        return region.name if region else None
+
+    @property
+    def org_code(self) -> str:
+        """Embedded organisation code (positions 9-17)."""
+        return self.value[8:17]
+
+    @property
+    def is_embedded_org_code_valid(self) -> bool:
+        """Whether the embedded organisation code passes its GB 11714 check."""
+        return is_valid_org_code(self.org_code)
+
+    @property
+    def is_check_character_valid(self) -> bool:
+        """Whether the GB 32100 check character matches."""
+        return uscc_check(self.value[:17]) == self.value[17]
+
+    @property
+    def is_individual_business(self) -> bool:
+        """Whether the code belongs to an individual business (个体工商户)."""
+        return self.value[:2] == "92"
 
     def mask(self, level: MaskLevel = MaskLevel.LIST) -> str:
         return self.value
 
 
 def is_valid_uscc(value: str) -> bool:
-    """Return whether the parser accepts the normalised ``value`` with a matching check."""
+    """Return whether the parser accepts the normalised ``value`` without review.
+
+    False when the check character fails or the entity type is unknown.
+    """
     return (
         len(value) == 18
         and not value.strip(USCC_ALPHABET)
         and value[2:8].isdigit()
         and value[0] in AUTHORITIES
+        and value[1] in AUTHORITIES[value[0]][1]
         and value[2:4] in REGISTRATION_PROVINCES
         and uscc_check(value[:17]) == value[17]
     )
@@ -109,40 +147,15 @@ def parse_normalised(value: str) -> Uscc:
         raise InvalidIdentifier("invalid_division_code", kind=_KIND)
 
     warnings: list[IdentifierWarning] = []
-    org_code = value[8:17]
-    is_org_code_valid = is_valid_org_code(org_code)
-    is_check_valid = uscc_check(value[:17]) == value[17]
-    if not is_check_valid:
-        if not is_org_code_valid:
+    if uscc_check(value[:17]) != value[17]:
+        if not is_valid_org_code(value[8:17]):
             raise InvalidIdentifier("check_and_org_code_mismatch", kind=_KIND)
         warnings.append(warning("check_character_mismatch"))
-
-    authority_name, entity_types = authority
-    entity_type_name = entity_types.get(value[1])
-    if entity_type_name is None:
+    if value[1] not in authority[1]:
         warnings.append(warning("unknown_entity_type"))
-
-    if division == NATIONAL_DIVISION_CODE:
-        division_name: str | None = "国家级"
-    else:
-        region = lookup_region(division)
-        division_name = region.name if region else None
-        if region is None:
-            warnings.append(warning("division_code_unknown"))
-
-    return Uscc(
-        value=value,
-        kind=_KIND,
-        warnings=tuple(warnings),
-        registration_authority_name=authority_name,
-        entity_type_name=entity_type_name,
-        division_code=division,
-        division_name=division_name,
-        org_code=org_code,
-        is_embedded_org_code_valid=is_org_code_valid,
-        is_check_character_valid=is_check_valid,
-        is_individual_business=value[:2] == "92",
-    )
+    if division != NATIONAL_DIVISION_CODE and lookup_region(division) is None:
+        warnings.append(warning("division_code_unknown"))
+    return Uscc(value=value, kind=_KIND, warnings=tuple(warnings))
 
 
 def calculate_check_character(body: str) -> str:
@@ -150,14 +163,11 @@ def calculate_check_character(body: str) -> str:
     return uscc_check(body)
 
 
-def expected_org_check_character(org_code_body: str) -> str:
-    """Return the GB 11714 check character of the 8-character body of an embedded org code."""
-    return org_code_check(org_code_body)
-
-
 def _check_shape(value: str) -> None:
     if len(value) != 18:
         raise InvalidIdentifier("wrong_length", kind=_KIND, expected=18, actual=len(value))
+    if not value.strip(USCC_ALPHABET) and value[2:8].isdigit():
+        return
     for index, character in enumerate(value):
         if character in _ALPHABET:
             if 2 <= index < 8 and not character.isdigit():

@@ -407,18 +407,30 @@ def test_client_of_another_department_is_not_changed() -> None:
 
 
 def test_new_clients_go_to_the_department_and_staff() -> None:
-    reviewer = UserFactory(roles=[Role.REVIEWER])
+    clerk = UserFactory(roles=[Role.CLERK])
 
     run_import(
         csv_bytes([_row()]),
-        actor=reviewer,
-        department=reviewer.department,
-        assigned_staff=[reviewer],
+        actor=clerk,
+        department=clerk.department,
+        assigned_staff=[clerk],
     )
 
     client = Client.objects.get()
-    assert client.department == reviewer.department
-    assert list(client.assigned_staff.all()) == [reviewer]
+    assert client.department == clerk.department
+    assert list(client.assigned_staff.all()) == [clerk]
+
+
+@pytest.mark.parametrize("role", [Role.REVIEWER, Role.MANAGER, Role.ARCHIVIST])
+def test_roles_that_cannot_edit_sensitive_fields_cannot_import(role: str) -> None:
+    user = UserFactory(roles=[role])
+
+    result = run_import(csv_bytes([_row()]), actor=user)
+
+    assert not result.is_written
+    assert result.error == "您的角色不能导入客户数据。"
+    assert Client.objects.count() == 0
+    assert AuditEvent.objects.get(action=Action.IMPORT).result == Result.FAILURE
 
 
 # Audit and report -----------------------------------------------------------------------------

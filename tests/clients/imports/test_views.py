@@ -30,8 +30,8 @@ ROW = [
 
 
 @pytest.fixture
-def reviewer_http():
-    staff = enrolled_staff(roles=[Role.REVIEWER])
+def clerk_http():
+    staff = enrolled_staff(roles=[Role.CLERK])
     http = HttpClient()
     log_in(http, staff)
     return http, staff
@@ -41,8 +41,8 @@ def _upload(http, data: bytes, name: str = "ledger.csv", **fields):
     return http.post("/clients/import/", {"ledger": SimpleUploadedFile(name, data), **fields})
 
 
-def test_client_list_links_to_the_upload_page(reviewer_http) -> None:
-    http, _staff = reviewer_http
+def test_client_list_links_to_the_upload_page(clerk_http) -> None:
+    http, _staff = clerk_http
 
     page = http.get("/clients/").content.decode()
 
@@ -50,8 +50,8 @@ def test_client_list_links_to_the_upload_page(reviewer_http) -> None:
     assert "导入台账" in page
 
 
-def test_upload_runs_the_import_and_shows_the_result(reviewer_http) -> None:
-    http, staff = reviewer_http
+def test_upload_runs_the_import_and_shows_the_result(clerk_http) -> None:
+    http, staff = clerk_http
 
     response = _upload(http, csv_bytes([ROW]))
 
@@ -70,8 +70,8 @@ def test_upload_runs_the_import_and_shows_the_result(reviewer_http) -> None:
     assert "hx-trigger" not in page
 
 
-def test_rejected_upload_imports_nothing(reviewer_http) -> None:
-    http, _staff = reviewer_http
+def test_rejected_upload_imports_nothing(clerk_http) -> None:
+    http, _staff = clerk_http
     bad = ["乙公司", "", "李四", "330106198803150191", "", "", ""]
 
     _upload(http, csv_bytes([ROW, bad]))
@@ -82,8 +82,8 @@ def test_rejected_upload_imports_nothing(reviewer_http) -> None:
     assert Client.objects.count() == 0
 
 
-def test_only_valid_upload_imports_the_valid_rows(reviewer_http) -> None:
-    http, _staff = reviewer_http
+def test_only_valid_upload_imports_the_valid_rows(clerk_http) -> None:
+    http, _staff = clerk_http
     bad = ["乙公司", "", "李四", "330106198803150191", "", "", ""]
 
     _upload(http, csv_bytes([ROW, bad]), is_only_valid="on")
@@ -92,8 +92,8 @@ def test_only_valid_upload_imports_the_valid_rows(reviewer_http) -> None:
     assert Client.objects.count() == 1
 
 
-def test_running_job_polls_every_second(reviewer_http) -> None:
-    http, staff = reviewer_http
+def test_running_job_polls_every_second(clerk_http) -> None:
+    http, staff = clerk_http
     job = ImportJob.objects.create(
         created_by=staff.user, status=ImportJobStatus.RUNNING, created_at="2026-12-04T10:00Z"
     )
@@ -104,8 +104,8 @@ def test_running_job_polls_every_second(reviewer_http) -> None:
     assert "<html" not in partial
 
 
-def test_reports_download_as_text_cells(reviewer_http) -> None:
-    http, _staff = reviewer_http
+def test_reports_download_as_text_cells(clerk_http) -> None:
+    http, _staff = clerk_http
     _upload(http, csv_bytes([ROW]))
     job = ImportJob.objects.get()
 
@@ -124,8 +124,8 @@ def test_reports_download_as_text_cells(reviewer_http) -> None:
     assert "621700*********0123" in [cell.value for cell in cells]
 
 
-def test_another_users_job_is_not_found(reviewer_http) -> None:
-    http, _staff = reviewer_http
+def test_another_users_job_is_not_found(clerk_http) -> None:
+    http, _staff = clerk_http
     other = enrolled_staff(roles=[Role.REVIEWER])
     job = ImportJob.objects.create(created_by=other.user, created_at="2026-12-04T10:00Z")
 
@@ -133,16 +133,17 @@ def test_another_users_job_is_not_found(reviewer_http) -> None:
     assert http.get(f"/clients/import/{job.pk}/report.csv").status_code == 404
 
 
-def test_archivist_cannot_open_the_upload_page() -> None:
-    archivist = enrolled_staff(roles=[Role.ARCHIVIST])
+@pytest.mark.parametrize("role", [Role.ARCHIVIST, Role.REVIEWER])
+def test_role_without_edit_rights_cannot_open_upload_page(role: str) -> None:
+    staff = enrolled_staff(roles=[role])
     http = HttpClient()
-    log_in(http, archivist)
+    log_in(http, staff)
 
     assert http.get("/clients/import/").status_code == 403
 
 
-def test_upload_without_csrf_token_is_refused(reviewer_http) -> None:
-    logged_in, _staff = reviewer_http
+def test_upload_without_csrf_token_is_refused(clerk_http) -> None:
+    logged_in, _staff = clerk_http
     http = HttpClient(enforce_csrf_checks=True)
     http.cookies = logged_in.cookies
 
@@ -152,8 +153,8 @@ def test_upload_without_csrf_token_is_refused(reviewer_http) -> None:
     assert ImportJob.objects.count() == 0
 
 
-def test_oversized_upload_is_refused(reviewer_http, settings) -> None:
-    http, _staff = reviewer_http
+def test_oversized_upload_is_refused(clerk_http, settings) -> None:
+    http, _staff = clerk_http
     settings.IMPORT_MAX_FILE_MB = 1
 
     response = _upload(http, b"x" * (2 * 1024 * 1024))
@@ -163,8 +164,8 @@ def test_oversized_upload_is_refused(reviewer_http, settings) -> None:
     assert ImportJob.objects.count() == 0
 
 
-def test_wrong_extension_is_refused(reviewer_http) -> None:
-    http, _staff = reviewer_http
+def test_wrong_extension_is_refused(clerk_http) -> None:
+    http, _staff = clerk_http
 
     response = _upload(http, b"%PDF", name="ledger.pdf")
 
@@ -172,14 +173,14 @@ def test_wrong_extension_is_refused(reviewer_http) -> None:
     assert ImportJob.objects.count() == 0
 
 
-def test_large_upload_never_touches_disk(reviewer_http, monkeypatch) -> None:
+def test_large_upload_never_touches_disk(clerk_http, monkeypatch) -> None:
     from django.core.files import uploadhandler
 
     def refuse_temporary_file(*args, **kwargs):
         raise AssertionError("the upload went to a temporary file")
 
     monkeypatch.setattr(uploadhandler.TemporaryFileUploadHandler, "new_file", refuse_temporary_file)
-    http, _staff = reviewer_http
+    http, _staff = clerk_http
     # About 3 MB, above Django's 2.5 MB threshold for writing uploads to a temporary file.
     remark = "老客户" * 1000
     data = csv_bytes([["甲公司", remark]] * 1000, headers=("企业名称", "备注"))

@@ -57,7 +57,7 @@ def status_label(status: RowStatus) -> str:
         RowStatus.NEW_CLIENT: _("Imported: new client"),
         RowStatus.ADDED: _("Imported: added to an existing client"),
         RowStatus.DUPLICATE: _("Duplicate: already present, not imported"),
-        RowStatus.REJECTED: _("Rejected"),
+        RowStatus.REJECTED: _("Rejected because of errors"),
         RowStatus.NOT_IMPORTED: _("Not imported: other rows were rejected"),
     }
     return str(labels[status])

@@ -34,6 +34,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from shoumi.access import policy
 from shoumi.accounts.models import Department, User
 from shoumi.audit import services as audit
 from shoumi.audit.actions import Action, Result
@@ -120,11 +121,16 @@ def ledger_import(
     """Read, check and (unless rows are rejected in all-or-nothing mode) write a ledger.
 
     ``actor`` is None for the command line, which may add records to any
-    client. File-level problems (unreadable, too large, unusable columns)
-    are returned in ``ImportResult.error`` rather than raised. Raises
-    AuditError when the import event cannot be stored.
+    client; otherwise the actor's roles must allow ``policy.can_import``.
+    File-level problems (unreadable, too large, unusable columns) and a
+    refused actor are returned in ``ImportResult.error`` rather than
+    raised. Raises AuditError when the import event cannot be stored.
     """
     result = ImportResult(sha256=hashlib.sha256(data).hexdigest())
+    if actor is not None and not policy.can_import(actor):
+        result.error = _("Your role cannot import client data.")
+        _finish(result, actor=actor, options=options, job_id=job_id, request=request)
+        return result
     try:
         sheet = read_sheet(data, suffix)
         result.encoding = sheet.encoding
@@ -245,7 +251,7 @@ def summary_lines(result: ImportResult, options: ImportOptions) -> list[tuple[st
             )
         if column_map.ignored_headers:
             lines.append((_("Columns ignored"), "、".join(column_map.ignored_headers)))
-        lines.extend((_("Note"), notice) for notice in plan.notices)
+        lines.extend((_("Note on the file"), notice) for notice in plan.notices)
     return lines
 
 

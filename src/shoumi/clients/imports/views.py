@@ -6,6 +6,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import MemoryFileUploadHandler, StopUpload
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +16,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from shoumi.access import policy
-from shoumi.accounts.decorators import role_required
 from shoumi.accounts.http import AuthenticatedRequest
 from shoumi.clients import selectors
 from shoumi.clients.forms import LedgerUploadForm
@@ -55,10 +55,11 @@ class InMemoryUploadHandler(MemoryFileUploadHandler):
 
 
 @csrf_exempt
-@role_required(*policy.EDIT_ROLES)
 def import_start_view(request: AuthenticatedRequest) -> HttpResponse:
     # The upload handler must be set before anything reads request.POST, and
     # CsrfViewMiddleware reads it; so CSRF is checked inside (Django's documented way).
+    if not policy.can_import(request.user):
+        raise PermissionDenied
     handler = InMemoryUploadHandler(request, max_file_bytes())
     request.upload_handlers = [handler]
     return _import_start(request, handler)

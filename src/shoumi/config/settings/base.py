@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "shoumi.vault",
     "shoumi.access",
     "shoumi.clients",
+    "shoumi.staff",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,23 @@ VAULT_ADDR = env_optional("SHOUMI_VAULT_ADDR")
 VAULT_TRANSIT_KEY = env_str("SHOUMI_VAULT_TRANSIT_KEY", "shoumi")
 VAULT_TRANSIT_MOUNT = env_str("SHOUMI_VAULT_TRANSIT_MOUNT", "transit")
 # The Vault token is read from the environment at call time, never stored in settings.
+
+# Two-person approvals expire unless used within this time.
+APPROVAL_MINUTES = env_int("SHOUMI_APPROVAL_MINUTES", 60, minimum=5, maximum=24 * 60)
+# Security alerts: more reveals than this by one user within an hour, access
+# outside working hours (local time, weekdays 1-7 with Monday = 1), and more
+# denied requests than this within an hour.
+ALERT_REVEALS_PER_HOUR = env_int("SHOUMI_ALERT_REVEALS_PER_HOUR", 20, minimum=1)
+ALERT_DENIALS_PER_HOUR = env_int("SHOUMI_ALERT_DENIALS_PER_HOUR", 5, minimum=1)
+WORK_HOURS = env_str("SHOUMI_WORK_HOURS", "08:00-20:00")
+WORK_DAYS = env_str("SHOUMI_WORK_DAYS", "1-6")
+# Exports with at least this many rows, bank accounts or ID numbers need a
+# second person. 50 property records and 500 other records are where the
+# 2017 criminal interpretation of Criminal Law Art. 253-1 starts to call
+# a leak "serious".
+BULK_EXPORT_ROWS = env_int("SHOUMI_BULK_EXPORT_ROWS", 200, minimum=1)
+BULK_EXPORT_BANK_ACCOUNTS = env_int("SHOUMI_BULK_EXPORT_BANK_ACCOUNTS", 50, minimum=1)
+BULK_EXPORT_ID_NUMBERS = env_int("SHOUMI_BULK_EXPORT_ID_NUMBERS", 500, minimum=1)
 
 # Ledger imports. The whole file and every row's checked values stay in memory
 # (the file is never written to disk in clear), so these bound the memory one

@@ -26,3 +26,8 @@ TASKS_RUN_INLINE = True
 # Persistent connections held by the live-server thread would keep the test
 # database busy when PostgreSQL drops it at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# A file, not the shared in-memory database: concurrency tests then see the
+# same locking (WAL, busy timeout) as a real installation.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

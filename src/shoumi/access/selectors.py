@@ -1,0 +1,56 @@
+"""Queries for grant, approval, alert and matrix pages."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from shoumi.access.approvals import APPROVER_ROLES
+from shoumi.access.models import AccessGrant, Alert, ApprovalRequest, ApprovalStatus, GrantStatus
+from shoumi.accounts.models import User
+from shoumi.accounts.roles import Role
+from shoumi.config import clock
+
+
+def grants_for(*, user: User) -> QuerySet[AccessGrant]:
+    """The user's own grants, plus every grant for managers and security administrators."""
+    grants = AccessGrant.objects.select_related(
+        "requester", "decided_by", "revoked_by"
+    ).prefetch_related("clients")
+    if user.has_role(Role.MANAGER, Role.SECURITY_ADMIN):
+        return grants
+    return grants.filter(requester=user)
+
+
+def grants_waiting_for(*, user: User) -> QuerySet[AccessGrant]:
+    if not user.has_role(Role.MANAGER):
+        return AccessGrant.objects.none()
+    return grants_for(user=user).filter(status=GrantStatus.PENDING).exclude(requester=user)
+
+
+def grant_get(*, user: User, grant_id: object) -> AccessGrant | None:
+    return grants_for(user=user).filter(pk=str(grant_id)).first()
+
+
+def approvals_for(*, user: User) -> QuerySet[ApprovalRequest]:
+    """The user's own requests and those the user's roles may decide."""
+    kinds = [kind for kind, roles in APPROVER_ROLES.items() if user.role_set & roles]
+    return ApprovalRequest.objects.select_related("requester", "decided_by").filter(
+        Q(requester=user) | Q(kind__in=kinds)
+    )
+
+
+def approvals_waiting_for(*, user: User) -> QuerySet[ApprovalRequest]:
+    kinds = [kind for kind, roles in APPROVER_ROLES.items() if user.role_set & roles]
+    return ApprovalRequest.objects.filter(
+        kind__in=kinds, status=ApprovalStatus.PENDING, expires_at__gt=clock.now()
+    ).exclude(requester=user)
+
+
+def approval_get(*, user: User, approval_id: object) -> ApprovalRequest | None:
+    return approvals_for(user=user).filter(pk=str(approval_id)).first()
+
+
+def alerts_for(*, user: User) -> QuerySet[Alert]:
+    if not user.has_role(Role.SECURITY_ADMIN):
+        return Alert.objects.none()
+    return Alert.objects.select_related("user", "acknowledged_by")

@@ -1,0 +1,154 @@
+"""The ``shoumi scan`` command: find plaintext personal data in files and folders."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from typing import TextIO
+
+from shoumi.scanner.kinds import Confidence, Kind
+from shoumi.scanner.model import FileResult, ScanOptions
+from shoumi.scanner.report import build_report, render_table, write_csv, write_json
+from shoumi.scanner.scan import scan_paths
+
+EXIT_OK = 0
+EXIT_FOUND = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    kinds = ", ".join(kind.label for kind in Kind)
+    parser = argparse.ArgumentParser(
+        prog="shoumi scan",
+        description="扫描文件和文件夹中的明文个人信息（身份证号、统一社会信用代码、银行卡号、手机号等）。"
+        " 输出只包含脱敏值。",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to scan")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="output format (default: table)",
+    )
+    parser.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
+    parser.add_argument(
+        "--fail-on",
+        metavar="KIND,...",
+        default="",
+        help=f"exit with status 1 if any of these kinds is found; kinds: {kinds}, or 'any'",
+    )
+    parser.add_argument(
+        "--workers", "-j", type=int, default=1, help="worker processes (default: 1)"
+    )
+    parser.add_argument(
+        "--min-confidence",
+        choices=("low", "medium", "high"),
+        default="low",
+        help="report only findings with at least this confidence (default: low)",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on stderr: auto draws it when stderr is a terminal",
+    )
+    return parser
+
+
+def parse_kinds(value: str) -> frozenset[Kind]:
+    """Parse a comma-separated list of kind labels; ``any`` means every kind."""
+    labels = [label for label in value.split(",") if label.strip()]
+    if any(label.strip().lower() == "any" for label in labels):
+        return frozenset(Kind)
+    return frozenset(Kind.from_label(label) for label in labels)
+
+
+class Progress:
+    """A one-line progress display on stderr: files, bytes and findings so far."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.files = 0
+        self.bytes = 0
+        self.findings = 0
+        self.last_drawn = 0.0
+
+    def update(self, result: FileResult) -> None:
+        self.files += 1
+        self.bytes += result.size
+        self.findings += result.finding_count
+        now = time.monotonic()
+        if self.enabled and now - self.last_drawn >= 0.1:
+            self.last_drawn = now
+            self._draw()
+
+    def _draw(self) -> None:
+        megabytes = self.bytes / (1 << 20)
+        spinner = "|/-\\"[self.files % 4]
+        self.stream.write(
+            f"\r{spinner} 扫描中：{self.files} 个文件，{megabytes:,.1f} MiB，"
+            f"发现 {self.findings} 处\033[K"
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._draw()
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``shoumi scan`` and return its exit status.
+
+    0: no kind named by ``--fail-on`` was found; 1: one was; 2: usage error.
+    """
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        fail_on = parse_kinds(arguments.fail_on)
+    except ValueError as error:
+        parser.error(str(error))
+    if arguments.workers < 1:
+        parser.error("--workers must be at least 1")
+    options = ScanOptions(
+        workers=arguments.workers,
+        min_confidence=Confidence.from_label(arguments.min_confidence),
+    )
+    show_progress = arguments.progress == "always" or (
+        arguments.progress == "auto" and sys.stderr.isatty()
+    )
+    progress = Progress(sys.stderr, show_progress)
+
+    started_at = dt.datetime.now(dt.UTC)
+    results = list(scan_paths(arguments.paths, options, on_result=progress.update))
+    progress.close()
+    report = build_report(results, started_at=started_at, finished_at=dt.datetime.now(dt.UTC))
+
+    output = (
+        open(arguments.output, "w", encoding="utf-8", newline="")
+        if arguments.output
+        else sys.stdout
+    )
+    try:
+        if arguments.format == "json":
+            write_json(report, output)
+        elif arguments.format == "csv":
+            write_csv(report, output)
+        else:
+            output.write(render_table(report))
+    finally:
+        if output is not sys.stdout:
+            output.close()
+
+    found = {
+        Kind.from_label(label)
+        for label, count in report["summary"]["findings_by_kind"].items()
+        if count
+    }
+    return EXIT_FOUND if found & fail_on else EXIT_OK

@@ -1,0 +1,371 @@
+"""Read each supported file format into text for the engine.
+
+A file's format is told by its first bytes, then by its name: ZIP containers
+(``.xlsx``, ``.docx`` or a plain archive), PDF, OLE2 (``.xls``, or an
+encrypted Office file), e-mail (``.eml``), else text. Files that cannot be read
+get a :class:`FileResult` with a status other than ``SCANNED``, so a report
+lists them instead of skipping them silently.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from xml.etree import ElementTree
+
+import structlog
+
+from shoumi.scanner import text
+from shoumi.scanner.errors import ArchiveLimitError, UnreadableFileError
+from shoumi.scanner.kinds import Confidence, Kind
+from shoumi.scanner.model import FileResult, FileStatus, Finding, Location, ScanOptions
+
+logger = structlog.get_logger(__name__)
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_PDF_MAGIC = b"%PDF-"
+_WORD_NAMESPACE = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+# Messages for people reading a report, in Simplified Chinese.
+MESSAGES_ZH = {
+    "encrypted": "文件已加密，无法扫描，请解密后重新扫描",
+    "unreadable": "文件无法读取（损坏或编码未知）",
+    "unsupported": "不支持的文件格式，未扫描",
+    "limit_exceeded": "压缩包超出安全限制，已停止解压",
+}
+
+
+@dataclass(frozen=True)
+class _Archive:
+    """State of the archives a member sits in, for the zip-bomb limits."""
+
+    depth: int = 0
+    budget: list[int] | None = None  # one-element list: uncompressed bytes still allowed
+
+    def enter(self, options: ScanOptions) -> _Archive:
+        budget = self.budget if self.budget is not None else [options.zip_max_total_bytes]
+        return _Archive(depth=self.depth + 1, budget=budget)
+
+
+def scan_path(path: str, options: ScanOptions) -> list[FileResult]:
+    """Scan one file on disk; return its result and one per archive member or attachment."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as stream:
+            head = stream.read(8)
+            stream.seek(0)
+            if _is_plain_text_candidate(head, path):
+                return [_scan_text_stream(path, stream, size, options)]
+            content = stream.read()
+    except OSError as error:
+        return [_not_scanned(path, FileStatus.UNREADABLE, f"cannot read file: {error.strerror}")]
+    return scan_content(path, content, options, _Archive())
+
+
+def scan_content(
+    path: str, content: bytes, options: ScanOptions, archive: _Archive | None = None
+) -> list[FileResult]:
+    """Scan a file held in memory; ``path`` names it in the results and gives its extension."""
+    archive = archive or _Archive()
+    suffix = PurePosixPath(path.lower()).suffix
+    try:
+        if content.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
+            if suffix in (".xlsx", ".xlsm"):
+                return [_scan_xlsx(path, content, options)]
+            if suffix in (".docx", ".docm"):
+                return [_scan_docx(path, content, options)]
+            return _scan_zip(path, content, options, archive)
+        if content.startswith(_PDF_MAGIC):
+            return [_scan_pdf(path, content, options)]
+        if content.startswith(_OLE2_MAGIC):
+            return [_scan_ole2(path, content, suffix, options)]
+        if suffix == ".eml":
+            return _scan_eml(path, content, options, archive)
+        return [_scan_text_bytes(path, content, options)]
+    except UnreadableFileError as error:
+        return [_not_scanned(path, FileStatus(error.status), error.message, size=len(content))]
+    except ArchiveLimitError as error:
+        return [_not_scanned(path, FileStatus.LIMIT_EXCEEDED, error.message, size=len(content))]
+
+
+def _is_plain_text_candidate(head: bytes, path: str) -> bool:
+    if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC, _PDF_MAGIC, _OLE2_MAGIC)):
+        return False
+    return not path.lower().endswith(".eml")
+
+
+def _not_scanned(path: str, status: FileStatus, message: str, size: int = 0) -> FileResult:
+    return FileResult(path=path, status=status, size=size, message=message)
+
+
+def _scan_text_stream(path: str, stream, size: int, options: ScanOptions) -> FileResult:
+    try:
+        tables, encoding, _ = text.scan_stream(stream, options)
+    except UnreadableFileError as error:
+        return _not_scanned(path, FileStatus(error.status), error.message, size=size)
+    return FileResult(path=path, file_format="text", size=size, encoding=encoding, tables=tables)
+
+
+def _scan_text_bytes(path: str, content: bytes, options: ScanOptions) -> FileResult:
+    tables, encoding = text.scan_bytes(content, options)
+    return FileResult(
+        path=path, file_format="text", size=len(content), encoding=encoding, tables=tables
+    )
+
+
+def _findings(
+    path: str, texts: list[str], locations: list[Location], options: ScanOptions
+) -> list[Finding]:
+    """Scan short strings and give each finding the location of its string."""
+    found = []
+    for segment, line, column, kind, confidence, length, masked in text.scan_segments(
+        texts, options
+    ):
+        base = locations[segment]
+        multi_line = "\n" in texts[segment]
+        location = Location(
+            sheet=base.sheet,
+            cell=base.cell,
+            page=base.page,
+            part=base.part,
+            line=(base.line or 0) + line - 1 if base.line is not None or multi_line else None,
+            column=column if base.cell is None or multi_line else None,
+        )
+        found.append(Finding(path, location, Kind(kind), masked, Confidence(confidence), length))
+    return found
+
+
+def _cell_text(value) -> str | None:
+    """Text of a spreadsheet cell; whole-number floats lose their ``.0``."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _scan_xlsx(path: str, content: bytes, options: ScanOptions) -> FileResult:
+    from openpyxl import load_workbook
+    from openpyxl.utils.cell import get_column_letter
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:
+        raise UnreadableFileError(f"cannot open workbook: {type(error).__name__}") from error
+    texts: list[str] = []
+    locations: list[Location] = []
+    try:
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    value = _cell_text(getattr(cell, "value", None))
+                    if value:
+                        reference = f"{get_column_letter(cell.column)}{cell.row}"
+                        texts.append(value)
+                        locations.append(Location(sheet=sheet.title, cell=reference))
+    finally:
+        workbook.close()
+    found = _findings(path, texts, locations, options)
+    return FileResult(path=path, file_format="xlsx", size=len(content), extra_findings=found)
+
+
+def _scan_ole2(path: str, content: bytes, suffix: str, options: ScanOptions) -> FileResult:
+    if suffix in (".xlsx", ".xlsm", ".docx", ".docm", ".pptx"):
+        # Password-protected OOXML files are stored as an OLE2 "EncryptedPackage".
+        raise UnreadableFileError("password-protected Office file", status="encrypted")
+    if suffix != ".xls":
+        raise UnreadableFileError(
+            "OLE2 file other than .xls (old Word or PowerPoint)", status="unsupported"
+        )
+    import xlrd
+    from xlrd.biffh import XLRDError
+
+    try:
+        book = xlrd.open_workbook(file_contents=content, on_demand=True)
+    except XLRDError as error:
+        status = "encrypted" if "encrypt" in str(error).lower() else "unreadable"
+        raise UnreadableFileError(f"cannot open .xls: {error}", status=status) from error
+    texts: list[str] = []
+    locations: list[Location] = []
+    for sheet in book.sheets():
+        for row in range(sheet.nrows):
+            for column, value in enumerate(sheet.row_values(row)):
+                value_text = _cell_text(value)
+                if value_text:
+                    texts.append(value_text)
+                    locations.append(
+                        Location(sheet=sheet.name, cell=xlrd.formula.cellname(row, column))
+                    )
+    found = _findings(path, texts, locations, options)
+    return FileResult(path=path, file_format="xls", size=len(content), extra_findings=found)
+
+
+def _scan_docx(path: str, content: bytes, options: ScanOptions) -> FileResult:
+    try:
+        package = zipfile.ZipFile(io.BytesIO(content))
+        names = [
+            name
+            for name in package.namelist()
+            if name.startswith("word/")
+            and name.endswith(".xml")
+            and PurePosixPath(name).stem.rstrip("0123456789")
+            in ("document", "header", "footer", "footnotes", "endnotes", "comments")
+        ]
+        texts: list[str] = []
+        locations: list[Location] = []
+        for name in sorted(names):
+            part = PurePosixPath(name).stem
+            for number, paragraph in enumerate(_word_paragraphs(package.read(name)), start=1):
+                if paragraph:
+                    texts.append(paragraph)
+                    locations.append(Location(part=part, line=number))
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError) as error:
+        raise UnreadableFileError(f"cannot read .docx: {type(error).__name__}") from error
+    found = _findings(path, texts, locations, options)
+    return FileResult(path=path, file_format="docx", size=len(content), extra_findings=found)
+
+
+def _word_paragraphs(xml: bytes) -> list[str]:
+    """Text of each ``w:p`` paragraph; runs are joined, so a number split over runs stays whole."""
+    paragraphs = []
+    # Python 3.11's bundled expat (2.4.1 or later) stops entity-expansion bombs, and ElementTree
+    # never loads external entities, so defusedxml adds nothing here.
+    parser = ElementTree.iterparse(io.BytesIO(xml), events=("end",))  # noqa: S314
+    for _, element in parser:
+        if element.tag == f"{_WORD_NAMESPACE}p":
+            pieces = []
+            for node in element.iter():
+                if node.tag == f"{_WORD_NAMESPACE}t" and node.text:
+                    pieces.append(node.text)
+                elif node.tag == f"{_WORD_NAMESPACE}tab":
+                    pieces.append("\t")
+            paragraphs.append("".join(pieces))
+            element.clear()
+    return paragraphs
+
+
+def _scan_pdf(path: str, content: bytes, options: ScanOptions) -> FileResult:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(content))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableFileError("password-protected PDF", status="encrypted")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError) as error:
+        raise UnreadableFileError(f"cannot read PDF: {type(error).__name__}") from error
+    locations = [Location(page=number, line=1) for number in range(1, len(pages) + 1)]
+    found = _findings(path, pages, locations, options)
+    message = (
+        "" if any(page.strip() for page in pages) else "PDF has no text layer (scanned image?)"
+    )
+    return FileResult(
+        path=path, file_format="pdf", size=len(content), extra_findings=found, message=message
+    )
+
+
+def _scan_eml(
+    path: str, content: bytes, options: ScanOptions, archive: _Archive
+) -> list[FileResult]:
+    message = email.message_from_bytes(content, policy=email.policy.default)
+    texts = [f"{name}: {value}" for name, value in message.items()]
+    locations = [Location(part="headers", line=number) for number in range(1, len(texts) + 1)]
+    nested: list[FileResult] = []
+    for index, part in enumerate(message.walk()):
+        if part.is_multipart():
+            continue
+        filename = part.get_filename()
+        decoded = part.get_payload(decode=True)
+        payload = decoded if isinstance(decoded, bytes) else b""
+        if filename:
+            nested.extend(scan_content(f"{path}!{filename}", payload, options, archive))
+        elif part.get_content_maintype() == "text":
+            texts.append(part.get_content())
+            locations.append(Location(part=f"body{index}", line=1))
+    found = _findings(path, texts, locations, options)
+    return [
+        FileResult(path=path, file_format="eml", size=len(content), extra_findings=found),
+        *nested,
+    ]
+
+
+def _scan_zip(
+    path: str, content: bytes, options: ScanOptions, archive: _Archive
+) -> list[FileResult]:
+    inner = archive.enter(options)
+    if inner.depth > options.zip_max_depth:
+        raise ArchiveLimitError(f"archive nested deeper than {options.zip_max_depth} levels")
+    try:
+        package = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile as error:
+        raise UnreadableFileError("damaged ZIP archive") from error
+    members = [info for info in package.infolist() if not info.is_dir()]
+    results = [FileResult(path=path, file_format="zip", size=len(content))]
+    if len(members) > options.zip_max_entries:
+        raise ArchiveLimitError(
+            f"archive has {len(members)} entries, more than {options.zip_max_entries}"
+        )
+    for info in members:
+        member_path = f"{path}!{info.filename}"
+        if info.flag_bits & 0x1:
+            results.append(
+                _not_scanned(member_path, FileStatus.ENCRYPTED, "password-protected archive member")
+            )
+            continue
+        try:
+            data = _read_member(package, info, inner, options)
+        except ArchiveLimitError as error:
+            results.append(
+                _not_scanned(
+                    member_path, FileStatus.LIMIT_EXCEEDED, error.message, size=info.file_size
+                )
+            )
+            logger.warning("scanner_zip_limit_exceeded", code=error.code, depth=inner.depth)
+            if inner.budget is not None and inner.budget[0] <= 0:
+                break
+            continue
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
+            results.append(
+                _not_scanned(
+                    member_path, FileStatus.UNREADABLE, f"cannot extract: {type(error).__name__}"
+                )
+            )
+            continue
+        results.extend(scan_content(member_path, data, options, inner))
+    return results
+
+
+def _read_member(
+    package: zipfile.ZipFile, info: zipfile.ZipInfo, archive: _Archive, options: ScanOptions
+) -> bytes:
+    """Extract one member; stop at the ratio and total-size limits whatever its header claims."""
+    budget = archive.budget
+    if budget is None:
+        raise ValueError("_read_member needs an archive entered with _Archive.enter")
+    if info.compress_size and info.file_size / info.compress_size > options.zip_max_ratio:
+        raise ArchiveLimitError(
+            f"compression ratio {info.file_size / info.compress_size:.0f} "
+            f"exceeds {options.zip_max_ratio:.0f}"
+        )
+    if info.file_size > budget[0]:
+        budget[0] = 0
+        raise ArchiveLimitError(f"archive expands beyond {options.zip_max_total_bytes} bytes")
+    allowed_by_ratio = int(max(info.compress_size, 1) * options.zip_max_ratio)
+    limit = min(budget[0], allowed_by_ratio)
+    with package.open(info) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        if limit == budget[0]:
+            budget[0] = 0
+            raise ArchiveLimitError(f"archive expands beyond {options.zip_max_total_bytes} bytes")
+        raise ArchiveLimitError(f"compression ratio exceeds {options.zip_max_ratio:.0f}")
+    budget[0] -= len(data)
+    return data

@@ -1,0 +1,172 @@
+"""Findings, per-file results and scan options."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from shoumi.scanner.kinds import Confidence, Kind
+
+
+class FileStatus(enum.Enum):
+    """Outcome of scanning one file; everything except ``SCANNED`` is listed as not scanned."""
+
+    SCANNED = "scanned"
+    UNREADABLE = "unreadable"
+    ENCRYPTED = "encrypted"
+    UNSUPPORTED = "unsupported"
+    LIMIT_EXCEEDED = "limit_exceeded"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding is: a line and character column, a spreadsheet cell, or a PDF page line.
+
+    ``column`` is the 1-based character column (characters, not bytes, so
+    ``column - 1`` is the character offset in the line). ``part`` names a
+    place inside a container file, such as an e-mail attachment or a Word
+    header.
+    """
+
+    line: int | None = None
+    column: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    page: int | None = None
+    part: str | None = None
+
+    def __str__(self) -> str:
+        pieces = []
+        if self.part:
+            pieces.append(self.part)
+        if self.page is not None:
+            pieces.append(f"p{self.page}")
+        if self.cell is not None:
+            pieces.append(f"{self.sheet}!{self.cell}" if self.sheet else self.cell)
+        if self.line is not None:
+            pieces.append(
+                f"{self.line}:{self.column}" if self.column is not None else str(self.line)
+            )
+        return " ".join(pieces)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validated identifier. It holds the mask only; the plaintext is never kept."""
+
+    path: str
+    location: Location
+    kind: Kind
+    masked: str
+    confidence: Confidence
+    length: int
+
+    def to_dict(self) -> dict:
+        location = {key: value for key, value in vars(self.location).items() if value is not None}
+        return {
+            "path": self.path,
+            "location": str(self.location),
+            **location,
+            "kind": self.kind.label,
+            "masked": self.masked,
+            "confidence": self.confidence.label,
+            "length": self.length,
+        }
+
+
+@dataclass
+class FindingTable:
+    """Findings of one text stream as parallel arrays, made into :class:`Finding` objects on demand.
+
+    Dense files hold thousands of findings per megabyte; keeping them as
+    arrays until a report needs them keeps the scan itself cheap.
+    ``byte_offset`` is the offset in the UTF-8 text (the file offset for UTF-8 files).
+    """
+
+    byte_offset: np.ndarray
+    line: np.ndarray
+    column: np.ndarray
+    length: np.ndarray
+    kind: np.ndarray
+    confidence: np.ndarray
+    masked: np.ndarray
+    part: str | None = None
+
+    def __len__(self) -> int:
+        return int(self.kind.shape[0])
+
+    def findings(self, path: str) -> list[Finding]:
+        kinds = [Kind(value) for value in self.kind.tolist()]
+        levels = [Confidence(value) for value in self.confidence.tolist()]
+        masks = [value.decode("ascii") for value in self.masked.tolist()]
+        return [
+            Finding(
+                path=path,
+                location=Location(line=line, column=column, part=self.part),
+                kind=kind,
+                masked=masked,
+                confidence=confidence,
+                length=length,
+            )
+            for line, column, kind, masked, confidence, length in zip(
+                self.line.tolist(),
+                self.column.tolist(),
+                kinds,
+                masks,
+                levels,
+                self.length.tolist(),
+                strict=True,
+            )
+        ]
+
+
+@dataclass
+class FileResult:
+    """Result of scanning one file, or one member of an archive (``archive.zip!member``)."""
+
+    path: str
+    status: FileStatus = FileStatus.SCANNED
+    file_format: str = ""
+    size: int = 0
+    encoding: str | None = None
+    message: str = ""
+    tables: list[FindingTable] = field(default_factory=list)
+    extra_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def finding_count(self) -> int:
+        return sum(len(table) for table in self.tables) + len(self.extra_findings)
+
+    @property
+    def findings(self) -> list[Finding]:
+        found = [finding for table in self.tables for finding in table.findings(self.path)]
+        return found + self.extra_findings
+
+    def kind_counts(self) -> dict[Kind, int]:
+        counts: dict[Kind, int] = {}
+        for table in self.tables:
+            values, numbers = np.unique(table.kind, return_counts=True)
+            for value, number in zip(values.tolist(), numbers.tolist(), strict=True):
+                counts[Kind(value)] = counts.get(Kind(value), 0) + number
+        for finding in self.extra_findings:
+            counts[finding.kind] = counts.get(finding.kind, 0) + 1
+        return counts
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Settings of a scan. Sizes are in bytes."""
+
+    workers: int = 1
+    min_confidence: Confidence = Confidence.LOW
+    kinds: frozenset[Kind] = frozenset(Kind)
+    block_bytes: int = 1 << 20
+    # Limits against zip bombs: nesting depth, total uncompressed bytes, member count, and the
+    # largest uncompressed/compressed ratio of one member.
+    zip_max_depth: int = 3
+    zip_max_total_bytes: int = 1 << 30
+    zip_max_entries: int = 10_000
+    zip_max_ratio: float = 200.0
+    follow_symlinks: bool = False

@@ -1,0 +1,1 @@
+"""Staff lifecycle records: confidentiality agreements, training, offboarding."""

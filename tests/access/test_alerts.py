@@ -1,0 +1,111 @@
+"""Security alerts on the security administrator's dashboard and by e-mail."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import TestCase
+from django.utils import timezone
+
+from shoumi.access import services
+from shoumi.access.errors import RevealDeniedError
+from shoumi.access.models import Alert, AlertKind
+from shoumi.accounts.roles import Role
+from shoumi.staff import services as staff
+from tests.accounts.factories import DepartmentFactory, UserFactory
+from tests.clients.factories import make_client, make_person
+from tests.staff.factories import pass_gates
+
+pytestmark = pytest.mark.django_db
+
+# A Wednesday at 10:00 and at 23:30 in Asia/Shanghai.
+WORKING = datetime.datetime(
+    2026, 12, 2, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8))
+)
+LATE = datetime.datetime(2026, 12, 2, 23, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+
+@pytest.fixture
+def scene():
+    department = DepartmentFactory(name="告警部")
+    reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER], department=department))
+    UserFactory(roles=[Role.SECURITY_ADMIN], email="security@example.cn")
+    person = make_person(make_client(department=department))
+    return reviewer, person
+
+
+def _reveal(user, person) -> None:
+    services.reveal(user=user, record=person, field="resident_id", purpose="核对身份")
+
+
+def _kinds() -> list[str]:
+    return list(Alert.objects.values_list("kind", flat=True))
+
+
+def test_many_reveals_in_an_hour(scene, settings) -> None:
+    reviewer, person = scene
+    settings.ALERT_REVEALS_PER_HOUR = 3
+
+    with time_machine.travel(WORKING, tick=False):
+        for _ in range(5):
+            _reveal(reviewer, person)
+
+    assert _kinds() == [AlertKind.MANY_REVEALS]
+
+
+def test_access_outside_working_hours(scene, mailoutbox) -> None:
+    reviewer, person = scene
+
+    with time_machine.travel(LATE, tick=False), TestCase.captureOnCommitCallbacks(execute=True):
+        _reveal(reviewer, person)
+
+    assert _kinds() == [AlertKind.OUTSIDE_HOURS]
+    assert [message.to for message in mailoutbox] == [["security@example.cn"]]
+
+
+def test_attempt_on_unassigned_client(scene) -> None:
+    reviewer, _person = scene
+    other = make_person(make_client(department=DepartmentFactory(name="别的部")))
+
+    with time_machine.travel(WORKING, tick=False), pytest.raises(RevealDeniedError):
+        _reveal(reviewer, other)
+
+    assert AlertKind.UNASSIGNED_CLIENT in _kinds()
+
+
+def test_activity_during_offboarding(scene) -> None:
+    reviewer, person = scene
+    staff.offboarding_start(actor=None, user=reviewer)
+
+    with time_machine.travel(WORKING, tick=False), pytest.raises(RevealDeniedError):
+        _reveal(reviewer, person)
+
+    assert AlertKind.OFFBOARDING_ACTIVITY in _kinds()
+
+
+def test_repeated_denials(scene, settings) -> None:
+    _reviewer, person = scene
+    settings.ALERT_DENIALS_PER_HOUR = 2
+    clerk = pass_gates(UserFactory(roles=[Role.CLERK], department=person.client.department))
+
+    with time_machine.travel(WORKING, tick=False):
+        for _ in range(4):
+            with pytest.raises(RevealDeniedError):
+                _reveal(clerk, person)
+
+    assert _kinds() == [AlertKind.REPEATED_DENIALS]
+
+
+def test_one_alert_per_kind_and_hour(scene) -> None:
+    reviewer, person = scene
+
+    with time_machine.travel(LATE, tick=False):
+        _reveal(reviewer, person)
+        _reveal(reviewer, person)
+    with time_machine.travel(LATE + datetime.timedelta(hours=1, minutes=1), tick=False):
+        _reveal(reviewer, person)
+
+    assert Alert.objects.filter(kind=AlertKind.OUTSIDE_HOURS).count() == 2
+    assert timezone.is_aware(Alert.objects.first().raised_at)

@@ -1,0 +1,179 @@
+"""Client pages: masked lists, not-found for other clients, reveal through htmx."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client as HttpClient
+
+from shoumi.accounts.roles import Role
+from shoumi.audit.actions import Action, Result
+from shoumi.audit.models import AuditEvent
+from shoumi.clients.models import Client, Person
+from tests.accounts.conftest import log_in
+from tests.accounts.factories import DepartmentFactory, enrolled_staff
+from tests.clients.factories import make_bank_account, make_client, make_person
+from tests.staff.factories import pass_gates
+
+pytestmark = pytest.mark.django_db
+
+RESIDENT_ID = "33010619880315019X"
+
+
+@pytest.fixture
+def department():
+    return DepartmentFactory(name="记账一部")
+
+
+@pytest.fixture
+def own_client(department) -> Client:
+    client = make_client(department=department, name="杭州明远财税咨询有限公司")
+    make_person(client, resident_id=RESIDENT_ID, mobile="13912345678", name="王小明")
+    make_bank_account(client, number="6222029876543214")
+    return client
+
+
+def _logged_in(role: str, department) -> HttpClient:
+    browser = HttpClient()
+    staff = enrolled_staff(roles=[role], department=department)
+    pass_gates(staff.user)
+    log_in(browser, staff)
+    return browser
+
+
+def test_list_and_detail_show_only_masks(own_client: Client, department) -> None:
+    browser = _logged_in(Role.CLERK, department)
+
+    listing = browser.get("/clients/").content.decode()
+    detail = browser.get(f"/clients/{own_client.pk}/").content.decode()
+
+    assert "杭州明远财税咨询有限公司" in listing
+    for page in (listing, detail):
+        assert RESIDENT_ID not in page
+        assert "13912345678" not in page
+        assert "6222029876543214" not in page
+        assert "王小明" not in page
+    assert "330***********019X" in detail
+    assert "139****5678" in detail
+    assert "王**" in detail or "王*" in detail
+
+
+def test_other_departments_client_answers_404(department) -> None:
+    hidden = make_client(department=DepartmentFactory(name="记账二部"))
+    browser = _logged_in(Role.CLERK, department)
+
+    assert browser.get(f"/clients/{hidden.pk}/").status_code == 404
+    assert browser.get(f"/clients/{hidden.pk}/edit/").status_code == 404
+    assert hidden.name not in browser.get("/clients/").content.decode()
+
+
+def test_separated_administrator_sees_no_clients(own_client: Client) -> None:
+    browser = _logged_in(Role.SECURITY_ADMIN, None)
+
+    assert browser.get(f"/clients/{own_client.pk}/").status_code == 404
+    assert own_client.name not in browser.get("/clients/").content.decode()
+
+
+def test_reviewer_reveals_through_htmx(own_client: Client, department) -> None:
+    person = Person.objects.get(client=own_client)
+    browser = _logged_in(Role.REVIEWER, department)
+    url = f"/access/reveal/person/{person.pk}/resident_id/"
+
+    form = browser.get(url, HTTP_HX_REQUEST="true")
+    revealed = browser.post(url, {"purpose": "办理工商年报"}, HTTP_HX_REQUEST="true")
+
+    assert 'name="purpose"' in form.content.decode()
+    assert RESIDENT_ID in revealed.content.decode()
+    assert 'data-hide-after="30"' in revealed.content.decode()
+    assert revealed["Cache-Control"] == "no-store"
+    assert AuditEvent.objects.filter(action=Action.REVEAL, result=Result.SUCCESS).count() == 1
+
+
+def test_clerk_reveal_shows_the_reason(own_client: Client, department) -> None:
+    person = Person.objects.get(client=own_client)
+    browser = _logged_in(Role.CLERK, department)
+
+    response = browser.post(
+        f"/access/reveal/person/{person.pk}/resident_id/", {"purpose": "办理工商年报"}
+    )
+
+    page = response.content.decode()
+    assert RESIDENT_ID not in page
+    assert "只能查看脱敏" in page
+
+
+def test_reveal_of_hidden_client_answers_404(department) -> None:
+    hidden = make_client(department=DepartmentFactory(name="记账二部"))
+    person = make_person(hidden)
+    browser = _logged_in(Role.REVIEWER, department)
+
+    response = browser.post(f"/access/reveal/person/{person.pk}/resident_id/", {"purpose": "x" * 5})
+
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action=Action.REVEAL).exists()
+
+
+def test_search_by_resident_id_finds_the_client(own_client: Client, department) -> None:
+    browser = _logged_in(Role.CLERK, department)
+
+    page = browser.get("/clients/", {"q": "33010619880315019x"}).content.decode()
+
+    assert own_client.name in page
+    assert "330***********019X" in page
+    assert RESIDENT_ID not in page
+
+
+def test_create_person_form_reports_chinese_errors(own_client: Client, department) -> None:
+    browser = _logged_in(Role.CLERK, department)
+
+    response = browser.post(
+        f"/clients/{own_client.pk}/people/new/",
+        {"role": "contact", "name": "赵六", "resident_id": "1.10105E+17", "mobile": ""},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "科学计数法" in page
+    assert Person.objects.filter(client=own_client).count() == 1
+
+
+def test_create_client_then_person(department) -> None:
+    browser = _logged_in(Role.CLERK, department)
+
+    created = browser.post(
+        "/clients/new/",
+        {
+            "name": "宁波新桥贸易有限公司",
+            "uscc": "91310115MA1K2R0080",
+            "status": "active",
+            "department": department.pk,
+        },
+    )
+    client = Client.objects.get(name="宁波新桥贸易有限公司")
+    person = browser.post(
+        f"/clients/{client.pk}/people/new/",
+        {
+            "role": "legal_rep",
+            "name": "钱七",
+            "resident_id": "320106197809230418",
+            "mobile": "13800138000",
+        },
+    )
+
+    assert created.status_code == 302
+    assert person.status_code == 302
+    assert str(Person.objects.get(client=client).resident_id) == "320***********0418"
+
+
+def test_list_page_query_count_does_not_grow_with_clients(
+    department, django_assert_max_num_queries
+) -> None:
+    staff = enrolled_staff(roles=[Role.CLERK], department=department)
+    browser = HttpClient()
+    log_in(browser, staff)
+    for _ in range(30):
+        make_client(department=department, staff=[staff.user])
+
+    with django_assert_max_num_queries(12):
+        response = browser.get("/clients/")
+
+    assert response.status_code == 200

@@ -1,0 +1,33 @@
+"""Synthetic identifiers with computed check characters for scanner tests."""
+
+from __future__ import annotations
+
+from shoumi.identifiers.checksums import mod_11_2, uscc_check
+
+
+def resident_id(area: str = "320106", birth: str = "19780923", sequence: str = "041") -> str:
+    body = area + birth + sequence
+    return body + mod_11_2(body)
+
+
+def uscc(body: str = "91350100M000100Y4") -> str:
+    return body + uscc_check(body)
+
+
+def bank_card(body: str = "622202123456789012") -> str:
+    for digit in "0123456789":
+        candidate = body + digit
+        total = 0
+        for index, char in enumerate(reversed(candidate)):
+            value = int(char)
+            if index % 2:
+                value = value * 2 - 9 if value > 4 else value * 2
+            total += value
+        if total % 10 == 0:
+            return candidate
+    raise AssertionError("unreachable: one digit always completes a Luhn number")
+
+
+def wrong_check(value: str) -> str:
+    """Return ``value`` with its last character changed, so its check fails."""
+    return value[:-1] + ("1" if value[-1] != "1" else "2")

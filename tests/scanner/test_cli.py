@@ -1,0 +1,88 @@
+import json
+import re
+
+import pytest
+
+from shoumi.scanner.cli import EXIT_FOUND, EXIT_OK, main
+from tests.scanner.helpers import bank_card, resident_id, uscc
+
+PLANTED = {
+    "resident_id": resident_id(),
+    "uscc": uscc(),
+    "bank_card": bank_card(),
+    "mobile": "13800138000",
+}
+
+
+@pytest.fixture
+def planted(tmp_path):
+    text = (
+        f"身份证号：{PLANTED['resident_id']}\n信用代码：{PLANTED['uscc']}\n"
+        f"卡号：{PLANTED['bank_card']}\n手机：{PLANTED['mobile']}\n"
+    )
+    (tmp_path / "notes.txt").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def assert_no_plaintext(output: str) -> None:
+    digits_only = re.sub(r"[^0-9A-Z]", "", output.upper())
+    for label, value in PLANTED.items():
+        assert value not in output, label
+        assert value not in digits_only, label
+        assert value[3:-4] not in digits_only, label
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv"])
+def test_output_never_contains_plaintext(planted, capsys, output_format):
+    status = main([str(planted), "--format", output_format, "--progress", "always"])
+
+    captured = capsys.readouterr()
+    assert status == EXIT_OK
+    assert_no_plaintext(captured.out)
+    assert_no_plaintext(captured.err)
+    assert "138****8000" in captured.out
+
+
+def test_json_report_fields(planted, capsys):
+    main([str(planted), "--format", "json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["findings"] == 4
+    first = report["findings"][0]
+    assert (first["kind"], first["line"], first["column"], first["confidence"]) == (
+        "resident_id",
+        1,
+        6,
+        "high",
+    )
+    assert first["masked"] == "320***********0418"
+
+
+def test_report_file_never_contains_plaintext(planted, tmp_path_factory):
+    output = tmp_path_factory.mktemp("out") / "report.json"
+
+    main([str(planted), "--format", "json", "--output", str(output)])
+
+    assert_no_plaintext(output.read_text(encoding="utf-8"))
+
+
+def test_fail_on_sets_exit_status(planted):
+    assert main([str(planted), "--fail-on", "bank_card"]) == EXIT_FOUND
+    assert main([str(planted), "--fail-on", "passport"]) == EXIT_OK
+    assert main([str(planted), "--fail-on", "any"]) == EXIT_FOUND
+
+
+def test_unknown_fail_on_kind_is_usage_error(planted, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(planted), "--fail-on", "ssn"])
+
+    assert exit_info.value.code == 2
+    assert "unknown kind 'ssn'" in capsys.readouterr().err
+
+
+def test_min_confidence_filters(planted, capsys):
+    (planted / "bare.txt").write_text("，13900139000，\n", encoding="utf-8")
+
+    main([str(planted / "bare.txt"), "--format", "json", "--min-confidence", "high"])
+
+    assert json.loads(capsys.readouterr().out)["summary"]["findings"] == 0

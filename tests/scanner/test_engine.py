@@ -1,0 +1,130 @@
+import pytest
+
+from shoumi.scanner import Confidence, Kind, ScanOptions
+from shoumi.scanner.engine import scan_utf8
+from shoumi.scanner.text import scan_segments
+from tests.scanner.helpers import bank_card, resident_id, uscc, wrong_check
+
+
+def findings(text: str) -> list[tuple]:
+    """(segment line, column, kind, length) of every finding in ``text``."""
+    return [
+        (line, column, Kind(kind), length)
+        for _, line, column, kind, _, length, _ in scan_segments([text], ScanOptions())
+    ]
+
+
+def test_case_s1_identifiers_after_chinese_text():
+    text = (
+        "客户身份证号320106197809230418已核验\n"
+        "身份证33010619880315019X号码\n"
+        "交易单号42000012343201061978092304185566\n"
+    )
+
+    found = findings(text)
+
+    assert len(found) == 2
+    line, column, kind, length = found[0]
+    assert (line, column - 1, kind, length) == (1, 6, Kind.RESIDENT_ID, 18)
+    line, column, kind, length = found[1]
+    assert (line, column - 1, kind, length) == (2, 3, Kind.RESIDENT_ID, 18)
+    assert not [item for item in found if item[0] == 3]
+
+
+def test_case_s1_windows_inside_long_run_are_ignored():
+    run = "42000012343201061978092304185566"
+
+    assert findings(f"交易单号{run}") == []
+
+
+def test_wrong_check_digit_is_not_reported():
+    for value in (resident_id(), uscc(), bank_card()):
+        assert findings(f"号码：{wrong_check(value)}。") == []
+
+
+def test_twenty_digit_run_with_valid_id_is_not_reported():
+    assert findings(f"流水{resident_id()}12。") == []
+    assert findings(f"流水1{resident_id()}5。") == []
+
+
+def test_letter_next_to_number_is_no_boundary():
+    assert findings(f"编号A{resident_id()}") == []
+    assert findings(f"{resident_id()}b号") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "length"),
+    [
+        ("手机 138 0013 8000。", Kind.MOBILE, 13),
+        ("手机138-0013-8000。", Kind.MOBILE, 13),
+        ("电话+8613800138000。", Kind.MOBILE, 11),
+        ("电话 +86 13800138000。", Kind.MOBILE, 11),
+        ("电话0086 13800138000。", Kind.MOBILE, 11),
+        (f"卡号{' '.join(bank_card()[i : i + 4] for i in range(0, 19, 4))}。", Kind.BANK_CARD, 23),
+        ("证件３２０１０６１９７８０９２３０４１８。", Kind.RESIDENT_ID, 18),
+        ("身份证33010619880315019x。", Kind.RESIDENT_ID, 18),
+        ("居住证810000199207040213。", Kind.RESIDENCE_PERMIT, 18),
+        ("永居证911398199012310021。", Kind.FOREIGN_PERMANENT_RESIDENCE_ID, 18),
+        ("信用代码91350100M000100Y43。", Kind.USCC, 18),
+        ("护照号E12345678。", Kind.PASSPORT, 9),
+        ("旧身份证320106780923041。", Kind.RESIDENT_ID, 15),
+    ],
+)
+def test_written_forms_are_found(text, kind, length):
+    found = findings(text)
+
+    assert [(item[2], item[3]) for item in found] == [(kind, length)]
+
+
+def test_grouped_number_inside_longer_group_is_ignored():
+    assert findings("编号 6222 0212 3456 7890 1234 5678 结束") == []
+    assert findings("号码 1 138 0013 8000 结束") == []
+
+
+def test_fullwidth_digit_next_to_number_is_no_boundary():
+    assert findings(f"１{resident_id()}") == []
+
+
+def test_unallocated_mobile_prefix_is_not_reported():
+    assert findings("电话15412345678。") == []
+
+
+def test_impossible_birth_date_is_not_a_resident_id():
+    for text in ("身份证310115190002290025。", "身份证440305209901011231。"):
+        kinds = [item[2] for item in findings(text)]
+
+        assert Kind.RESIDENT_ID not in kinds
+
+
+def test_context_word_raises_confidence():
+    bare = scan_utf8("，13800138000，".encode())
+    labelled = scan_utf8("，手机号13800138000，".encode())
+
+    assert bare.confidence.tolist() == [Confidence.MEDIUM]
+    assert labelled.confidence.tolist() == [Confidence.HIGH]
+
+
+def test_mask_hides_middle():
+    matches = scan_utf8(f"卡号{bank_card()}，身份证{resident_id()}".encode())
+
+    assert matches.masked.tolist() == [
+        b"622202*********" + bank_card()[-4:].encode(),
+        b"320***********0418",
+    ]
+
+
+def test_offsets_are_bytes_and_columns_are_characters():
+    text = "甲乙丙13800138000\n丁13900139000"
+
+    matches = scan_utf8(text.encode())
+
+    assert matches.start.tolist() == [9, 24]
+    assert matches.line.tolist() == [0, 1]
+    assert matches.column.tolist() == [3, 1]
+
+
+def test_block_without_candidates_returns_nothing():
+    matches = scan_utf8("没有任何号码的文本。".encode())
+
+    assert len(matches) == 0
+    assert matches.line_count == 0

@@ -1,0 +1,302 @@
+import io
+import zipfile
+from email.message import EmailMessage
+
+import openpyxl
+import pytest
+import xlwt
+
+from shoumi.scanner import FileStatus, Kind, ScanOptions, scan_paths
+from tests.scanner.helpers import bank_card, resident_id
+
+ID = resident_id()
+LINE = f"客户身份证号{ID}，手机13800138000。\n"
+
+
+def scan(path, **options):
+    return list(scan_paths([str(path)], ScanOptions(**options)))
+
+
+def kinds(results) -> list[Kind]:
+    return sorted(finding.kind for result in results for finding in result.findings)
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "utf-16-le"]
+)
+def test_text_encodings(tmp_path, encoding):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(("前言\n" + LINE).encode(encoding))
+
+    [result] = scan(path)
+
+    assert result.status is FileStatus.SCANNED
+    expected = {"gbk": "gb18030", "utf-16-le": "utf-16"}.get(encoding, encoding)
+    assert result.encoding.startswith(expected)
+    assert [(f.kind, f.location.line, f.location.column) for f in result.findings] == [
+        (Kind.RESIDENT_ID, 2, 7),
+        (Kind.MOBILE, 2, 28),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("clients.csv", f"姓名,身份证号,手机\n王小明,{ID},13800138000\n"),
+        ("clients.tsv", f"姓名\t身份证号\t手机\n王小明\t{ID}\t13800138000\n"),
+        ("clients.json", f'{{"name": "王小明", "id": "{ID}", "phone": "13800138000"}}\n'),
+        ("clients.xml", f"<clients><c><id>{ID}</id><phone>13800138000</phone></c></clients>\n"),
+        ("clients.html", f"<table><tr><td>{ID}</td><td>13800138000</td></tr></table>\n"),
+    ],
+)
+def test_structured_text_formats(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+
+    assert kinds(scan(path)) == [Kind.RESIDENT_ID, Kind.MOBILE]
+
+
+def test_xlsx_finding_names_sheet_and_cell(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Sheet1"
+    sheet["A1"] = "身份证号"
+    sheet["C7"] = ID
+    sheet["D9"] = 13800138000
+    path = tmp_path / "clients.xlsx"
+    workbook.save(path)
+
+    [result] = scan(path)
+
+    assert [str(finding.location) for finding in result.findings] == ["Sheet1!C7", "Sheet1!D9"]
+    assert result.file_format == "xlsx"
+
+
+def test_xls_finding_names_sheet_and_cell(tmp_path):
+    # Written with xlwt, the last library that writes the BIFF8 format.
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("客户")
+    sheet.write(6, 2, ID)
+    sheet.write(1, 1, float(bank_card()[:15]))
+    path = tmp_path / "clients.xls"
+    book.save(str(path))
+
+    [result] = scan(path)
+
+    assert [str(finding.location) for finding in result.findings] == ["客户!C7"]
+    assert result.findings[0].kind is Kind.RESIDENT_ID
+
+
+def make_docx(paragraphs: list[list[str]]) -> bytes:
+    """A minimal .docx: one paragraph per list, one run per string."""
+    namespace = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = "".join(
+        "<w:p>" + "".join(f"<w:r><w:t>{run}</w:t></w:r>" for run in runs) + "</w:p>"
+        for runs in paragraphs
+    )
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{namespace}">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", document)
+    return buffer.getvalue()
+
+
+def test_docx_number_split_over_runs(tmp_path):
+    path = tmp_path / "contract.docx"
+    path.write_bytes(make_docx([["甲方："], ["身份证号", ID[:9], ID[9:], "。"]]))
+
+    [result] = scan(path)
+
+    assert [(f.kind, f.location.part, f.location.line) for f in result.findings] == [
+        (Kind.RESIDENT_ID, "document", 2)
+    ]
+
+
+def make_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with a text layer (Helvetica, ASCII text)."""
+    content = (
+        "BT /F1 12 Tf 72 720 Td " + " ".join(f"({line}) Tj 0 -16 Td" for line in lines) + " ET"
+    )
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1"))
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out.getvalue()
+
+
+def test_pdf_text_layer(tmp_path):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(make_pdf(["Client list", f"ID {ID}"]))
+
+    [result] = scan(path)
+
+    assert [(f.kind, f.location.page) for f in result.findings] == [(Kind.RESIDENT_ID, 1)]
+
+
+def test_eml_body_and_attachment(tmp_path):
+    message = EmailMessage()
+    message["Subject"] = "客户资料"
+    message["From"] = "clerk@example.invalid"
+    message.set_content("请查收，联系电话13800138000。\n")
+    message.add_attachment(
+        f"身份证号\n{ID}\n".encode(), maintype="text", subtype="csv", filename="list.csv"
+    )
+    path = tmp_path / "mail.eml"
+    path.write_bytes(message.as_bytes())
+
+    results = scan(path)
+
+    assert [result.path.rsplit("/", 1)[-1] for result in results] == [
+        "mail.eml",
+        "mail.eml!list.csv",
+    ]
+    assert [f.kind for f in results[0].findings] == [Kind.MOBILE]
+    assert [f.kind for f in results[1].findings] == [Kind.RESIDENT_ID]
+
+
+def test_zip_members_are_scanned_recursively(tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("deep/notes.txt", LINE)
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("inner.zip", inner.getvalue())
+        package.writestr("a.txt", LINE)
+
+    results = scan(path)
+
+    paths = [result.path.removeprefix(f"{tmp_path}/") for result in results]
+    assert paths == [
+        "export.zip",
+        "export.zip!inner.zip",
+        "export.zip!inner.zip!deep/notes.txt",
+        "export.zip!a.txt",
+    ]
+    assert kinds(results) == [Kind.RESIDENT_ID, Kind.RESIDENT_ID, Kind.MOBILE, Kind.MOBILE]
+
+
+def test_zip_bomb_stops_at_ratio_limit(tmp_path):
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("zeros.txt", b"0" * (20 << 20))
+
+    results = scan(path)
+
+    member = results[1]
+    assert member.status is FileStatus.LIMIT_EXCEEDED
+    assert "compression ratio" in member.message
+
+
+def test_zip_stops_at_total_size_limit(tmp_path):
+    path = tmp_path / "big.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as package:
+        for index in range(3):
+            package.writestr(f"part{index}.txt", LINE * 100)
+
+    results = scan(path, zip_max_total_bytes=len(LINE.encode()) * 150)
+
+    statuses = [result.status for result in results[1:]]
+    assert statuses[0] is FileStatus.SCANNED
+    assert statuses[1] is FileStatus.LIMIT_EXCEEDED
+    assert "expands beyond" in results[2].message
+
+
+def test_zip_nesting_depth_limit(tmp_path):
+    payload = LINE.encode()
+    name = "notes.txt"
+    for level in range(3):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as package:
+            package.writestr(name, payload)
+        payload, name = buffer.getvalue(), f"level{level}.zip"
+    path = tmp_path / "nested.zip"
+    path.write_bytes(payload)
+
+    results = scan(path, zip_max_depth=2)
+
+    limited = [result for result in results if result.status is FileStatus.LIMIT_EXCEEDED]
+    assert len(limited) == 1
+    assert "nested deeper" in limited[0].message
+
+
+def test_encrypted_zip_member_is_listed(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("secret.txt", b"not really encrypted")
+    content = bytearray(buffer.getvalue())
+    # Set the "encrypted" bit of the general-purpose flags in the local and central headers.
+    content[6] |= 0x1
+    central = content.index(b"PK\x01\x02")
+    content[central + 8] |= 0x1
+    path = tmp_path / "secret.zip"
+    path.write_bytes(bytes(content))
+
+    results = scan(path)
+
+    assert results[1].status is FileStatus.ENCRYPTED
+
+
+def test_encrypted_office_file_is_listed(tmp_path):
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+
+    [result] = scan(path)
+
+    assert result.status is FileStatus.ENCRYPTED
+
+
+def test_binary_and_unknown_files_are_listed(tmp_path):
+    (tmp_path / "image.bin").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (tmp_path / "garbled.txt").write_bytes(bytes([0x81, 0x20, 0xFF, 0xFE, 0x80]) * 10)
+
+    results = scan(tmp_path)
+
+    assert [result.status for result in results] == [FileStatus.UNREADABLE, FileStatus.UNSUPPORTED]
+
+
+def test_missing_path_is_listed(tmp_path):
+    [result] = scan(tmp_path / "missing")
+
+    assert result.status is FileStatus.UNREADABLE
+    assert result.message == "path not found"
+
+
+def test_large_text_file_across_blocks(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text(LINE * 5000, encoding="utf-8")
+
+    [result] = scan(path, block_bytes=4096)
+
+    lines = [f.location.line for f in result.findings if f.kind is Kind.RESIDENT_ID]
+    assert lines == list(range(1, 5001))
+
+
+def test_workers_give_same_results(tmp_path):
+    for index in range(6):
+        (tmp_path / f"f{index}.txt").write_text(LINE * (index + 1), encoding="utf-8")
+
+    serial = sorted((r.path, r.finding_count) for r in scan(tmp_path))
+    parallel = sorted((r.path, r.finding_count) for r in scan(tmp_path, workers=2))
+
+    assert serial == parallel
