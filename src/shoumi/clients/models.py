@@ -229,7 +229,7 @@ class ValueWarning(models.Model):
     record_id = models.UUIDField(_("record id"), db_index=True)
     field = models.CharField(_("field"), max_length=64)
     warning_codes = models.JSONField(_("warning codes"), default=list)
-    value_mask = models.CharField(_("value"), max_length=64, blank=True)
+    value_mask = models.CharField(_("masked value"), max_length=64, blank=True)
     status = models.CharField(
         _("status"),
         max_length=16,
