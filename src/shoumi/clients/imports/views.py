@@ -34,7 +34,7 @@ PAGE_PROBLEM_ROWS = 200
 class InMemoryUploadHandler(MemoryFileUploadHandler):
     """Keep the uploaded ledger in memory, never in a temporary file on disk.
 
-    Django writes uploads above 2.5 MB to a temporary file, which would leave
+    By default Django writes uploads above 2.5 MB to a temporary file, which would leave
     clients' identity numbers in clear on disk. This handler keeps up to the
     import's size limit in memory and stops the upload beyond it.
     """
@@ -56,8 +56,9 @@ class InMemoryUploadHandler(MemoryFileUploadHandler):
 
 @csrf_exempt
 def import_start_view(request: AuthenticatedRequest) -> HttpResponse:
-    # The upload handler must be set before anything reads request.POST, and
-    # CsrfViewMiddleware reads it; so CSRF is checked inside (Django's documented way).
+    # The upload handler must be set before anything reads request.POST.
+    # CsrfViewMiddleware reads it, so CSRF is checked by _import_start instead,
+    # as Django's file-upload documentation describes.
     if not policy.can_import(request.user):
         raise PermissionDenied
     handler = InMemoryUploadHandler(request, max_file_bytes())
