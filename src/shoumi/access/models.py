@@ -16,7 +16,7 @@ MAX_GRANT_MINUTES = 24 * 60
 
 
 class GrantStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     REVOKED = "revoked", _("Revoked")

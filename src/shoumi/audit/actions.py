@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     SEARCH = "search", _("Search by identifier")
     EXPORT = "export", _("Export")
     IMPORT = "import", _("Ledger import")
+    VALUE_CONFIRMED = "value_confirmed", _("Value with a warning confirmed")
     KEY_CREATED = "key_created", _("Master key created")
     KEY_ROTATED = "key_rotated", _("Master key rotated")
     KEY_RETIRED = "key_retired", _("Master key retired")

@@ -167,3 +167,14 @@ def test_very_large_copy_is_read_at_reduced_size():
     assert reading is not None
     assert reading.trace_code == code
     assert reading.scale == pytest.approx(2.0, abs=0.02)
+
+
+def test_transparent_image_is_embedded_on_white():
+    code = TraceCode.generate()
+    transparent = Image.new("RGBA", (640, 400), (0, 0, 0, 0))
+
+    marked = invisible.embed(transparent, code)
+
+    assert marked.mode == "RGB"
+    assert np.median(np.asarray(marked)) > 230
+    assert invisible.read(marked).trace_code == code
