@@ -1,6 +1,6 @@
 """Stored scans of client documents and the register of every marked copy issued.
 
-A ``Document`` row holds no image. The scan, after intake, is sealed with the
+A ``Document`` row contains no image. The scan, after intake, is sealed with the
 row's own data key (``data_key``), bound to (model, record id, field), and
 kept in the document storage under ``storage_name``. An ``IssuedCopy`` row is
 written for every marked copy (view, download, print, thumbnail) and maps
@@ -88,8 +88,9 @@ class RecipientKind(models.TextChoices):
 class IssuedCopy(models.Model):
     """One marked copy of a document: who issued it, to whom, for what, with which trace code.
 
-    Rows are never changed or deleted, and a document with issued copies
-    cannot be deleted, so a leaked copy can always be traced back.
+    No code path changes or deletes a row, and the database refuses to
+    delete a document with issued copies (PROTECT), so a leaked copy can be
+    traced back as long as the database is intact.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -2,7 +2,7 @@
 
 Only ciphertext passes through this module. The services seal a scan with
 the document's data key before ``write`` and open it after ``read``, so
-neither the data directory nor a bucket ever holds an image in clear.
+neither the data directory nor a bucket ever contains an image in clear.
 Objects are never overwritten: a name is written once, and writing it again
 raises ``FileExistsError``.
 
