@@ -8,6 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 export SHOUMI_DATA_DIR ?= $(CURDIR)/var
+# Links printed on the terminal (the first-run enrolment link) use this address.
+export SHOUMI_BASE_URL ?= http://$(HOST):$(PORT)
 # The master key lives outside the data directory, so that a copy of the
 # data (or of ./var) does not carry the key that decrypts it.
 export SHOUMI_KEY_FILE ?= $(HOME)/.config/shoumi/master.key
@@ -43,14 +45,20 @@ lint: install-test
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
+# The suite makes its own temporary data directory and key file
+# (shoumi.config.settings.test), so the ones exported above for `make run`
+# are not passed on to pytest: they would point the tests at ./var and at a
+# key file that a fresh machine does not have.
+TEST_ENV := env -u SHOUMI_DATA_DIR -u SHOUMI_KEY_FILE
+
 test-sqlite: install-test
-	$(BIN)/pytest
+	$(TEST_ENV) $(BIN)/pytest
 
 # Runs when SHOUMI_TEST_POSTGRES_URL names a server (.ci/run starts one);
 # the pure-Python packages are not re-run here because they touch no database.
 test-postgres: install-test
 	@if [ -n "$$SHOUMI_TEST_POSTGRES_URL" ]; then \
-		DATABASE_URL="$$SHOUMI_TEST_POSTGRES_URL" $(BIN)/pytest --database-pass; \
+		DATABASE_URL="$$SHOUMI_TEST_POSTGRES_URL" $(TEST_ENV) $(BIN)/pytest --database-pass; \
 	elif [ "$$SHOUMI_REQUIRE_POSTGRES" = "1" ]; then \
 		echo "SHOUMI_REQUIRE_POSTGRES=1 but SHOUMI_TEST_POSTGRES_URL is not set." >&2; exit 1; \
 	else \

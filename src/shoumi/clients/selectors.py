@@ -10,7 +10,15 @@ from django.db.models import Prefetch, Q, QuerySet
 from shoumi import identifiers
 from shoumi.access import policy
 from shoumi.accounts.models import User
-from shoumi.clients.models import BankAccount, Client, Person, TaxLogin
+from shoumi.clients.models import (
+    BankAccount,
+    Client,
+    ImportJob,
+    Person,
+    TaxLogin,
+    ValueWarning,
+    ValueWarningStatus,
+)
 from shoumi.vault import services as vault
 
 # Identifier kinds searched through the blind index of which (model, field).
@@ -44,7 +52,10 @@ def client_list(*, user: User, filters: ClientFilters | None = None) -> SearchRe
     filters = filters or ClientFilters()
     clients = policy.limit_clients(user, Client.objects.all())
     if filters.staff_id:
-        clients = clients.filter(assigned_staff__id=filters.staff_id)
+        assigned = Client.assigned_staff.through.objects.filter(user_id=filters.staff_id).values(
+            "client_id"
+        )
+        clients = clients.filter(pk__in=assigned)
     if filters.department_id:
         clients = clients.filter(department_id=filters.department_id)
     if filters.status:
@@ -56,8 +67,7 @@ def client_list(*, user: User, filters: ClientFilters | None = None) -> SearchRe
     return SearchResult(
         clients=result.clients.select_related("department")
         .prefetch_related("assigned_staff")
-        .order_by("name", "pk")
-        .distinct(),
+        .order_by("name", "pk"),
         matched_kind=result.matched_kind,
         query_mask=result.query_mask,
     )
@@ -164,3 +174,38 @@ def client_history(*, user: User, client: Client) -> list:
         str(pk) for pk in TaxLogin.objects.filter(client=client).values_list("pk", flat=True)
     ]
     return list(AuditEvent.objects.filter(object_id__in=record_ids).order_by("-id")[:500])
+
+
+def import_job_get(*, user: User, job_id: uuid.UUID | str) -> ImportJob | None:
+    """Return an import job the user started, or None (shown as not found)."""
+    try:
+        key = uuid.UUID(str(job_id))
+    except ValueError:
+        return None
+    return ImportJob.objects.filter(pk=key, created_by=user).first()
+
+
+def value_warning_list(*, user: User) -> QuerySet[ValueWarning]:
+    """Return the pending value warnings of the clients the user may see, oldest first."""
+    visible = policy.limit_clients(user, Client.objects.all()).values("pk")
+    return (
+        ValueWarning.objects.filter(status=ValueWarningStatus.PENDING, client__in=visible)
+        .select_related("client", "created_by")
+        .order_by("created_at", "id")
+    )
+
+
+def value_warning_get(*, user: User, warning_id: uuid.UUID | str) -> ValueWarning | None:
+    """Return one pending value warning of a visible client, or None."""
+    try:
+        key = uuid.UUID(str(warning_id))
+    except ValueError:
+        return None
+    return value_warning_list(user=user).filter(pk=key).first()
+
+
+def value_warning_count_to_confirm(*, user: User) -> int:
+    """Count the pending warnings ``user`` may confirm (a reviewer's, not stored by them)."""
+    if not user.role_set & policy.CONFIRM_VALUE_ROLES:
+        return 0
+    return value_warning_list(user=user).exclude(created_by=user).count()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from shoumi.config.env import env_bool, env_int, env_list, env_optional, env_path, env_str
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "shoumi.access",
     "shoumi.clients",
     "shoumi.staff",
+    "shoumi.materials",
+    "shoumi.documents",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +204,24 @@ VAULT_TRANSIT_KEY = env_str("SHOUMI_VAULT_TRANSIT_KEY", "shoumi")
 VAULT_TRANSIT_MOUNT = env_str("SHOUMI_VAULT_TRANSIT_MOUNT", "transit")
 # The Vault token is read from the environment at call time, never stored in settings.
 
+# Document scans are sealed before they are stored, so either place holds
+# ciphertext only. "local" keeps them under <data directory>/documents;
+# "s3" puts them in a bucket of S3-compatible object storage through
+# django-storages (install the s3 extra). boto3 reads the credentials from
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY at call time, so no secret is
+# kept in settings.
+DOCUMENT_STORAGE = env_str("SHOUMI_DOCUMENT_STORAGE", "local")
+if DOCUMENT_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(
+        f"SHOUMI_DOCUMENT_STORAGE must be 'local' or 's3', got {DOCUMENT_STORAGE!r}."
+    )
+DOCUMENT_S3_BUCKET = env_str("SHOUMI_DOCUMENT_S3_BUCKET") if DOCUMENT_STORAGE == "s3" else ""
+DOCUMENT_S3_ENDPOINT_URL = env_optional("SHOUMI_DOCUMENT_S3_ENDPOINT_URL")
+DOCUMENT_S3_REGION = env_optional("SHOUMI_DOCUMENT_S3_REGION")
+DOCUMENT_S3_PREFIX = env_str("SHOUMI_DOCUMENT_S3_PREFIX", "documents")
+# Largest scan accepted for upload, in MiB.
+DOCUMENT_MAX_UPLOAD_MB = env_int("SHOUMI_DOCUMENT_MAX_UPLOAD_MB", 30, minimum=1, maximum=200)
+
 # Two-person approvals expire unless used within this time.
 APPROVAL_MINUTES = env_int("SHOUMI_APPROVAL_MINUTES", 60, minimum=5, maximum=24 * 60)
 # Security alerts: more reveals than this by one user within an hour, access
@@ -217,6 +238,17 @@ WORK_DAYS = env_str("SHOUMI_WORK_DAYS", "1-6")
 BULK_EXPORT_ROWS = env_int("SHOUMI_BULK_EXPORT_ROWS", 200, minimum=1)
 BULK_EXPORT_BANK_ACCOUNTS = env_int("SHOUMI_BULK_EXPORT_BANK_ACCOUNTS", 50, minimum=1)
 BULK_EXPORT_ID_NUMBERS = env_int("SHOUMI_BULK_EXPORT_ID_NUMBERS", 500, minimum=1)
+
+# Ledger imports. The whole file and every row's checked values stay in memory
+# (the file is never written to disk in clear), so these bound the memory one
+# import takes. The 100,000-row benchmark peaked at about 750 MB, generated
+# test data included.
+IMPORT_MAX_FILE_MB = env_int("SHOUMI_IMPORT_MAX_MB", 50, minimum=1, maximum=1024)
+IMPORT_MAX_ROWS = env_int("SHOUMI_IMPORT_MAX_ROWS", 200_000, minimum=1, maximum=2_000_000)
+
+# Background tasks run in a thread of the web process; with this set they run
+# inside the request instead (the test profile does, so tests see the result).
+TASKS_RUN_INLINE = env_bool("SHOUMI_TASKS_INLINE", False)
 
 # How long the link printed for a new account stays valid.
 ENROLMENT_VALID_HOURS = env_int("SHOUMI_ENROLMENT_VALID_HOURS", 24, minimum=1, maximum=168)
