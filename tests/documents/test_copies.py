@@ -174,7 +174,7 @@ def test_download_is_an_attachment_and_print_inline(document, department) -> Non
         actor=clerk,
         clients=[document.client],
         fields=["documents.document.scan"],
-        actions=["export"],
+        actions=["reveal"],
         purpose="银行开户",
         duration_minutes=60,
     )
@@ -352,14 +352,23 @@ def test_thumbnail_does_not_use_up_an_approval(document, department) -> None:
     assert approval.status == ApprovalStatus.APPROVED
 
 
-def test_reviewer_download_needs_a_copy_export_approval(document, department) -> None:
-    browser, reviewer = logged_in(Role.REVIEWER, department)
+def test_reviewer_downloads_a_marked_copy_without_approval(document, department) -> None:
+    browser, _reviewer = logged_in(Role.REVIEWER, department)
+
+    response = browser.post(f"/documents/{document.pk}/copy/", {**COPY_FORM, "channel": "download"})
+
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert AuditEvent.objects.filter(action=Action.EXPORT, result=Result.SUCCESS).count() == 1
+
+
+def test_administrator_download_needs_a_copy_export_approval(document, department) -> None:
+    browser, administrator = logged_in(Role.ADMINISTRATOR, department)
 
     refused = browser.post(f"/documents/{document.pk}/copy/", {**COPY_FORM, "channel": "download"})
     requested = browser.post(
         f"/documents/{document.pk}/approval/", {"channel": "download", "reason": "银行开户需要"}
     )
-    _approve(ApprovalKind.COPY_EXPORT, reviewer, Role.MANAGER, department, document.pk)
+    _approve(ApprovalKind.COPY_EXPORT, administrator, Role.MANAGER, department, document.pk)
     allowed = browser.post(f"/documents/{document.pk}/copy/", {**COPY_FORM, "channel": "download"})
 
     assert 'id="approval-form"' in refused.content.decode()

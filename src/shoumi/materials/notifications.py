@@ -61,7 +61,7 @@ def send_alert_notice(*, alerts: Sequence[EnvironmentAlert], recipients: Sequenc
         ]
         subject = _("Archive-room alert: temperature or humidity out of range")
         body = (
-            _("The archive room is outside 18–22 °C or 50–60 % relative humidity:")
+            _("The archive room is outside 18–22 °C or 50–60 percent relative humidity:")
             + "\n\n"
             + "\n".join(lines)
             + "\n\n"

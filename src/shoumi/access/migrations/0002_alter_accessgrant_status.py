@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0001_initial'),
+        ("access", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='accessgrant',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Waiting for approval'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('revoked', 'Revoked')], default='pending', max_length=16, verbose_name='status'),
+            model_name="accessgrant",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting for approval"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("revoked", "Revoked"),
+                ],
+                default="pending",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
     ]

@@ -120,7 +120,10 @@ class Migration(migrations.Migration):
                 ("record_id", models.UUIDField(db_index=True, verbose_name="record id")),
                 ("field", models.CharField(max_length=64, verbose_name="field")),
                 ("warning_codes", models.JSONField(default=list, verbose_name="warning codes")),
-                ("value_mask", models.CharField(blank=True, max_length=64, verbose_name="masked value")),
+                (
+                    "value_mask",
+                    models.CharField(blank=True, max_length=64, verbose_name="masked value"),
+                ),
                 (
                     "status",
                     models.CharField(

@@ -8,63 +8,173 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('access', '0001_initial'),
-        ('clients', '0001_initial'),
+        ("access", "0001_initial"),
+        ("clients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('document_type', models.CharField(choices=[('id_card_front', 'ID card, front'), ('id_card_back', 'ID card, back'), ('business_licence', 'Business licence'), ('account_opening_permit', 'Account opening permit'), ('articles_of_association', 'Articles of association'), ('premises_proof', 'Proof of business premises'), ('other', 'Other document')], max_length=32, verbose_name='document type')),
-                ('data_key', models.TextField(editable=False)),
-                ('storage_name', models.CharField(editable=False, max_length=200, unique=True)),
-                ('source_kind', models.CharField(max_length=8, verbose_name='uploaded file type')),
-                ('media_type', models.CharField(max_length=32)),
-                ('page_count', models.PositiveSmallIntegerField(verbose_name='pages')),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('stored_bytes', models.PositiveBigIntegerField()),
-                ('uploaded_at', models.DateTimeField(verbose_name='uploaded at')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='clients.client', verbose_name='client')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[
+                            ("id_card_front", "ID card, front"),
+                            ("id_card_back", "ID card, back"),
+                            ("business_licence", "Business licence"),
+                            ("account_opening_permit", "Account opening permit"),
+                            ("articles_of_association", "Articles of association"),
+                            ("premises_proof", "Proof of business premises"),
+                            ("other", "Other document"),
+                        ],
+                        max_length=32,
+                        verbose_name="document type",
+                    ),
+                ),
+                ("data_key", models.TextField(editable=False)),
+                ("storage_name", models.CharField(editable=False, max_length=200, unique=True)),
+                ("source_kind", models.CharField(max_length=8, verbose_name="uploaded file type")),
+                ("media_type", models.CharField(max_length=32)),
+                ("page_count", models.PositiveSmallIntegerField(verbose_name="pages")),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("stored_bytes", models.PositiveBigIntegerField()),
+                ("uploaded_at", models.DateTimeField(verbose_name="uploaded at")),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="clients.client",
+                        verbose_name="client",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document',
-                'verbose_name_plural': 'documents',
-                'ordering': ['client', 'document_type', '-uploaded_at'],
+                "verbose_name": "document",
+                "verbose_name_plural": "documents",
+                "ordering": ["client", "document_type", "-uploaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='IssuedCopy',
+            name="IssuedCopy",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('trace_code', models.CharField(max_length=9, unique=True, verbose_name='trace code')),
-                ('channel', models.CharField(choices=[('view', 'Viewed on screen'), ('download', 'Downloaded'), ('print', 'Printed'), ('thumbnail', 'Thumbnail')], max_length=16, verbose_name='channel')),
-                ('recipient_kind', models.CharField(choices=[('staff', 'Staff member'), ('vendor', 'Vendor or other outside party')], max_length=16, verbose_name='recipient kind')),
-                ('recipient_name', models.CharField(max_length=100, verbose_name='recipient')),
-                ('purpose', models.CharField(max_length=40, verbose_name='purpose')),
-                ('issued_on', models.DateField(verbose_name='date printed on the copy')),
-                ('issued_at', models.DateTimeField(db_index=True, verbose_name='issued at')),
-                ('media_type', models.CharField(max_length=32)),
-                ('page_count', models.PositiveSmallIntegerField(verbose_name='pages')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('approval', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='access.approvalrequest')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='copies', to='documents.document', verbose_name='document')),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='issued by')),
-                ('recipient_staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='receiving staff member')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "trace_code",
+                    models.CharField(max_length=9, unique=True, verbose_name="trace code"),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("view", "Viewed on screen"),
+                            ("download", "Downloaded"),
+                            ("print", "Printed"),
+                            ("thumbnail", "Thumbnail"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "recipient_kind",
+                    models.CharField(
+                        choices=[
+                            ("staff", "Staff member"),
+                            ("vendor", "Vendor or other outside party"),
+                        ],
+                        max_length=16,
+                        verbose_name="recipient kind",
+                    ),
+                ),
+                ("recipient_name", models.CharField(max_length=100, verbose_name="recipient")),
+                ("purpose", models.CharField(max_length=40, verbose_name="purpose")),
+                ("issued_on", models.DateField(verbose_name="date printed on the copy")),
+                ("issued_at", models.DateTimeField(db_index=True, verbose_name="issued at")),
+                ("media_type", models.CharField(max_length=32)),
+                ("page_count", models.PositiveSmallIntegerField(verbose_name="pages")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                (
+                    "approval",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="access.approvalrequest",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="copies",
+                        to="documents.document",
+                        verbose_name="document",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="issued by",
+                    ),
+                ),
+                (
+                    "recipient_staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="receiving staff member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'issued copy',
-                'verbose_name_plural': 'issued copies',
-                'ordering': ['-issued_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('recipient_kind', 'staff'), _negated=True), ('recipient_staff__isnull', False), _connector='OR'), name='documents_issuedcopy_staff_recipient_named')],
+                "verbose_name": "issued copy",
+                "verbose_name_plural": "issued copies",
+                "ordering": ["-issued_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("recipient_kind", "staff"), _negated=True),
+                            ("recipient_staff__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="documents_issuedcopy_staff_recipient_named",
+                    )
+                ],
             },
         ),
     ]

@@ -77,12 +77,15 @@ RECIPIENT_MAX_LENGTH = 40
 # Printed as "仅供在系统内预览使用，再复印无效" on every thumbnail.
 THUMBNAIL_PURPOSE = "在系统内预览"
 
-# Viewing is a reveal and downloading or printing an export, for the policy
-# and in the audit trail, so the reveal and export alerts count them too.
+# For the policy, viewing, downloading and printing are all reveals: each
+# gives one marked, registered copy to one person, so a reviewer who may see
+# the scan may also take a copy of it. Bulk exports are what the EXPORT row
+# of the matrix guards. In the audit trail downloads and prints are exports,
+# so the export alerts count them.
 CHANNEL_ACTIONS: dict[str, str] = {
     CopyChannel.VIEW: Action.REVEAL,
-    CopyChannel.DOWNLOAD: Action.EXPORT,
-    CopyChannel.PRINT: Action.EXPORT,
+    CopyChannel.DOWNLOAD: Action.REVEAL,
+    CopyChannel.PRINT: Action.REVEAL,
     CopyChannel.THUMBNAIL: Action.REVEAL,
 }
 CHANNEL_AUDIT_ACTIONS: dict[str, str] = {
