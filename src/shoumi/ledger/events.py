@@ -108,7 +108,7 @@ def parse_event_time(text: str) -> dt.datetime:
             "event time must be an RFC 3339 UTC string like 2026-01-31T08:00:00.000000Z"
         )
     try:
-        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+        return dt.datetime.fromisoformat(text)
     except ValueError:
         raise EventEncodingError("event time is not a valid date and time") from None
 
@@ -210,13 +210,14 @@ def _iter_strings(value: object):
 
 def _reject_identifier_shapes(event: Mapping[str, Any]) -> None:
     for key, value in event.items():
-        for text in _iter_strings(value):
-            if _IDENTIFIER_SHAPED.search(text):
-                raise EventEncodingError(
-                    f"event field {key!r} contains a 15-19 digit number shaped like an "
-                    "ID or bank card number; store its mask or a keyed fingerprint instead",
-                    code="ledger_event_plaintext_suspected",
-                )
+        # One search over the field's strings, joined by a separator that
+        # the pattern treats as a boundary, is faster than one per string.
+        if _IDENTIFIER_SHAPED.search("\x00".join(_iter_strings(value))):
+            raise EventEncodingError(
+                f"event field {key!r} contains a 15-19 digit number shaped like an "
+                "ID or bank card number; store its mask or a keyed fingerprint instead",
+                code="ledger_event_plaintext_suspected",
+            )
 
 
 def _dump(event: Mapping[str, Any]) -> bytes:

@@ -80,6 +80,8 @@ class Problem(enum.StrEnum):
     """The recomputed root differs from a signed checkpoint: events were edited and rehashed."""
     TRUNCATED = "truncated"
     """The log has fewer events than a signed checkpoint: events were removed from the end."""
+    NOT_JOINED = "not_joined"
+    """An archive segment does not start where the previous part of the log ends."""
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,10 @@ class VerificationReport:
     """
 
     is_valid: bool
+    hash_name: str
     tree_size: int
     root_hash: bytes
+    range_hashes: tuple[bytes, ...]
     checkpoints_verified: int
     covered_size: int
     problem: Problem | None = None
@@ -103,6 +107,16 @@ class VerificationReport:
     last_bad_seq: int | None = None
     checkpoint_size: int | None = None
     message: str = "log verified"
+
+    def compact_range(self) -> CompactRange:
+        """Return the compact range of the events read, to continue verification after them.
+
+        Raises:
+            ValueError: the report is not valid, so its range proves nothing.
+        """
+        if not self.is_valid:
+            raise ValueError("a failed verification has no trustworthy compact range")
+        return CompactRange(get_hasher(self.hash_name), self.tree_size, self.range_hashes)
 
 
 class _Failure(Exception):
@@ -225,8 +239,10 @@ def verify_log(
     except _Failure as failure:
         return VerificationReport(
             is_valid=False,
+            hash_name=hash_name,
             tree_size=state.size,
             root_hash=state.root(),
+            range_hashes=tuple(state.hashes),
             checkpoints_verified=checkpoints_verified,
             covered_size=covered_size,
             problem=failure.problem,
@@ -237,8 +253,10 @@ def verify_log(
         )
     return VerificationReport(
         is_valid=True,
+        hash_name=hash_name,
         tree_size=state.size,
         root_hash=state.root(),
+        range_hashes=tuple(state.hashes),
         checkpoints_verified=checkpoints_verified,
         covered_size=covered_size,
     )
