@@ -123,6 +123,40 @@ def test_plaintext_identifier_is_rejected(plaintext: str, place: str) -> None:
     assert plaintext not in raised.value.message
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "６２１７００００００１２３４５６７８６",
+        "３３０１０６１９８８０３１５０１９Ｘ",
+        "6217 0000 0012 3456 786",
+        "6217-0000-0012-3456",
+        "320106780923041",
+    ],
+    ids=["full_width_card", "full_width_id", "grouped_card", "hyphen_card", "old_15_digit_id"],
+)
+def test_plaintext_identifier_in_other_writing_is_rejected(written: str) -> None:
+    with pytest.raises(EventEncodingError) as raised:
+        encode_event(event_fields(1, details={"new": written}))
+
+    assert raised.value.code == "ledger_event_plaintext_suspected"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-03-01 08:00:00",
+        "invoice 044031900111 no. 12345678",
+        "6217 **** **** 6786",
+        "a1b2c3" + "1234567890123456" + "def",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ],
+)
+def test_numbers_that_are_not_identifiers_are_accepted(text: str) -> None:
+    encoded = encode_event(event_fields(1, details={"note": text}))
+
+    assert decode_event(encoded)["details"]["note"] == text
+
+
 def test_masks_and_fingerprints_are_accepted() -> None:
     details = {
         "bank_account": "6217 **** **** 6786 → 6217 **** **** 1094",

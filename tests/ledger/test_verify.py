@@ -164,7 +164,7 @@ def test_delete_of_several_rows_names_the_range() -> None:
 def test_delete_with_renumbering_is_detected_at_seq() -> None:
     log = build_log()
     kept = log.events[:5] + log.events[6:]
-    log.events = [dataclasses.replace(event, seq=seq) for seq, event in enumerate(kept)]
+    log.events = [event._replace(seq=seq) for seq, event in enumerate(kept)]
 
     assert_detected(log.verify(), Problem.MISPLACED, 5)
 
@@ -181,7 +181,7 @@ def test_insert_with_renumbering_is_detected_at_inserted_seq() -> None:
     log = build_log()
     forged_encoded = encode_event(event_fields(10, actor_id="user-intruder"))
     forged = StoredEvent(10, forged_encoded, get_hasher("sha256").hash_leaf(forged_encoded))
-    shifted = [dataclasses.replace(event, seq=event.seq + 1) for event in log.events[10:]]
+    shifted = [event._replace(seq=event.seq + 1) for event in log.events[10:]]
     log.events = [*log.events[:10], forged, *shifted]
 
     assert_detected(log.verify(), Problem.INSERTED, 10)
@@ -324,3 +324,19 @@ def test_report_message_names_seq_not_content() -> None:
 
     assert "5" in report.message
     assert "年度汇算" not in report.message
+
+
+def test_seq_inside_details_does_not_hide_misplaced_event() -> None:
+    log = build_log()
+    encoded = encode_event(event_fields(6, details={"seq": 5, "time": "x"}))
+    log.events[5] = StoredEvent(5, encoded, get_hasher("sha256").hash_leaf(encoded))
+
+    assert_detected(log.verify(), Problem.MISPLACED, 5)
+
+
+def test_event_number_sharing_digits_with_row_is_misplaced() -> None:
+    log = build_log()
+    encoded = encode_event(event_fields(10))
+    log.events[1] = StoredEvent(1, encoded, get_hasher("sha256").hash_leaf(encoded))
+
+    assert_detected(log.verify(), Problem.MISPLACED, 1)

@@ -39,11 +39,11 @@ key             type                    meaning
 =============== ======================= =====================================
 
 Events never carry plaintext personal data. As a safety net,
-:func:`encode_event` rejects any string that contains a standalone run of
-15 to 19 digits or 17 digits and ``X``, the shapes of resident ID and bank
-card numbers. NOTE: the check does not catch numbers written with
-separators, 11-digit mobile numbers or names; masking them is the caller's
-job.
+:func:`encode_event` rejects any string that contains, standing alone, a run
+of 15 to 19 digits, 17 digits and ``X``, or 16 to 19 digits in groups of
+four: the shapes of resident ID and bank card numbers, also in full-width
+digits. NOTE: the check does not catch 11-digit mobile numbers, names,
+addresses or numbers split in other ways; masking them is the caller's job.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ import datetime as dt
 import ipaddress
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -81,8 +82,15 @@ _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 _TIME_PATTERN: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _ACTION_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
-_IDENTIFIER_SHAPED: Final = re.compile(r"(?<![0-9A-Za-z])(?:\d{15,19}|\d{17}[Xx])(?![0-9A-Za-z])")
-_SEQ_KEY: Final = b'"seq":'
+_IDENTIFIER_SHAPED: Final = re.compile(
+    r"(?<![0-9A-Za-z])"
+    r"(?:[0-9]{15,19}|[0-9]{17}[Xx]|[0-9]{4}(?:[ -][0-9]{4}){3}(?:[ -][0-9]{1,3})?)"
+    r"(?![0-9A-Za-z])"
+)
+"""Resident ID numbers (15 or 18 characters) and bank card numbers (16-19 digits,
+possibly in groups of four), standing alone. Applied after NFKC normalisation,
+so full-width digits and letters count as ASCII ones."""
+SEQ_KEY: Final = b'"seq":'
 
 
 def format_event_time(moment: dt.datetime) -> str:
@@ -212,7 +220,8 @@ def _reject_identifier_shapes(event: Mapping[str, Any]) -> None:
     for key, value in event.items():
         # One search over the field's strings, joined by a separator that
         # the pattern treats as a boundary, is faster than one per string.
-        if _IDENTIFIER_SHAPED.search("\x00".join(_iter_strings(value))):
+        text = unicodedata.normalize("NFKC", "\x00".join(_iter_strings(value)))
+        if _IDENTIFIER_SHAPED.search(text):
             raise EventEncodingError(
                 f"event field {key!r} contains a 15-19 digit number shaped like an "
                 "ID or bank card number; store its mask or a keyed fingerprint instead",
@@ -318,10 +327,10 @@ def read_event_seq(encoded: bytes) -> int:
     Raises:
         EventEncodingError: no canonical ``seq`` value is found.
     """
-    position = encoded.rfind(_SEQ_KEY)
+    position = encoded.rfind(SEQ_KEY)
     if position < 0:
         raise EventEncodingError("encoded event has no 'seq' field")
-    start = position + len(_SEQ_KEY)
+    start = position + len(SEQ_KEY)
     end = encoded.find(b",", start)
     digits = encoded[start:end]
     if end < 0 or not digits.isdigit() or (digits[:1] == b"0" and len(digits) > 1):

@@ -52,7 +52,11 @@ def _hashlib_function(name: str) -> Callable[[bytes], bytes]:
 def _digest_function(name: str) -> Callable[[bytes], bytes]:
     if name == SHA256:
         sha256 = hashlib.sha256
-        return lambda data: sha256(data).digest()
+
+        def sha256_digest(data: bytes) -> bytes:
+            return sha256(data).digest()
+
+        return sha256_digest
     if name == SM3:
         if SM3 in hashlib.algorithms_available:
             return _hashlib_function(SM3)
@@ -66,15 +70,41 @@ class TreeHasher:
     """Leaf, node and empty-tree hashing for one algorithm.
 
     Instances are immutable and cheap to share. Use :func:`get_hasher` to get
-    one by name.
+    one by name. The three functions are attributes, not methods, because
+    the verifier calls them millions of times and one call frame fewer per
+    hash is a measurable share of its run time.
     """
 
-    __slots__ = ("digest", "digest_size", "name")
+    __slots__ = ("digest", "digest_size", "hash_children", "hash_leaf", "name")
 
     def __init__(self, name: str) -> None:
+        digest = _digest_function(name)
+        sha256 = hashlib.sha256
+
+        def hash_leaf(entry: bytes) -> bytes:
+            """Return the leaf hash ``H(0x00 || entry)``."""
+            return digest(LEAF_PREFIX + entry)
+
+        def hash_children(left: bytes, right: bytes) -> bytes:
+            """Return the interior node hash ``H(0x01 || left || right)``."""
+            return digest(NODE_PREFIX + left + right)
+
+        def sha256_leaf(entry: bytes) -> bytes:
+            """Return the leaf hash ``SHA-256(0x00 || entry)``."""
+            return sha256(LEAF_PREFIX + entry).digest()
+
+        def sha256_children(left: bytes, right: bytes) -> bytes:
+            """Return the interior node hash ``SHA-256(0x01 || left || right)``."""
+            return sha256(NODE_PREFIX + left + right).digest()
+
+        if name == SHA256:
+            hash_leaf, hash_children = sha256_leaf, sha256_children
+
         self.name = name
-        self.digest = _digest_function(name)
-        self.digest_size = len(self.digest(b""))
+        self.digest = digest
+        self.digest_size = len(digest(b""))
+        self.hash_leaf = hash_leaf
+        self.hash_children = hash_children
 
     def __repr__(self) -> str:
         return f"TreeHasher({self.name!r})"
@@ -82,14 +112,6 @@ class TreeHasher:
     def empty_root(self) -> bytes:
         """Return the root hash of the tree with no leaves, ``H()``."""
         return self.digest(b"")
-
-    def hash_leaf(self, entry: bytes) -> bytes:
-        """Return the leaf hash ``H(0x00 || entry)``."""
-        return self.digest(LEAF_PREFIX + entry)
-
-    def hash_children(self, left: bytes, right: bytes) -> bytes:
-        """Return the interior node hash ``H(0x01 || left || right)``."""
-        return self.digest(NODE_PREFIX + left + right)
 
 
 _HASHERS: Final = {name: TreeHasher(name) for name in HASH_NAMES}

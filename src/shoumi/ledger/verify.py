@@ -32,6 +32,7 @@ import enum
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from shoumi.ledger.checkpoints import Checkpoint, CheckpointVerifier
 from shoumi.ledger.errors import (
@@ -39,14 +40,18 @@ from shoumi.ledger.errors import (
     EventEncodingError,
     SignatureVerificationError,
 )
+from shoumi.ledger.events import SEQ_KEY as _SEQ_KEY
 from shoumi.ledger.events import read_event_seq
 from shoumi.ledger.hashing import get_hasher
 from shoumi.ledger.tree import CompactRange
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """One stored row of the log: its sequence number, encoded event and stored leaf hash."""
+class StoredEvent(NamedTuple):
+    """One stored row of the log: its sequence number, encoded event and stored leaf hash.
+
+    A named tuple rather than a frozen dataclass because the verifier reads
+    a million of them and tuple construction is about twice as fast.
+    """
 
     seq: int
     encoded: bytes
@@ -149,7 +154,7 @@ def _verified_checkpoints(
         except (SignatureVerificationError, CheckpointFormatError):
             raise _Failure(
                 Problem.BAD_SIGNATURE,
-                f"checkpoint #{position} failed signature verification",
+                f"checkpoint #{position} failed signature or format verification",
             ) from None
         if checkpoint.origin != origin or checkpoint.hash_name != hash_name:
             raise _Failure(
@@ -212,6 +217,9 @@ def verify_log(
     start: CompactRange | None = None,
 ) -> VerificationReport:
     """Verify stored events, in ascending ``seq`` order, against signed checkpoints.
+
+    ``events`` yields :class:`StoredEvent` values or any ``(seq, encoded,
+    leaf_hash)`` tuples, such as database cursor rows.
 
     ``start`` is the verified compact range of the events before the first
     one given (from a verified archive segment), and counts as covered;
@@ -288,41 +296,54 @@ def _replay(
     covered_size: int,
     start_size: int,
 ) -> int:
-    """Feed every event into ``state``; return the new covered size or raise ``_Failure``."""
+    """Feed every event into ``state``; return the new covered size or raise ``_Failure``.
+
+    This loop runs once per event, so it inlines the ``seq`` check and
+    :meth:`CompactRange.append`. Keep it equivalent to them.
+    """
     hash_leaf = state.hasher.hash_leaf
-    append = state.append
+    hash_children = state.hasher.hash_children
+    range_hashes = state.hashes
     sizes = [checkpoint.size for checkpoint in checkpoints]
     position = 0
     next_size = sizes[0] if sizes else -1
     expected = start_size
 
-    for event in events:
-        seq = event.seq
-        if seq != expected:
-            raise _sequence_failure(seq, expected)
-        encoded = event.encoded
-        try:
-            embedded_seq = read_event_seq(encoded)
-        except EventEncodingError:
-            raise _Failure(
-                Problem.UNREADABLE, f"event {seq} has no readable sequence number", seq
-            ) from None
-        if embedded_seq != seq:
-            raise _placement_failure(seq, embedded_seq)
-        leaf_hash = hash_leaf(encoded)
-        stored_hash = event.leaf_hash
-        if stored_hash is not None and stored_hash != leaf_hash:
-            raise _Failure(
-                Problem.LEAF_HASH_MISMATCH, f"event {seq} does not match its stored leaf hash", seq
-            )
-        append(leaf_hash)
-        expected += 1
+    try:
+        for seq, encoded, stored_hash in events:
+            if seq != expected:
+                raise _sequence_failure(seq, expected)
+            # Fast path of read_event_seq: the last '"seq":' must be followed
+            # by this event's number and the comma before "time".
+            key_position = encoded.rfind(_SEQ_KEY)
+            if key_position < 0 or not encoded.startswith(
+                b"%d," % seq, key_position + len(_SEQ_KEY)
+            ):
+                raise _embedded_seq_failure(seq, encoded)
+            leaf_hash = hash_leaf(encoded)
+            if stored_hash is not None and stored_hash != leaf_hash:
+                raise _Failure(
+                    Problem.LEAF_HASH_MISMATCH,
+                    f"event {seq} does not match its stored leaf hash",
+                    seq,
+                )
 
-        if expected == next_size:
-            covered_size = _check_roots(state, checkpoints[position:], expected, covered_size)
-            while position < len(sizes) and sizes[position] == expected:
-                position += 1
-            next_size = sizes[position] if position < len(sizes) else -1
+            node_index = expected
+            node_hash = leaf_hash
+            while node_index & 1:
+                node_hash = hash_children(range_hashes.pop(), node_hash)
+                node_index >>= 1
+            range_hashes.append(node_hash)
+            expected += 1
+
+            if expected == next_size:
+                state.size = expected
+                covered_size = _check_roots(state, checkpoints[position:], expected, covered_size)
+                while position < len(sizes) and sizes[position] == expected:
+                    position += 1
+                next_size = sizes[position] if position < len(sizes) else -1
+    finally:
+        state.size = expected
 
     if position < len(sizes):
         largest = sizes[-1]
@@ -334,6 +355,14 @@ def _replay(
             checkpoint_size=largest,
         )
     return covered_size
+
+
+def _embedded_seq_failure(seq: int, encoded: bytes) -> _Failure:
+    try:
+        embedded_seq = read_event_seq(encoded)
+    except EventEncodingError:
+        return _Failure(Problem.UNREADABLE, f"event {seq} has no readable sequence number", seq)
+    return _placement_failure(seq, embedded_seq)
 
 
 def verify_against_checkpoint(
