@@ -116,10 +116,10 @@ def test_resigned_edited_segment_fails_checkpoint(archived: ArchivedLog) -> None
     assert report.problem is Problem.BAD_SIGNATURE
 
 
-def test_segment_with_signing_key_but_edited_event_fails_live_checkpoint(
+def test_key_holder_segment_edit_caught_live(
     archived: ArchivedLog,
 ) -> None:
-    """An attacker holding the key rewrites a segment; the log's checkpoints catch it."""
+    """An attacker with the signing key rewrites a segment, and the live checkpoints catch it."""
     events = list(archived.events[10:22])
     events[3] = events[3].replace(b'"result":"success"', b'"result":"failure"')
     archived.segments[1] = write_archive_segment(

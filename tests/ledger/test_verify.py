@@ -8,6 +8,8 @@ import os
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shoumi.ledger.checkpoints import Checkpoint, CheckpointSigner
 from shoumi.ledger.events import decode_event, encode_event
@@ -25,6 +27,7 @@ ORIGIN = "shoumi.test/audit"
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 EVENT_COUNT = 20
 CHECKPOINT_EVERY = 4
+SHARED_SIGNER = CheckpointSigner(ORIGIN, Ed25519PrivateKey.generate())
 
 
 @dataclasses.dataclass
@@ -125,7 +128,7 @@ def test_edit_and_rehash_is_caught_by_checkpoint(seq: int) -> None:
     assert report.checkpoint_size == interval_start + CHECKPOINT_EVERY
 
 
-def test_edit_and_rehash_is_exact_with_checkpoint_per_event() -> None:
+def test_edit_and_rehash_exact_per_event_checkpoint() -> None:
     log = build_log(checkpoint_every=1)
     log.events[13] = edited(log.events[13], rehash=True, purpose="other")
 
@@ -340,3 +343,41 @@ def test_event_number_sharing_digits_with_row_is_misplaced() -> None:
     log.events[1] = StoredEvent(1, encoded, get_hasher("sha256").hash_leaf(encoded))
 
     assert_detected(log.verify(), Problem.MISPLACED, 1)
+
+
+TAMPER_KINDS = ["edit", "delete", "duplicate", "swap", "truncate", "edit_and_rehash"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(2, 40),
+    checkpoint_every=st.integers(1, 9),
+    kind=st.sampled_from(TAMPER_KINDS),
+    data=st.data(),
+)
+def test_any_tampering_is_located(count, checkpoint_every, kind, data) -> None:
+    log = build_log(count, checkpoint_every, signer=SHARED_SIGNER)
+    seq = data.draw(st.integers(0, count - 2), label="seq")
+
+    if kind == "edit":
+        log.events[seq] = edited(log.events[seq], rehash=False, result="denied")
+    elif kind == "delete":
+        del log.events[seq]
+    elif kind == "duplicate":
+        log.events.insert(seq + 1, log.events[seq])
+    elif kind == "swap":
+        first, second = log.events[seq], log.events[seq + 1]
+        log.events[seq] = second._replace(seq=seq)
+        log.events[seq + 1] = first._replace(seq=seq + 1)
+    elif kind == "truncate":
+        del log.events[seq:]
+    else:
+        log.events[seq] = edited(log.events[seq], rehash=True, result="denied")
+    report = log.verify()
+
+    assert not report.is_valid
+    assert report.first_bad_seq <= seq <= report.last_bad_seq
+    if kind != "edit_and_rehash":
+        assert report.first_bad_seq == seq
+    else:
+        assert report.last_bad_seq - report.first_bad_seq < checkpoint_every

@@ -196,7 +196,7 @@ def read_archive_segment(data: bytes) -> ArchiveSegment:
     signature_note = _decode_b64(_field(lines[-1], "signature"), "signature")
     if end_seq - first_seq != len(events):
         raise ArchiveFormatError(
-            f"segment declares events {first_seq}..{end_seq - 1} but holds {len(events)}"
+            f"segment declares events {first_seq}..{end_seq - 1} but contains {len(events)}"
         )
     body_length = len(data) - len(lines[-1]) - 1
     try:
@@ -253,11 +253,11 @@ def verify_archive_segment(
 ) -> VerificationReport:
     """Verify a segment file on its own, and its join to ``previous`` when given.
 
-    ``previous`` is the compact range where the preceding segment ended (from
-    its report); without it the segment's own start range is used, checked
+    ``previous`` is the compact range where the preceding segment ended, from
+    its report. Without it the segment's own start range is used, checked
     against its signed start checkpoint. ``checkpoint_notes`` are further
-    signed checkpoints of the log; those with sizes inside the segment are
-    checked too. The report's :meth:`~VerificationReport.compact_range`
+    signed checkpoints of the log, and those with sizes inside the segment
+    are checked too. The report's :meth:`~VerificationReport.compact_range`
     continues verification with the next segment or the live log.
 
     Returns a report; it raises nothing for a tampered or malformed segment.

@@ -19,7 +19,7 @@ C2SP ``signed-note``::
 
 Signatures. Every checkpoint carries an Ed25519 signature (RFC 8032) whose
 key ID is ``SHA-256(key name || 0x0A || 0x01 || public key)[:4]``, as the
-signed-note specification recommends; its public key can be handed out for
+signed-note specification recommends. Its public key can be handed out for
 offline verification. In 国密 mode the note also carries an HMAC-SM3 tag
 (signature type ``0xff`` followed by the identifier ``shoumi/hmac-sm3``),
 because the commercial cryptography assessment (GB/T 39786-2021) favours SM

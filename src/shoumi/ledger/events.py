@@ -53,7 +53,7 @@ import ipaddress
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from shoumi.ledger.errors import EventEncodingError
@@ -204,7 +204,7 @@ def _check_event(event: Mapping[str, Any]) -> None:
     _check_json_value(event["details"], "details", 1)
 
 
-def _iter_strings(value: object):
+def _iter_strings(value: object) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, list):
@@ -242,7 +242,7 @@ def _dump(event: Mapping[str, Any]) -> bytes:
 def encode_event(event: Mapping[str, Any]) -> bytes:
     """Return the canonical encoding of ``event``.
 
-    ``event`` holds the schema's keys except ``v``, which is added. Missing
+    ``event`` contains the schema's keys except ``v``, which is added. Missing
     optional string fields become null and missing ``details`` becomes an
     empty object. ``time`` may be an aware :class:`datetime.datetime`.
 
@@ -319,10 +319,10 @@ def read_event_seq(encoded: bytes) -> int:
     """Return the ``seq`` of canonical event bytes without parsing the whole event.
 
     The verifier calls this for every event, and a full :func:`decode_event`
-    would dominate its run time. It relies on the canonical form: keys are
-    sorted, so the top-level ``"seq":`` is the last occurrence of that key
-    (``details``, the only nested object, sorts before it, and a quote inside
-    a string is always escaped), and ``"time"`` always follows it.
+    would dominate its run time. It relies on the canonical form, in which
+    keys are sorted. ``details``, the only nested object, sorts before
+    ``seq`` and a quote inside a string is always escaped, so the top-level
+    ``"seq":`` is the last occurrence of that key. ``"time"`` always follows it.
 
     Raises:
         EventEncodingError: no canonical ``seq`` value is found.

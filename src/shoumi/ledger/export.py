@@ -1,7 +1,7 @@
 """Export of a signed checkpoint for keeping outside the system: text and QR code.
 
 The exported text is the signed note itself, so what a manager prints or
-emails can be fed back to verification unchanged. The QR code holds the
+emails can be fed back to verification unchanged. The QR code contains the
 same bytes (byte mode, UTF-8, error correction level M), so a phone or
 scanner reproduces the exact note.
 """
@@ -16,7 +16,7 @@ from shoumi.ledger.checkpoints import parse_signed_note
 
 
 def checkpoint_qr(note: str) -> segno.QRCode:
-    """Return a QR code that holds ``note`` byte for byte.
+    """Return a QR code that encodes ``note`` byte for byte.
 
     Raises:
         CheckpointFormatError: ``note`` is not a signed note.

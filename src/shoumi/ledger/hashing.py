@@ -7,8 +7,8 @@ passed off as a node. The empty tree hashes to ``H()``.
 Two algorithms are supported, chosen by name: ``sha256`` (the default, as in
 Certificate Transparency) and ``sm3`` (GB/T 32905-2016) for deployments in
 国密 mode. SM3 comes from OpenSSL through :mod:`hashlib` when the linked
-OpenSSL provides it, otherwise from ``cryptography``'s ``hashes.SM3``; both
-give the same digests (the test suite checks this).
+OpenSSL provides it, otherwise from ``cryptography``'s ``hashes.SM3``. Both
+give the same digests, which the test suite checks.
 """
 
 from __future__ import annotations

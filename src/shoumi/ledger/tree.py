@@ -1,8 +1,8 @@
 """Append-only Merkle tree over a subtree hash store, with proof generation.
 
 Node addressing. A node ``(level, index)`` is the root of the perfect subtree
-over leaves ``[index * 2**level, (index + 1) * 2**level)``; level 0 holds the
-leaf hashes. Only perfect (complete) subtrees are ever stored, so a stored
+over leaves ``[index * 2**level, (index + 1) * 2**level)``, and level 0 contains
+the leaf hashes. Only perfect (complete) subtrees are ever stored, so a stored
 hash never changes once written, and a tree of ``n`` leaves stores fewer than
 ``2 * n`` hashes.
 

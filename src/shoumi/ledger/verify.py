@@ -12,9 +12,9 @@ first problem. It checks, for every event:
 
 and, whenever the recomputed tree reaches the size of a signed checkpoint,
 that the recomputed root equals the signed root. Each checkpoint signature is
-verified first. Because every checkpoint is compared with a prefix of one
-recomputed sequence, successive checkpoints that match are consistent with
-each other; two valid checkpoints of the same size with different roots are
+verified first. Every checkpoint is compared with a prefix of one recomputed
+sequence, so successive checkpoints that match are consistent with each
+other. Two valid checkpoints of the same size with different roots are
 reported as a fork.
 
 Limits of what can be located. An attacker who edits an event and rewrites
@@ -59,7 +59,7 @@ class StoredEvent(NamedTuple):
 
 
 class Problem(enum.StrEnum):
-    """How a verification failure was detected."""
+    """Kind of verification failure, named after the check that found it."""
 
     BAD_SIGNATURE = "bad_signature"
     """A checkpoint's signature or HMAC tag did not verify."""
@@ -194,14 +194,14 @@ def _placement_failure(seq: int, embedded_seq: int) -> _Failure:
     if embedded_seq > seq:
         return _Failure(
             Problem.MISPLACED,
-            f"row {seq} holds event {embedded_seq}; rows were deleted, swapped or moved",
+            f"row {seq} contains event {embedded_seq}, so rows were deleted, swapped or moved",
             seq,
         )
     # Every earlier row held its own event, and the event that belongs at
     # ``embedded_seq`` now sits at ``seq``, so rows embedded_seq..seq-1 were added.
     return _Failure(
         Problem.INSERTED,
-        f"row {seq} holds event {embedded_seq}; rows {embedded_seq}..{seq - 1} were inserted",
+        f"row {seq} contains event {embedded_seq}, so rows {embedded_seq}..{seq - 1} were inserted",
         embedded_seq,
         seq - 1,
     )
