@@ -18,7 +18,7 @@ other. Two valid checkpoints of the same size with different roots are
 reported as a fork.
 
 Limits of what can be located. An attacker who edits an event and rewrites
-every stored hash after it leaves no trace in the rows themselves. Only a
+its stored hashes leaves no trace in the rows themselves. Only a
 signed checkpoint reveals the change, so the report then names the range
 between the last matching checkpoint and the first failing one: the first
 modified event lies in ``[first_bad_seq, last_bad_seq]``. Signing
@@ -82,7 +82,10 @@ class Problem(enum.StrEnum):
     LEAF_HASH_MISMATCH = "leaf_hash_mismatch"
     """The event bytes do not match the stored leaf hash: the event was edited."""
     ROOT_MISMATCH = "root_mismatch"
-    """The recomputed root differs from a signed checkpoint: events were edited and rehashed."""
+    """The recomputed root differs from a signed checkpoint, so an event changed without a trace.
+
+    This is how an edit followed by rewriting the stored hashes is found.
+    """
     TRUNCATED = "truncated"
     """The log has fewer events than a signed checkpoint: events were removed from the end."""
     NOT_JOINED = "not_joined"
@@ -241,7 +244,9 @@ def verify_log(
         checkpoints_verified = len(checkpoints)
         pending = [checkpoint for checkpoint in checkpoints if checkpoint.size >= start_size]
         if pending and pending[0].size == start_size:
-            covered_size = _check_roots(state, pending, start_size, covered_size)
+            # A mismatch here contradicts the segment that supplied ``start``,
+            # so the change can be anywhere before it.
+            covered_size = _check_roots(state, pending, start_size, 0)
             pending = [checkpoint for checkpoint in pending if checkpoint.size > start_size]
         covered_size = _replay(events, state, pending, covered_size, start_size)
     except _Failure as failure:
@@ -280,8 +285,8 @@ def _check_roots(
         if checkpoint.root_hash != root:
             raise _Failure(
                 Problem.ROOT_MISMATCH,
-                f"recomputed root at size {size} differs from the signed checkpoint; "
-                f"an event in {covered_size}..{size - 1} was changed and its hashes rewritten",
+                f"recomputed root at size {size} differs from the signed checkpoint, "
+                f"so an event in {covered_size}..{size - 1} was changed",
                 covered_size,
                 size - 1,
                 checkpoint_size=size,
