@@ -16,7 +16,7 @@ from shoumi.ledger.checkpoints import Checkpoint, CheckpointSigner
 from shoumi.ledger.errors import ArchiveFormatError
 from shoumi.ledger.hashing import get_hasher
 from shoumi.ledger.tree import MemoryHashStore, TreeAppender, load_compact_range, root_hash
-from shoumi.ledger.verify import Problem, StoredEvent
+from shoumi.ledger.verify import Problem, StoredEvent, verify_log
 from tests.ledger.factories import encoded_events
 
 ORIGIN = "shoumi.test/audit"
@@ -217,3 +217,29 @@ def test_segment_of_other_origin_is_rejected(archived: ArchivedLog) -> None:
     )
 
     assert report.problem is Problem.WRONG_LOG
+
+
+def test_checkpoint_contradicting_segment_names_whole_prefix(archived: ArchivedLog) -> None:
+    segment_report = verify_archive_segment(
+        archived.segments[1], archived.signer.verifier(), origin=ORIGIN
+    )
+    contradicting = archived.signer.sign(Checkpoint(ORIGIN, 22, bytes(32), NOW))
+
+    report = verify_log(
+        archived.live,
+        [contradicting],
+        archived.signer.verifier(),
+        origin=ORIGIN,
+        start=segment_report.compact_range(),
+    )
+
+    assert report.problem is Problem.ROOT_MISMATCH
+    assert report.first_bad_seq == 0
+    assert report.last_bad_seq == 21
+
+
+def test_failed_report_has_no_compact_range(archived: ArchivedLog) -> None:
+    archived.segments = [archived.segments[1]]
+
+    with pytest.raises(ValueError):
+        archived.verify().compact_range()
