@@ -24,6 +24,18 @@ def test_sm3_backends_agree() -> None:
     assert get_hasher("sm3").digest(data) == hashing._cryptography_sm3(data)
 
 
+def test_sm3_tree_functions_agree_across_backends() -> None:
+    fast = get_hasher("sm3")
+    fallback = hashing.TreeHasher("sm3", use_hashlib=False)
+    left, right = fast.hash_leaf(b"left"), fast.hash_leaf(b"right")
+
+    assert fallback.hash_leaf(b"left") == left
+    assert fallback.hash_children(left, right) == fast.hash_children(left, right)
+    assert fallback.empty_root() == fast.empty_root()
+    assert fast.hash_leaf(b"left") == hashing._cryptography_sm3(b"\x00left")
+    assert fast.hash_children(left, right) == hashing._cryptography_sm3(b"\x01" + left + right)
+
+
 def test_leaf_and_node_prefixes_differ() -> None:
     hasher = get_hasher("sm3")
     left, right = hasher.hash_leaf(b"a"), hasher.hash_leaf(b"b")

@@ -38,29 +38,69 @@ def _cryptography_sm3(data: bytes) -> bytes:
     return digest.finalize()
 
 
-def _hashlib_function(name: str) -> Callable[[bytes], bytes]:
-    prototype = hashlib.new(name)
+TreeFunctions = tuple[
+    Callable[[bytes], bytes], Callable[[bytes], bytes], Callable[[bytes, bytes], bytes]
+]
+"""``(digest, hash_leaf, hash_children)`` for one algorithm."""
+
+
+def _sha256_functions() -> TreeFunctions:
+    sha256 = hashlib.sha256
 
     def digest(data: bytes) -> bytes:
-        state = prototype.copy()
+        return sha256(data).digest()
+
+    def hash_leaf(entry: bytes) -> bytes:
+        return sha256(LEAF_PREFIX + entry).digest()
+
+    def hash_children(left: bytes, right: bytes) -> bytes:
+        return sha256(NODE_PREFIX + left + right).digest()
+
+    return digest, hash_leaf, hash_children
+
+
+def _hashlib_sm3_functions() -> TreeFunctions:
+    # Copying a state that has already absorbed the prefix saves a call and
+    # a concatenation per hash.
+    empty_state = hashlib.new(SM3)
+    leaf_state = hashlib.new(SM3, LEAF_PREFIX)
+    node_state = hashlib.new(SM3, NODE_PREFIX)
+
+    def digest(data: bytes) -> bytes:
+        state = empty_state.copy()
         state.update(data)
         return state.digest()
 
-    return digest
+    def hash_leaf(entry: bytes) -> bytes:
+        state = leaf_state.copy()
+        state.update(entry)
+        return state.digest()
+
+    def hash_children(left: bytes, right: bytes) -> bytes:
+        state = node_state.copy()
+        state.update(left + right)
+        return state.digest()
+
+    return digest, hash_leaf, hash_children
 
 
-def _digest_function(name: str) -> Callable[[bytes], bytes]:
+def _cryptography_sm3_functions() -> TreeFunctions:
+    def hash_leaf(entry: bytes) -> bytes:
+        return _cryptography_sm3(LEAF_PREFIX + entry)
+
+    def hash_children(left: bytes, right: bytes) -> bytes:
+        return _cryptography_sm3(NODE_PREFIX + left + right)
+
+    return _cryptography_sm3, hash_leaf, hash_children
+
+
+def _tree_functions(name: str, *, use_hashlib: bool = True) -> TreeFunctions:
     if name == SHA256:
-        sha256 = hashlib.sha256
-
-        def sha256_digest(data: bytes) -> bytes:
-            return sha256(data).digest()
-
-        return sha256_digest
+        return _sha256_functions()
     if name == SM3:
-        if SM3 in hashlib.algorithms_available:
-            return _hashlib_function(SM3)
-        return _cryptography_sm3
+        if use_hashlib and SM3 in hashlib.algorithms_available:
+            return _hashlib_sm3_functions()
+        return _cryptography_sm3_functions()
     raise UnknownHashError(
         f"unknown hash algorithm {name!r}; expected one of {', '.join(HASH_NAMES)}"
     )
@@ -69,37 +109,19 @@ def _digest_function(name: str) -> Callable[[bytes], bytes]:
 class TreeHasher:
     """Leaf, node and empty-tree hashing for one algorithm.
 
-    Instances are immutable and cheap to share. Use :func:`get_hasher` to get
-    one by name. The three functions are attributes, not methods, because
-    the verifier calls them millions of times and one call frame fewer per
-    hash is a measurable share of its run time.
+    ``hash_leaf(entry)`` returns ``H(0x00 || entry)`` and
+    ``hash_children(left, right)`` returns ``H(0x01 || left || right)``.
+    They are function attributes, not methods, because the verifier calls
+    them millions of times and one call frame fewer per hash is a measurable
+    share of its run time. ``use_hashlib=False`` makes SM3 come from
+    ``cryptography`` even where :mod:`hashlib` has it, so tests can compare
+    the two. Use :func:`get_hasher` for the shared instances.
     """
 
     __slots__ = ("digest", "digest_size", "hash_children", "hash_leaf", "name")
 
-    def __init__(self, name: str) -> None:
-        digest = _digest_function(name)
-        sha256 = hashlib.sha256
-
-        def hash_leaf(entry: bytes) -> bytes:
-            """Return the leaf hash ``H(0x00 || entry)``."""
-            return digest(LEAF_PREFIX + entry)
-
-        def hash_children(left: bytes, right: bytes) -> bytes:
-            """Return the interior node hash ``H(0x01 || left || right)``."""
-            return digest(NODE_PREFIX + left + right)
-
-        def sha256_leaf(entry: bytes) -> bytes:
-            """Return the leaf hash ``SHA-256(0x00 || entry)``."""
-            return sha256(LEAF_PREFIX + entry).digest()
-
-        def sha256_children(left: bytes, right: bytes) -> bytes:
-            """Return the interior node hash ``SHA-256(0x01 || left || right)``."""
-            return sha256(NODE_PREFIX + left + right).digest()
-
-        if name == SHA256:
-            hash_leaf, hash_children = sha256_leaf, sha256_children
-
+    def __init__(self, name: str, *, use_hashlib: bool = True) -> None:
+        digest, hash_leaf, hash_children = _tree_functions(name, use_hashlib=use_hashlib)
         self.name = name
         self.digest = digest
         self.digest_size = len(digest(b""))
