@@ -53,15 +53,18 @@ def build_log(
     checkpoint_every: int = CHECKPOINT_EVERY,
     hash_name: str = "sha256",
     signer: CheckpointSigner | None = None,
+    is_tagged: bool = False,
 ) -> StoredLog:
     hasher = get_hasher(hash_name)
     signer = signer or CheckpointSigner(ORIGIN, Ed25519PrivateKey.generate())
+    tag_leaf = signer.leaf_tagger(hash_name).tag
     state = CompactRange(hasher)
     events, checkpoints = [], []
     for seq, encoded in enumerate(encoded_events(count)):
         leaf_hash = hasher.hash_leaf(encoded)
         state.append(leaf_hash)
-        events.append(StoredEvent(seq, encoded, leaf_hash))
+        leaf_tag = tag_leaf(leaf_hash) if is_tagged else None
+        events.append(StoredEvent(seq, encoded, leaf_hash, leaf_tag))
         if state.size % checkpoint_every == 0 or state.size == count:
             checkpoint = Checkpoint(ORIGIN, state.size, state.root(), NOW, hash_name)
             checkpoints.append(signer.sign(checkpoint))
@@ -73,7 +76,7 @@ def edited(event: StoredEvent, *, rehash: bool, **changes) -> StoredEvent:
     fields.update(changes)
     encoded = encode_event(fields)
     leaf_hash = get_hasher("sha256").hash_leaf(encoded) if rehash else event.leaf_hash
-    return StoredEvent(fields["seq"], encoded, leaf_hash)
+    return StoredEvent(fields["seq"], encoded, leaf_hash, event.leaf_tag)
 
 
 def assert_detected(report, problem: Problem, first_bad_seq: int, last_bad_seq: int | None = None):
@@ -135,6 +138,47 @@ def test_edit_and_rehash_exact_per_event_checkpoint() -> None:
     report = log.verify()
 
     assert_detected(report, Problem.ROOT_MISMATCH, 13)
+
+
+@pytest.mark.parametrize("hash_name", ["sha256", "sm3"])
+def test_edit_and_rehash_is_exact_with_leaf_tags(hash_name: str) -> None:
+    log = build_log(hash_name=hash_name, is_tagged=True)
+    fields = decode_event(log.events[9].encoded)
+    fields["actor_id"] = "user-intruder"
+    encoded = encode_event(fields)
+    log.events[9] = StoredEvent(
+        9, encoded, get_hasher(hash_name).hash_leaf(encoded), log.events[9].leaf_tag
+    )
+
+    report = log.verify(leaf_tagger=log.signer.leaf_tagger(hash_name))
+
+    assert_detected(report, Problem.LEAF_TAG_MISMATCH, 9)
+
+
+def test_tagged_log_verifies_with_tagger() -> None:
+    log = build_log(is_tagged=True)
+
+    report = log.verify(leaf_tagger=log.signer.leaf_tagger())
+
+    assert report.is_valid
+
+
+def test_missing_leaf_tag_is_detected() -> None:
+    log = build_log(is_tagged=True)
+    log.events[4] = log.events[4]._replace(leaf_tag=None)
+
+    report = log.verify(leaf_tagger=log.signer.leaf_tagger())
+
+    assert_detected(report, Problem.LEAF_TAG_MISMATCH, 4)
+
+
+def test_tags_of_other_signer_are_rejected() -> None:
+    log = build_log(is_tagged=True)
+    other = CheckpointSigner(ORIGIN, Ed25519PrivateKey.generate())
+
+    report = log.verify(leaf_tagger=other.leaf_tagger())
+
+    assert_detected(report, Problem.LEAF_TAG_MISMATCH, 0)
 
 
 def test_edit_without_stored_hashes_is_caught_by_checkpoint() -> None:
@@ -345,7 +389,15 @@ def test_event_number_sharing_digits_with_row_is_misplaced() -> None:
     assert_detected(log.verify(), Problem.MISPLACED, 1)
 
 
-TAMPER_KINDS = ["edit", "delete", "duplicate", "swap", "truncate", "edit_and_rehash"]
+TAMPER_KINDS = [
+    "edit",
+    "delete",
+    "duplicate",
+    "swap",
+    "truncate",
+    "edit_and_rehash",
+    "edit_and_rehash_tagged",
+]
 
 
 @settings(max_examples=60, deadline=None)
@@ -356,7 +408,8 @@ TAMPER_KINDS = ["edit", "delete", "duplicate", "swap", "truncate", "edit_and_reh
     data=st.data(),
 )
 def test_any_tampering_is_located(count, checkpoint_every, kind, data) -> None:
-    log = build_log(count, checkpoint_every, signer=SHARED_SIGNER)
+    is_tagged = kind == "edit_and_rehash_tagged"
+    log = build_log(count, checkpoint_every, signer=SHARED_SIGNER, is_tagged=is_tagged)
     seq = data.draw(st.integers(0, count - 2), label="seq")
 
     if kind == "edit":
@@ -373,7 +426,8 @@ def test_any_tampering_is_located(count, checkpoint_every, kind, data) -> None:
         del log.events[seq:]
     else:
         log.events[seq] = edited(log.events[seq], rehash=True, result="denied")
-    report = log.verify()
+    tagger = SHARED_SIGNER.leaf_tagger() if is_tagged else None
+    report = log.verify(leaf_tagger=tagger)
 
     assert not report.is_valid
     assert report.first_bad_seq <= seq <= report.last_bad_seq

@@ -41,6 +41,7 @@ from shoumi.ledger.export import (
 from shoumi.ledger.hashing import TreeHasher, get_hasher
 from shoumi.ledger.keys import create_keys, load_hmac_key, load_signer, load_verifier
 from shoumi.ledger.proofs import verify_consistency, verify_inclusion
+from shoumi.ledger.tags import LeafTagger
 from shoumi.ledger.tree import (
     CompactRange,
     MemoryHashStore,
@@ -71,6 +72,7 @@ __all__ = [
     "EventEncodingError",
     "InvalidProofError",
     "KeyFileError",
+    "LeafTagger",
     "LedgerError",
     "MemoryHashStore",
     "Problem",

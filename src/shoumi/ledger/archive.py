@@ -53,6 +53,7 @@ from shoumi.ledger.errors import (
     TreeStateError,
 )
 from shoumi.ledger.hashing import get_hasher
+from shoumi.ledger.tags import LeafTagger
 from shoumi.ledger.tree import CompactRange
 from shoumi.ledger.verify import (
     Problem,
@@ -325,12 +326,14 @@ def verify_archived_log(
     *,
     origin: str,
     hash_name: str = "sha256",
+    leaf_tagger: LeafTagger | None = None,
 ) -> VerificationReport:
     """Verify archive segments in order, then the live events that follow them.
 
     The first segment must start at ``seq`` 0 and each later part must start
     where the previous one ended. Checkpoints are checked in whichever part
-    contains their size.
+    contains their size. ``leaf_tagger`` applies to the live events only,
+    because segments are bound by their own signed checkpoints.
 
     Returns the report of the first part that fails, or of the live log.
     """
@@ -355,5 +358,11 @@ def verify_archived_log(
         if state is None or size is None or size >= state.size:
             live_notes.append(note)
     return verify_log(
-        live_events, live_notes, verifier, origin=origin, hash_name=hash_name, start=state
+        live_events,
+        live_notes,
+        verifier,
+        origin=origin,
+        hash_name=hash_name,
+        start=state,
+        leaf_tagger=leaf_tagger,
     )

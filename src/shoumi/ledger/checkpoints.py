@@ -69,6 +69,7 @@ from shoumi.ledger.errors import (
 )
 from shoumi.ledger.events import format_event_time, parse_event_time
 from shoumi.ledger.hashing import HASH_NAMES, get_hasher
+from shoumi.ledger.tags import LeafTagger, derive_tag_key
 
 ED25519_TYPE: Final = b"\x01"
 HMAC_SM3_TYPE: Final = b"\xff" + b"shoumi/hmac-sm3"
@@ -278,6 +279,18 @@ class CheckpointSigner:
     def verifier(self) -> CheckpointVerifier:
         """Return a verifier for this signer's keys, including the HMAC-SM3 key."""
         return CheckpointVerifier(self.key_name, self.public_key(), self._hmac_key)
+
+    def leaf_tagger(self, hash_name: str = "sha256") -> LeafTagger:
+        """Return the leaf tagger whose key is derived from this signer's secret keys.
+
+        The HMAC-SM3 key is the source when the log uses SM3 and the key
+        exists, otherwise the Ed25519 private key.
+        """
+        if hash_name == "sm3" and self._hmac_key is not None:
+            secret = self._hmac_key
+        else:
+            secret = self._private_key.private_bytes_raw()
+        return LeafTagger(derive_tag_key(secret, hash_name), hash_name)
 
 
 class CheckpointVerifier:

@@ -18,11 +18,13 @@ other. Two valid checkpoints of the same size with different roots are
 reported as a fork.
 
 Limits of what can be located. An attacker who edits an event and rewrites
-its stored hashes leaves no trace in the rows themselves. Only a
-signed checkpoint reveals the change, so the report then names the range
-between the last matching checkpoint and the first failing one: the first
-modified event lies in ``[first_bad_seq, last_bad_seq]``. Signing
-checkpoints more often narrows that range. Events after the last checkpoint
+its stored hashes leaves no trace in the rows themselves, unless the rows
+carry leaf tags keyed with a secret the attacker lacks (see
+:mod:`shoumi.ledger.tags`). Without tags only a signed checkpoint reveals
+the change, so the report then names the range between the last matching
+checkpoint and the first failing one: the first modified event lies in
+``[first_bad_seq, last_bad_seq]``. Signing checkpoints more often narrows
+that range. Events after the last checkpoint
 are covered by no signature (see ``VerificationReport.covered_size``).
 """
 
@@ -43,11 +45,12 @@ from shoumi.ledger.errors import (
 from shoumi.ledger.events import SEQ_KEY as _SEQ_KEY
 from shoumi.ledger.events import read_event_seq
 from shoumi.ledger.hashing import get_hasher
+from shoumi.ledger.tags import LeafTagger
 from shoumi.ledger.tree import CompactRange
 
 
 class StoredEvent(NamedTuple):
-    """One stored row of the log: its sequence number, encoded event and stored leaf hash.
+    """One stored row of the log: sequence number, encoded event, leaf hash and leaf tag.
 
     A named tuple rather than a frozen dataclass because the verifier reads
     a million of them and tuple construction is about twice as fast.
@@ -56,6 +59,7 @@ class StoredEvent(NamedTuple):
     seq: int
     encoded: bytes
     leaf_hash: bytes | None = None
+    leaf_tag: bytes | None = None
 
 
 class Problem(enum.StrEnum):
@@ -81,6 +85,8 @@ class Problem(enum.StrEnum):
     """The event carries an earlier ``seq`` than its row: rows were inserted before it."""
     LEAF_HASH_MISMATCH = "leaf_hash_mismatch"
     """The event bytes do not match the stored leaf hash: the event was edited."""
+    LEAF_TAG_MISMATCH = "leaf_tag_mismatch"
+    """The leaf tag is missing or wrong: the event was edited and rehashed without the key."""
     ROOT_MISMATCH = "root_mismatch"
     """The recomputed root differs from a signed checkpoint, so an event changed without a trace.
 
@@ -218,11 +224,14 @@ def verify_log(
     origin: str,
     hash_name: str = "sha256",
     start: CompactRange | None = None,
+    leaf_tagger: LeafTagger | None = None,
 ) -> VerificationReport:
     """Verify stored events, in ascending ``seq`` order, against signed checkpoints.
 
     ``events`` yields :class:`StoredEvent` values or any ``(seq, encoded,
-    leaf_hash)`` tuples, such as database cursor rows.
+    leaf_hash, leaf_tag)`` tuples, such as database cursor rows. With
+    ``leaf_tagger`` every event must carry a valid leaf tag, which locates
+    an edit with rewritten hashes exactly (see :mod:`shoumi.ledger.tags`).
 
     ``start`` is the verified compact range of the events before the first
     one given (from a verified archive segment), and counts as covered;
@@ -248,7 +257,7 @@ def verify_log(
             # so the change can be anywhere before it.
             covered_size = _check_roots(state, pending, start_size, 0)
             pending = [checkpoint for checkpoint in pending if checkpoint.size > start_size]
-        covered_size = _replay(events, state, pending, covered_size, start_size)
+        covered_size = _replay(events, state, pending, covered_size, start_size, leaf_tagger)
     except _Failure as failure:
         return VerificationReport(
             is_valid=False,
@@ -300,6 +309,7 @@ def _replay(
     checkpoints: list[Checkpoint],
     covered_size: int,
     start_size: int,
+    leaf_tagger: LeafTagger | None,
 ) -> int:
     """Feed every event into ``state``; return the new covered size or raise ``_Failure``.
 
@@ -308,6 +318,7 @@ def _replay(
     """
     hash_leaf = state.hasher.hash_leaf
     hash_children = state.hasher.hash_children
+    tag_leaf = leaf_tagger.tag if leaf_tagger is not None else None
     range_hashes = state.hashes
     sizes = [checkpoint.size for checkpoint in checkpoints]
     position = 0
@@ -315,7 +326,7 @@ def _replay(
     expected = start_size
 
     try:
-        for seq, encoded, stored_hash in events:
+        for seq, encoded, stored_hash, stored_tag in events:
             if seq != expected:
                 raise _sequence_failure(seq, expected)
             # Fast path of read_event_seq: the last '"seq":' must be followed
@@ -331,6 +342,10 @@ def _replay(
                     Problem.LEAF_HASH_MISMATCH,
                     f"event {seq} does not match its stored leaf hash",
                     seq,
+                )
+            if tag_leaf is not None and tag_leaf(leaf_hash) != stored_tag:
+                raise _Failure(
+                    Problem.LEAF_TAG_MISMATCH, f"event {seq} has a missing or invalid leaf tag", seq
                 )
 
             node_index = expected
@@ -378,11 +393,18 @@ def verify_against_checkpoint(
     origin: str,
     hash_name: str = "sha256",
     start: CompactRange | None = None,
+    leaf_tagger: LeafTagger | None = None,
 ) -> VerificationReport:
     """Verify stored events against one externally kept checkpoint (printed or emailed).
 
     Returns a report as :func:`verify_log` does.
     """
     return verify_log(
-        events, [checkpoint_note], verifier, origin=origin, hash_name=hash_name, start=start
+        events,
+        [checkpoint_note],
+        verifier,
+        origin=origin,
+        hash_name=hash_name,
+        start=start,
+        leaf_tagger=leaf_tagger,
     )

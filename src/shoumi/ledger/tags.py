@@ -1,0 +1,77 @@
+"""Keyed tags on leaf hashes, which locate an edit whose stored hashes were rewritten.
+
+Someone with write access to the database can edit an event and store the
+new leaf hash, and then only a signed checkpoint reveals the change, to
+within the events between two checkpoints. A leaf tag, ``HMAC(key, leaf
+hash)`` stored with each event, cannot be recomputed without the key, so the
+verifier names the edited event exactly.
+
+The tag key is derived with HKDF (RFC 5869) from the checkpoint signing
+material: from the HMAC-SM3 key with SM3 in 国密 mode, otherwise from the
+Ed25519 private key with SHA-256. It never leaves the process, so tags can
+be checked only where the signing key is, for example by the verify command
+on the server. An attacker who holds the key files can forge tags, and then
+only a checkpoint kept outside the system helps.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Final
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from shoumi.ledger.hashing import SHA256, SM3, get_hasher
+
+TAG_KEY_INFO: Final = b"shoumi ledger leaf tag v1"
+TAG_KEY_SIZE: Final = 32
+
+
+def derive_tag_key(secret: bytes, hash_name: str) -> bytes:
+    """Return the leaf tag key derived from ``secret`` with HKDF over ``hash_name``."""
+    algorithm = hashes.SM3() if hash_name == SM3 else hashes.SHA256()
+    return HKDF(algorithm=algorithm, length=TAG_KEY_SIZE, salt=None, info=TAG_KEY_INFO).derive(
+        secret
+    )
+
+
+def _tag_function(key: bytes, hash_name: str) -> Callable[[bytes], bytes]:
+    try:
+        hmac.digest(key, b"", hash_name)
+    except ValueError:
+        # This OpenSSL build lacks SM3 in hashlib, so cryptography's HMAC is used.
+        def tag_with_cryptography(leaf_hash: bytes) -> bytes:
+            tag = crypto_hmac.HMAC(key, hashes.SM3())
+            tag.update(leaf_hash)
+            return tag.finalize()
+
+        return tag_with_cryptography
+    hmac_digest = hmac.digest
+
+    def tag(leaf_hash: bytes) -> bytes:
+        return hmac_digest(key, leaf_hash, hash_name)
+
+    return tag
+
+
+class LeafTagger:
+    """Computes leaf tags: HMAC-SHA256, or HMAC-SM3 for a log hashed with SM3.
+
+    ``tag(leaf_hash)`` returns ``HMAC(key, leaf_hash)``. It is a function
+    attribute for the same speed reason as :class:`~shoumi.ledger.hashing.TreeHasher`'s functions.
+    """
+
+    __slots__ = ("hash_name", "tag")
+
+    def __init__(self, key: bytes, hash_name: str = SHA256) -> None:
+        get_hasher(hash_name)
+        if len(key) != TAG_KEY_SIZE:
+            raise ValueError(f"leaf tag key must be {TAG_KEY_SIZE} bytes, got {len(key)}")
+        self.hash_name = hash_name
+        self.tag = _tag_function(key, hash_name)
+
+    def __repr__(self) -> str:
+        return f"LeafTagger(hash_name={self.hash_name!r})"
