@@ -24,7 +24,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shoumi.ledger.checkpoints import Checkpoint, CheckpointSigner, CheckpointVerifier
+from shoumi.ledger.checkpoints import Checkpoint, CheckpointSigner
 from shoumi.ledger.events import _dump, decode_event, encode_event
 from shoumi.ledger.hashing import get_hasher
 from shoumi.ledger.tree import (
@@ -176,10 +176,10 @@ def bench_proofs(count: int) -> dict:
     return result
 
 
-def _write_log(path: Path, count: int, hash_name: str) -> tuple[list[str], CheckpointVerifier]:
-    """Write events as lines ``<leaf hash hex> <event>``; return the checkpoints and verifier."""
+def _write_log(path: Path, count: int, hash_name: str, signer: CheckpointSigner) -> list[str]:
+    """Write lines ``<leaf hash hex> <leaf tag hex> <event>``; return the checkpoints."""
     hasher = get_hasher(hash_name)
-    signer = CheckpointSigner(ORIGIN, Ed25519PrivateKey.generate())
+    tag_leaf = signer.leaf_tagger(hash_name).tag
     state = CompactRange(hasher)
     notes = []
     now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -187,33 +187,40 @@ def _write_log(path: Path, count: int, hash_name: str) -> tuple[list[str], Check
         for encoded in canonical_events(count):
             leaf_hash = hasher.hash_leaf(encoded)
             state.append(leaf_hash)
-            handle.write(leaf_hash.hex().encode() + b" " + encoded + b"\n")
+            leaf_tag = tag_leaf(leaf_hash)
+            handle.write(
+                b"%s %s %s\n" % (leaf_hash.hex().encode(), leaf_tag.hex().encode(), encoded)
+            )
             if state.size % CHECKPOINT_EVERY == 0 or state.size == count:
                 checkpoint = Checkpoint(ORIGIN, state.size, state.root(), now, hash_name)
                 notes.append(signer.sign(checkpoint))
-    return notes, signer.verifier()
+    return notes
 
 
 def _read_log(path: Path) -> Iterator[StoredEvent]:
     with path.open("rb") as handle:
         for seq, line in enumerate(handle):
-            leaf_hex, _, encoded = line.rstrip(b"\n").partition(b" ")
-            yield StoredEvent(seq, encoded, bytes.fromhex(leaf_hex.decode()))
+            leaf_hex, tag_hex, encoded = line.rstrip(b"\n").split(b" ", 2)
+            yield StoredEvent(
+                seq, encoded, bytes.fromhex(leaf_hex.decode()), bytes.fromhex(tag_hex.decode())
+            )
 
 
 def _read_lines_only(path: Path) -> int:
     lines = 0
     with path.open("rb") as handle:
         for line in handle:
-            line.rstrip(b"\n").partition(b" ")
+            line.rstrip(b"\n").split(b" ", 2)
             lines += 1
     return lines
 
 
-def bench_verify(count: int, hash_name: str) -> dict:
+def bench_verify(count: int, hash_name: str, *, with_tags: bool = False) -> dict:
     OUT_DIR.mkdir(exist_ok=True)
     path = OUT_DIR / f"ledger-{hash_name}-{count}.log"
-    notes, verifier = _write_log(path, count, hash_name)
+    signer = CheckpointSigner(ORIGIN, Ed25519PrivateKey.generate())
+    notes = _write_log(path, count, hash_name, signer)
+    tagger = signer.leaf_tagger(hash_name) if with_tags else None
     hasher = get_hasher(hash_name)
 
     started = time.perf_counter()
@@ -223,12 +230,19 @@ def bench_verify(count: int, hash_name: str) -> dict:
     started = time.perf_counter()
     with path.open("rb") as handle:
         for line in handle:
-            hasher.hash_leaf(line.rstrip(b"\n").partition(b" ")[2])
+            hasher.hash_leaf(line.rstrip(b"\n").split(b" ", 2)[2])
     hash_only_seconds = time.perf_counter() - started
 
     rss_before = _peak_rss_mb()
     started = time.perf_counter()
-    report = verify_log(_read_log(path), notes, verifier, origin=ORIGIN, hash_name=hash_name)
+    report = verify_log(
+        _read_log(path),
+        notes,
+        signer.verifier(),
+        origin=ORIGIN,
+        hash_name=hash_name,
+        leaf_tagger=tagger,
+    )
     verify_seconds = time.perf_counter() - started
     assert report.is_valid, report.message
     assert report.tree_size == count
@@ -236,6 +250,7 @@ def bench_verify(count: int, hash_name: str) -> dict:
     return {
         "events": count,
         "hash": hash_name,
+        "leaf_tags_checked": with_tags,
         "checkpoints": len(notes),
         "verify_seconds": verify_seconds,
         "read_file_only_seconds": read_seconds,
@@ -262,8 +277,11 @@ def main() -> None:
         "machine": platform.processor() or platform.machine(),
     }
     results["verify"] = []
-    for hash_name in ("sha256", "sm3"):
-        runs = [bench_verify(arguments.events, hash_name) for _ in range(arguments.repeat)]
+    for hash_name, with_tags in (("sha256", False), ("sm3", False), ("sha256", True)):
+        runs = [
+            bench_verify(arguments.events, hash_name, with_tags=with_tags)
+            for _ in range(arguments.repeat)
+        ]
         median_run = sorted(runs, key=lambda run: run["verify_seconds"])[len(runs) // 2]
         median_run["verify_seconds_all_runs"] = [run["verify_seconds"] for run in runs]
         results["verify"].append(median_run)
