@@ -6,12 +6,13 @@ within the events between two checkpoints. A leaf tag, ``HMAC(key, leaf
 hash)`` stored with each event, cannot be recomputed without the key, so the
 verifier names the edited event exactly.
 
-The tag key is derived with HKDF (RFC 5869) from the checkpoint signing
-material: from the HMAC-SM3 key with SM3 in 国密 mode, otherwise from the
-Ed25519 private key with SHA-256. It never leaves the process, so tags can
-be checked only where the signing key is, for example by the verify command
-on the server. An attacker who holds the key files can forge tags, and then
-only a checkpoint kept outside the system helps.
+The tag key is derived with HKDF (RFC 5869) over the log's hash algorithm
+from the checkpoint signing material: the HMAC-SM3 key for an SM3 log that
+has one (国密 mode), otherwise the Ed25519 private key. The derived key is
+never stored, so tags can be checked only where the key files are, for
+example by the verify command on the server. An attacker who can read the
+key files can forge tags, and then only a checkpoint kept outside the
+system helps.
 """
 
 from __future__ import annotations
