@@ -311,3 +311,14 @@ def test_key_text_with_plus_in_base64_loads(tmp_path) -> None:
     path.chmod(0o600)
 
     assert load_signer(tmp_path).key_id == signer.key_id
+
+
+def test_gm_mode_requires_hmac_key_file(tmp_path) -> None:
+    create_keys(tmp_path, KEY_NAME, gm_mode=True)
+    (tmp_path / HMAC_KEY_FILE).unlink()
+
+    with pytest.raises(KeyFileError) as raised:
+        load_signer(tmp_path, gm_mode=True)
+
+    assert HMAC_KEY_FILE in raised.value.message
+    assert not load_signer(tmp_path).has_hmac_key

@@ -151,14 +151,21 @@ def create_keys(directory: Path, key_name: str, *, gm_mode: bool = False) -> Che
     return signer
 
 
-def load_signer(directory: Path) -> CheckpointSigner:
+def load_signer(directory: Path, *, gm_mode: bool = False) -> CheckpointSigner:
     """Load the signer from ``directory``, with the HMAC-SM3 key when its file exists.
 
+    With ``gm_mode`` the HMAC-SM3 key file is required, so a deleted key
+    stops start-up instead of silently dropping the HMAC-SM3 tags.
+
     Raises:
-        KeyFileError: the signing key file is missing, malformed, readable
+        KeyFileError: a required key file is missing, malformed, readable
             by group or others, or its key ID does not match its key.
     """
     directory = Path(directory)
+    if gm_mode and not (directory / HMAC_KEY_FILE).exists():
+        raise KeyFileError(
+            f"key file {directory / HMAC_KEY_FILE} not found; 国密 mode needs the HMAC-SM3 key"
+        )
     path = directory / SIGNING_KEY_FILE
     name, key_id_hex, raw = _split_key_text(_read_private_file(path), _PRIVATE_PREFIX, str(path))
     if len(raw) != 33 or raw[:1] != ED25519_TYPE:
