@@ -3,6 +3,7 @@
 Pure Python; imports nothing from Django. The audit app stores events and
 subtree hashes in its tables and calls this package to append, prove,
 checkpoint, archive and verify. The package offers no update or delete.
+``docs/ledger.md`` walks through the tables and calls the audit app needs.
 """
 
 from shoumi.ledger.archive import (
