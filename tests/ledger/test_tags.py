@@ -62,11 +62,20 @@ def test_sm3_tag_falls_back_to_cryptography(monkeypatch) -> None:
     key = b"\x01" * 32
     expected = LeafTagger(key, "sm3").tag(LEAF)
 
-    class NoSm3Hmac:
-        @staticmethod
-        def digest(key: bytes, message: bytes, name: str) -> bytes:
-            raise ValueError(f"unsupported hash type {name}")
-
-    monkeypatch.setattr(tags, "hmac", NoSm3Hmac)
+    monkeypatch.setattr(tags, "_hashlib_constructor", lambda hash_name: None)
 
     assert LeafTagger(key, "sm3").tag(LEAF) == expected
+
+
+@pytest.mark.parametrize("hash_name", ["sha256", "sm3"])
+def test_tag_equals_stdlib_hmac_for_many_keys(hash_name: str) -> None:
+    if hash_name not in hashlib.algorithms_available:
+        pytest.skip(f"this OpenSSL build has no {hash_name} in hashlib")
+    for first_byte in range(0, 256, 17):
+        key = bytes([first_byte]) + bytes(range(31))
+        leaf_hash = hashlib.sha256(key).digest()
+
+        assert (
+            LeafTagger(key, hash_name).tag(leaf_hash)
+            == hmac.new(key, leaf_hash, hash_name).digest()
+        )
