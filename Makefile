@@ -8,6 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 export SHOUMI_DATA_DIR ?= $(CURDIR)/var
+# Links printed on the terminal (the first-run enrolment link) use this address.
+export SHOUMI_BASE_URL ?= http://$(HOST):$(PORT)
 # The master key lives outside the data directory, so that a copy of the
 # data (or of ./var) does not carry the key that decrypts it.
 export SHOUMI_KEY_FILE ?= $(HOME)/.config/shoumi/master.key

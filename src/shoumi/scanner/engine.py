@@ -320,9 +320,9 @@ def _grouped_tokens(arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray)
         if chosen.size == 0:
             continue
         starts = run_start[chosen]
-        offsets = [0, 1, 2, 3, 5, 6, 7, 8, 10, 11, 12, 13, 15, 16, 17, 18]
-        offsets += [20 + position for position in range(size)]
-        matrix = _gather(arr, starts, np.array(offsets, dtype=np.int64))
+        offset_list = [0, 1, 2, 3, 5, 6, 7, 8, 10, 11, 12, 13, 15, 16, 17, 18]
+        offset_list += [20 + position for position in range(size)]
+        matrix = _gather(arr, starts, np.array(offset_list, dtype=np.int64))
         span = 19 + (size + 1 if size else 0)
         groups.append(_classify(starts, starts + span, matrix, only=Kind.BANK_CARD, chars=span))
     return groups

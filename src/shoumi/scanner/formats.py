@@ -47,7 +47,7 @@ class _Archive:
     """State of the archives a member sits in, for the zip-bomb limits."""
 
     depth: int = 0
-    budget: list | None = None  # one-element list: uncompressed bytes still allowed
+    budget: list[int] | None = None  # one-element list: uncompressed bytes still allowed
 
     def enter(self, options: ScanOptions) -> _Archive:
         budget = self.budget if self.budget is not None else [options.zip_max_total_bytes]
@@ -283,7 +283,8 @@ def _scan_eml(
         if part.is_multipart():
             continue
         filename = part.get_filename()
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)
+        payload = decoded if isinstance(decoded, bytes) else b""
         if filename:
             nested.extend(scan_content(f"{path}!{filename}", payload, options, archive))
         elif part.get_content_maintype() == "text":
@@ -328,7 +329,7 @@ def _scan_zip(
                 )
             )
             logger.warning("scanner_zip_limit_exceeded", code=error.code, depth=inner.depth)
-            if inner.budget[0] <= 0:
+            if inner.budget is not None and inner.budget[0] <= 0:
                 break
             continue
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
@@ -347,6 +348,8 @@ def _read_member(
 ) -> bytes:
     """Extract one member; stop at the ratio and total-size limits whatever its header claims."""
     budget = archive.budget
+    if budget is None:
+        raise ValueError("_read_member needs an archive entered with _Archive.enter")
     if info.compress_size and info.file_size / info.compress_size > options.zip_max_ratio:
         raise ArchiveLimitError(
             f"compression ratio {info.file_size / info.compress_size:.0f} "

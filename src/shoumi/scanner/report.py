@@ -95,7 +95,7 @@ def write_csv(report: dict, stream: TextIO) -> None:
 def render_table(report: dict) -> str:
     """Render findings, files not scanned and a summary as aligned text columns."""
     out = io.StringIO()
-    rows = [("文件", "位置", "类型", "脱敏值", "置信度")]
+    rows: list[tuple[str, ...]] = [("文件", "位置", "类型", "脱敏值", "置信度")]
     for finding in report["findings"]:
         rows.append(
             (
