@@ -15,6 +15,9 @@ export SHOUMI_BASE_URL ?= http://$(HOST):$(PORT)
 export SHOUMI_KEY_FILE ?= $(HOME)/.config/shoumi/master.key
 
 RUN_ENV := DJANGO_SETTINGS_MODULE=shoumi.config.settings.local
+# The paths exported above are for `make run`. The test settings create a
+# fresh data directory and master key per run, but only when these are unset.
+TEST_ENV := env -u SHOUMI_DATA_DIR -u SHOUMI_KEY_FILE -u SHOUMI_BASE_URL
 
 .PHONY: run install install-test test test-sqlite test-postgres lint messages bench clean
 
@@ -46,13 +49,13 @@ lint: install-test
 	$(BIN)/mypy
 
 test-sqlite: install-test
-	$(BIN)/pytest
+	$(TEST_ENV) $(BIN)/pytest
 
 # Runs when SHOUMI_TEST_POSTGRES_URL names a server (.ci/run starts one);
 # the pure-Python packages are not re-run here because they touch no database.
 test-postgres: install-test
 	@if [ -n "$$SHOUMI_TEST_POSTGRES_URL" ]; then \
-		DATABASE_URL="$$SHOUMI_TEST_POSTGRES_URL" $(BIN)/pytest --database-pass; \
+		$(TEST_ENV) DATABASE_URL="$$SHOUMI_TEST_POSTGRES_URL" $(BIN)/pytest --database-pass; \
 	elif [ "$$SHOUMI_REQUIRE_POSTGRES" = "1" ]; then \
 		echo "SHOUMI_REQUIRE_POSTGRES=1 but SHOUMI_TEST_POSTGRES_URL is not set." >&2; exit 1; \
 	else \
