@@ -45,6 +45,8 @@ class Action(models.TextChoices):
     ALERT_RAISED = "alert_raised", _("Security alert raised")
     GATE_RECORDED = "gate_recorded", _("Agreement or training recorded")
     OFFBOARDING_STARTED = "offboarding_started", _("Offboarding started")
+    AUDIT_EXPORTED = "audit_exported", _("Audit log exported")
+    AUDIT_ARCHIVED = "audit_archived", _("Audit events archived")
 
 
 class Result(models.TextChoices):
