@@ -4,7 +4,7 @@
 SHOUMI_TEST_POSTGRES_URL): it keeps only the tests that touch a database.
 With SHOUMI_REQUIRE_BROWSER=1 or SHOUMI_REQUIRE_POSTGRES=1 (set by .ci/run),
 a missing Chromium or PostgreSQL fails the run instead of skipping tests.
-The audit tables are insert-only; ``tests/audit/flush.py`` says how the
+The audit tables are insert-only; ``tests/audit/flush.py`` explains how the
 test database still lets Django's flush empty them between tests.
 """
 

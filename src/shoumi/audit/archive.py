@@ -1,8 +1,8 @@
 """Retention: moving old events out of the live table as signed archive segments.
 
 Events stay in the database for at least ``AUDIT_RETENTION_DAYS`` (180 by
-default and at minimum; the Cybersecurity Law, Art. 21, asks for six
-months of network logs). Older events are never deleted in place: they are
+default and at minimum, because Art. 21 of the Cybersecurity Law requires
+network logs to be kept for at least six months). Older events are never deleted in place: they are
 written to a segment file (``shoumi.ledger.write_archive_segment``) that
 carries their encodings, the tree state before them and signed
 checkpoints, and the file is read back and verified before the rows go.
@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shoumi.audit import keys, services
 from shoumi.audit.actions import Action
@@ -79,8 +80,11 @@ def archive_plan(*, before: dt.date) -> ArchivePlan:
     earliest_allowed = clock.now() - dt.timedelta(days=settings.AUDIT_RETENTION_DAYS)
     if cutoff > earliest_allowed:
         raise ArchiveError(
-            f"Events must be kept for {settings.AUDIT_RETENTION_DAYS} days; "
-            f"choose a date on or before {timezone.localdate(earliest_allowed):%Y-%m-%d}.",
+            _("Audit events must be kept for %(days)d days; choose a date on or before %(date)s.")
+            % {
+                "days": settings.AUDIT_RETENTION_DAYS,
+                "date": f"{timezone.localdate(earliest_allowed):%Y-%m-%d}",
+            },
             code="audit_retention",
         )
     live = AuditEvent.objects.aggregate(first=Min("seq"), last=Max("seq"))
@@ -123,10 +127,16 @@ def _segment_data(first_seq: int, end_seq: int, hash_name: str) -> bytes:
     encoded = []
     for expected, (seq, event) in enumerate(rows.iterator(chunk_size=5000), start=first_seq):
         if seq != expected:
-            raise ArchiveError(f"Event {expected} is missing from the live table; run verify.")
+            raise ArchiveError(
+                _("Event %(seq)d is missing from the database; run `shoumi audit verify`.")
+                % {"seq": expected}
+            )
         encoded.append(bytes(event))
     if len(encoded) != end_seq - first_seq:
-        raise ArchiveError(f"Events {first_seq}..{end_seq - 1} are not all in the live table.")
+        raise ArchiveError(
+            _("Events %(first)d to %(last)d are not all in the database.")
+            % {"first": first_seq, "last": end_seq - 1}
+        )
 
     start = load_compact_range(store, hasher, first_seq)
     signer = keys.log_signer()
@@ -138,7 +148,8 @@ def _segment_data(first_seq: int, end_seq: int, hash_name: str) -> bytes:
     )
     if not report.is_valid or report.root_hash != root_hash(store, hasher, end_seq):
         raise ArchiveError(
-            f"The segment for events {first_seq}..{end_seq - 1} does not match the stored tree."
+            _("The archive file for events %(first)d to %(last)d does not match the stored tree.")
+            % {"first": first_seq, "last": end_seq - 1}
         )
     return data
 
@@ -160,7 +171,8 @@ def archive_execute(*, plan: ArchivePlan, out_dir: Path) -> list[ArchivedSegment
     verification = verify_stored_log()
     if not verification.is_valid:
         raise ArchiveError(
-            f"The audit log does not verify ({verification.message}); nothing was archived.",
+            _("The audit log does not verify (%(reason)s), so nothing was archived.")
+            % {"reason": verification.message},
             code="audit_archive_unverified",
         )
     head = current_head()
@@ -173,7 +185,9 @@ def archive_execute(*, plan: ArchivePlan, out_dir: Path) -> list[ArchivedSegment
         path = (out_dir / segment_file_name(first_seq, end_seq)).resolve()
         _write_file(path, data)
         if path.read_bytes() != data:
-            raise ArchiveError(f"Archive file {path} does not read back as written.")
+            raise ArchiveError(
+                _("The archive file %(path)s does not read back as written.") % {"path": path}
+            )
         digest = hashlib.sha256(data).hexdigest()
         with transaction.atomic():
             segment = ArchivedSegment.objects.create(

@@ -62,7 +62,7 @@ def checkpoint_create(*, reason: str, only_if_due: bool = False) -> SignedCheckp
 
     Nothing is signed for an empty log or when the last checkpoint already
     covers every event. With ``only_if_due`` a checkpoint is signed only
-    when :func:`checkpoint_due` says so.
+    when :func:`checkpoint_due` returns a reason.
     """
     with transaction.atomic():
         head = locked_head()

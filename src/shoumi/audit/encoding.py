@@ -1,4 +1,4 @@
-"""How an audit event's values map to the ledger's event schema, and back to the index columns.
+"""Mapping of an audit event's values to the ledger's event schema, and checks of the index columns.
 
 The append path and the migration of the interim event table both build
 the ledger mapping with :func:`ledger_fields`. Verification and the viewer
@@ -104,8 +104,10 @@ def index_mismatch(row: IndexRow, encoded: bytes) -> str | None:
     time_suffix = b',"time":"' + row.time.encode("ascii") + b'","v":1}'
     if not encoded.endswith(time_suffix):
         return "occurred_at"
-    result_suffix = b',"result":' + _json_string(row.result) + b',"seq":%d' % row.seq
-    if not encoded.endswith(result_suffix + time_suffix):
+    seq_suffix = b',"seq":%d' % row.seq + time_suffix
+    if not encoded.endswith(seq_suffix):
+        return "seq"
+    if not encoded.endswith(b',"result":' + _json_string(row.result) + seq_suffix):
         return "result"
 
     object_position = encoded.rfind(b',"object_id":')

@@ -3,7 +3,7 @@
 On every protected table the database rejects UPDATE and DELETE (and on
 PostgreSQL also TRUNCATE) with an error whose message starts with
 ``audit_append_only``. The one exception: an event row may be deleted once
-an ``ArchivedSegment`` row records a signed archive file that holds it,
+an ``ArchivedSegment`` row records a signed archive file that contains it,
 which is how ``shoumi audit archive --execute`` moves old events out.
 
 ``create_guards(connection, allow_test_flush=True)`` is for the test

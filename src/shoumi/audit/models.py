@@ -7,10 +7,10 @@ other event columns are a search index derived from the same values, and
 
 Every table here except ``LogHead`` is insert-only: database triggers
 (:mod:`shoumi.audit.guards`) refuse UPDATE and DELETE, with one exception
-for events that an archive segment already holds. NOTE: on SQLite, a
+for events that an archive segment already contains. NOTE: on SQLite, a
 migration that alters one of these tables rebuilds it and drops its
-triggers. Such a migration must create the guards again afterwards, which
-``tests/audit/test_guards.py`` checks.
+triggers, so such a migration must call ``create_guards`` again. A test
+checks that every trigger exists after all migrations.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def node_key(level: int, index: int) -> int:
 
 
 class AuditEvent(models.Model):
-    """One security-relevant event. Never holds a plaintext personal value.
+    """One security-relevant event. Never contains a plaintext personal value.
 
     ``encoded`` is the event: its canonical encoding
     (``shoumi.ledger.encode_event``), which the Merkle tree hashes.

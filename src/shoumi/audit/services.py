@@ -48,9 +48,9 @@ logger = structlog.get_logger(__name__)
 
 DetailValue = str | int | bool | None
 
-# What shoumi.ledger.encode_event rejects as a plaintext ID or bank card
-# number, checked after NFKC normalisation: 15-19 digits, 17 digits and X,
-# or 16-19 digits in groups of four. redact_text does not follow the groups.
+# Shapes that shoumi.ledger.encode_event rejects as a plaintext ID or bank
+# card number, checked after NFKC normalisation: 15-19 digits, 17 digits and
+# X, or 16-19 digits in groups of four. redact_text does not follow groups.
 _LEDGER_REJECTED_SHAPE: Final = re.compile(
     r"(?<![0-9A-Za-z])"
     r"(?:[0-9]{15,19}|[0-9]{17}[Xx]|[0-9]{4}(?:[ -][0-9]{4}){3}(?:[ -][0-9]{1,3})?)"
@@ -220,9 +220,9 @@ def append_many(drafts: Sequence[EventDraft]) -> list[AuditEvent]:
     whole batch, which is what makes bulk appends fast.
 
     Raises:
-        AuditError: an event cannot be encoded (for example a value shaped
-            like a plaintext ID number) or stored; nothing of the batch is
-            written and the caller's transaction must roll back.
+        AuditError: an event cannot be encoded (for example because a value
+            is shaped like a plaintext ID number) or stored. Nothing of the
+            batch is written, and the caller's transaction must roll back.
     """
     if not drafts:
         return []

@@ -1,11 +1,11 @@
 """Verification of the stored audit log, and the record of each verification run.
 
 :func:`verify_stored_log` reads archive segments and live events once, in
-sequence order, and checks them with :func:`shoumi.ledger.verify_log`
-against every stored checkpoint (and optionally one exported checkpoint),
-with leaf tags, so an edited event is named by its sequence number even
-when its stored hashes were rewritten. It also checks that each event's
-index columns agree with its signed encoding.
+sequence order. It checks them with :func:`shoumi.ledger.verify_log`
+against every stored checkpoint and optionally one exported checkpoint.
+Leaf tags are checked too, so an edited event is named by its sequence
+number even when its stored hashes were rewritten. Each event's index
+columns must also agree with its signed encoding.
 
 The events after the newest checkpoint are checked by hash, leaf tag and
 sequence number, but no signature covers them yet, so removing the newest
@@ -32,7 +32,13 @@ from shoumi.audit.guards import missing_guards
 from shoumi.audit.head import configured_hash_name, current_head
 from shoumi.audit.models import ArchivedSegment, SignedCheckpoint, VerificationRun
 from shoumi.config import clock
-from shoumi.ledger import StoredEvent, VerificationReport, verify_archived_log, verify_log
+from shoumi.ledger import (
+    Problem,
+    StoredEvent,
+    VerificationReport,
+    verify_archived_log,
+    verify_log,
+)
 
 logger = structlog.get_logger(__name__)
 
@@ -168,14 +174,30 @@ def _verify(against_note: str | None, archive_dir: Path | None) -> LogVerificati
                 f"{segment.end_seq - 1} was not found",
             )
 
+    mismatches: list[tuple[int, str]] = []
+    report = _replay(paths, notes, hash_name, mismatches)
+    if against_note is not None and report.problem == Problem.FORKED_CHECKPOINTS:
+        # A stored checkpoint contradicts the exported one, so the rewritten
+        # log was re-signed with the signing key. The exported checkpoint
+        # alone narrows the change down to the events it covers.
+        mismatches.clear()
+        report = _replay(paths, [against_note], hash_name, mismatches)
+    return _combine(report, mismatches, len(segments))
+
+
+def _replay(
+    segment_paths: list[Path],
+    notes: list[str],
+    hash_name: str,
+    mismatches: list[tuple[int, str]],
+) -> VerificationReport:
     verifier = keys.log_verifier()
     tagger = keys.log_leaf_tagger(hash_name)
     origin = keys.log_origin()
-    mismatches: list[tuple[int, str]] = []
     events = _live_events(mismatches)
-    if segments:
-        report = verify_archived_log(
-            _segment_files(paths),
+    if segment_paths:
+        return verify_archived_log(
+            _segment_files(segment_paths),
             events,
             notes,
             verifier,
@@ -183,21 +205,20 @@ def _verify(against_note: str | None, archive_dir: Path | None) -> LogVerificati
             hash_name=hash_name,
             leaf_tagger=tagger,
         )
-    else:
-        report = verify_log(
-            events, notes, verifier, origin=origin, hash_name=hash_name, leaf_tagger=tagger
-        )
-    return _combine(report, mismatches, len(segments))
+    return verify_log(
+        events, notes, verifier, origin=origin, hash_name=hash_name, leaf_tagger=tagger
+    )
 
 
 def verify_stored_log(
     *, against_note: str | None = None, archive_dir: Path | None = None, record: bool = True
 ) -> LogVerification:
-    """Verify archive segments, live events and checkpoints; record the run unless told not to.
+    """Verify archive segments, live events and checkpoints, and record the run.
 
     ``against_note`` is a signed checkpoint kept outside the system, checked
     with the stored ones. ``archive_dir`` is where the archive files are
-    now, when they were moved since they were written.
+    now, when they were moved since they were written. With ``record``
+    False the run is not stored as a ``VerificationRun``.
 
     Raises:
         ImproperlyConfigured: the signing key files cannot be loaded.
