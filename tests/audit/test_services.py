@@ -149,10 +149,10 @@ def test_identifier_shapes_are_redacted_before_encoding(text: str) -> None:
 
 
 def test_database_failure_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_bulk_create(*args: object, **kwargs: object) -> None:
+    def broken_insert(*args: object, **kwargs: object) -> None:
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(AuditEvent.objects, "bulk_create", broken_bulk_create)
+    monkeypatch.setattr(services, "_insert_events", broken_insert)
 
     with pytest.raises(AuditError):
         services.append(action=Action.LOGOUT)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from shoumi.audit import keys
-from shoumi.audit.head import locked_head
+from shoumi.audit.head import locked_head, save_head
 from shoumi.audit.models import CheckpointReason, LogHead, SignedCheckpoint
 from shoumi.audit.store import DatabaseHashStore
 from shoumi.config import clock
@@ -73,7 +73,7 @@ def checkpoint_create(*, reason: str, only_if_due: bool = False) -> SignedCheckp
             return None
         root = root_hash(DatabaseHashStore(), get_hasher(head.hash_name), head.size)
         stored = sign_checkpoint(head, root, reason, now)
-        head.save(update_fields=["last_checkpoint_size", "last_checkpoint_at"])
+        save_head(head)
     return stored
 
 

@@ -42,9 +42,14 @@ def locked_head() -> LogHead:
     database, or one whose tables a test flushed) is created with the size
     the event tables show.
     """
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("locked_head() must run inside transaction.atomic()")
-    head = LogHead.objects.select_for_update().filter(pk=LogHead.SINGLETON_ID).first()
+    # Raw SQL because every append runs this, and building the query through
+    # the ORM cost more than running it.
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT * FROM {LogHead._meta.db_table} WHERE id = %s{lock}"  # noqa: S608
+    head = next(iter(LogHead.objects.raw(sql, [LogHead.SINGLETON_ID])), None)
     if head is None:
         LogHead.objects.bulk_create(
             [
@@ -67,3 +72,19 @@ def locked_head() -> LogHead:
 def current_head() -> LogHead | None:
     """Return the head row without locking it, or None before the first event."""
     return LogHead.objects.filter(pk=LogHead.SINGLETON_ID).first()
+
+
+def save_head(head: LogHead) -> None:
+    """Write the locked head's size and checkpoint fields back, with one raw UPDATE."""
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {LogHead._meta.db_table} SET size = %s, last_checkpoint_size = %s, "  # noqa: S608
+            "last_checkpoint_at = %s WHERE id = %s",
+            [
+                head.size,
+                head.last_checkpoint_size,
+                connection.ops.adapt_datetimefield_value(head.last_checkpoint_at),
+                head.pk,
+            ],
+        )

@@ -35,11 +35,12 @@ _taggers: dict[tuple[Path, bool, str], LeafTagger] = {}
 
 
 def key_directory() -> Path:
-    """Return the folder that contains the ledger key files (created with mode 0700)."""
-    return ensure_private_dir(Path(settings.DATA_DIR) / SECRETS_FOLDER)
+    """Return the folder that contains the ledger key files."""
+    return Path(settings.DATA_DIR) / SECRETS_FOLDER
 
 
 def _load_or_create(directory: Path, gm_mode: bool) -> CheckpointSigner:
+    ensure_private_dir(directory)
     with open(directory / LOCK_FILE, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (directory / SIGNING_KEY_FILE).exists():
@@ -88,11 +89,11 @@ def log_leaf_tagger(hash_name: str) -> LeafTagger:
     Deriving the tag key with HKDF costs about as much as 18 tags (measured
     with SHA-256 on the benchmark machine), so the tagger is kept per process.
     """
-    signer = log_signer()
     cache_key = (key_directory(), bool(settings.GUOMI_MODE), hash_name)
-    with _cache_lock:
-        tagger = _taggers.get(cache_key)
-        if tagger is None:
+    tagger = _taggers.get(cache_key)
+    if tagger is None:
+        signer = log_signer()
+        with _cache_lock:
             tagger = _taggers[cache_key] = signer.leaf_tagger(hash_name)
     return tagger
 
