@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 
-from shoumi.audit import keys
+from shoumi.audit import keys, services
+from shoumi.audit.actions import Action
 from shoumi.audit.models import AuditEvent, SignedCheckpoint, VerificationRun
+from shoumi.audit.verification import verify_stored_log
 from shoumi.ledger import encode_event, get_hasher
 from tests.audit.helpers import append_events, execute, run_command, without_guards
 
@@ -141,6 +144,40 @@ def test_edited_index_column_is_named(stored_log) -> None:
     assert VerificationRun.objects.latest("id").problem == "index_mismatch"
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("action", "'logout'"),
+        ("actor_id", "999"),
+        ("actor_employee_number", "'E99999'"),
+        ("object_type", "'accounts.user'"),
+        ("object_id", "'client-99'"),
+        ("result", "'denied'"),
+        ("occurred_at", "'2020-01-01 00:00:00'"),
+    ],
+)
+def test_every_edited_index_column_is_found(stored_log, column: str, value: str) -> None:
+    with without_guards():
+        execute(f"UPDATE audit_auditevent SET {column} = {value} WHERE seq = %s", [TARGET])  # noqa: S608
+
+    outcome = verify_stored_log(record=False)
+
+    assert outcome.problem == "index_mismatch"
+    assert outcome.first_bad_seq == TARGET
+    assert column in outcome.message
+
+
+def test_unusual_index_values_verify() -> None:
+    for object_id in ('a"b', "c\\d", "客户-1", "tab\tnewline\n"):
+        services.append(
+            action=Action.REVEAL, object_type="clients.客户", object_id=object_id, purpose='"用途"'
+        )
+
+    outcome = verify_stored_log(record=False)
+
+    assert outcome.is_valid, outcome.message
+
+
 def test_forged_checkpoint_fails_without_an_event_number(stored_log) -> None:
     note = SignedCheckpoint.objects.get(size=20).note
     with without_guards():
@@ -251,6 +288,22 @@ def test_missing_trigger_is_reported(stored_log) -> None:
 
 
 def _is_postgresql() -> bool:
-    from django.db import connection
-
     return connection.vendor == "postgresql"
+
+
+def test_shoumi_cli_runs_the_audit_subcommand(stored_log, capsys, monkeypatch) -> None:
+    from django.core.management import base
+
+    from shoumi.config.cli import main
+
+    # run_from_argv closes every connection at the end, which would end the
+    # test's transaction.
+    monkeypatch.setattr(base.connections, "close_all", lambda: None)
+    clean = main(["shoumi", "audit", "verify"])
+    with without_guards():
+        execute("DELETE FROM audit_auditevent WHERE seq = %s", [TARGET])
+    tampered = main(["shoumi", "audit", "verify"])
+
+    assert clean == 0
+    assert tampered == 1
+    assert str(TARGET) in capsys.readouterr().err

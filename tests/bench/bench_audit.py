@@ -45,8 +45,8 @@ BATCH_SIZE = 1000
 FILL_BATCH_SIZE = 5000
 
 
-def _configure(database_url: str | None) -> Path:
-    data_dir = Path(tempfile.mkdtemp(prefix="shoumi-bench-audit-"))
+def _configure(database_url: str | None, reuse: Path | None) -> Path:
+    data_dir = reuse or Path(tempfile.mkdtemp(prefix="shoumi-bench-audit-"))
     os.environ["SHOUMI_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shoumi.config.settings.test")
     os.environ["SHOUMI_LOG_LEVEL"] = "WARNING"
@@ -314,9 +314,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url", help="an empty PostgreSQL database to use instead of SQLite"
     )
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="data directory of an earlier run: skip the append rows and verify its log",
+    )
     options = parser.parse_args(argv)
 
-    data_dir = _configure(options.database_url)
+    data_dir = _configure(options.database_url, options.reuse)
     from django.db import connection
 
     print(f"database: {connection.vendor}, data directory {data_dir}", flush=True)
@@ -325,9 +331,10 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.machine(),
         "database": connection.vendor,
     }
-    print("appends ...", flush=True)
-    results["appends"] = bench_appends()
-    print(json.dumps(results["appends"], indent=2), flush=True)
+    if options.reuse is None:
+        print("appends ...", flush=True)
+        results["appends"] = bench_appends()
+        print(json.dumps(results["appends"], indent=2), flush=True)
     print(f"filling to {options.events:,} events ...", flush=True)
     results["fill"] = fill(options.events)
     print("verification ...", flush=True)

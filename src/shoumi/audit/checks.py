@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Tags, Warning, register
 from django.db import DatabaseError, connections
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -36,13 +36,14 @@ def check_guards(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         except DatabaseError:
             continue
         if absent:
+            # A warning, not an error: an error would also stop `shoumi migrate`.
             messages.append(
-                Error(
+                Warning(
                     f"The audit tables of database {alias!r} lack the triggers "
                     f"{', '.join(absent)}, so their rows can be changed or deleted.",
-                    hint="Run `shoumi migrate audit 0004` and then `shoumi migrate audit` "
-                    "to create them again.",
-                    id="audit.E001",
+                    hint="Run `shoumi audit guards` to create them again, then "
+                    "`shoumi audit verify` to check that nothing was changed meanwhile.",
+                    id="audit.W002",
                 )
             )
     return messages

@@ -1,4 +1,4 @@
-"""``shoumi audit verify | checkpoint | archive``: check, anchor and retain the audit log.
+"""``shoumi audit verify | checkpoint | archive | guards``: check, anchor and retain the audit log.
 
 Exit status: 0 on success; 1 when ``verify`` finds the log tampered with;
 2 when a command cannot run (keys missing, unreadable file, a date inside
@@ -14,10 +14,12 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from shoumi.audit import archive, checkpoints, keys
 from shoumi.audit.errors import ArchiveError
+from shoumi.audit.guards import create_guards, missing_guards
 from shoumi.audit.models import CheckpointReason
 from shoumi.audit.verification import LogVerification, verify_stored_log
 from shoumi.ledger import (
@@ -81,6 +83,10 @@ class Command(BaseCommand):
             help=_("Also write the QR code as a PNG image to FILE."),
         )
 
+        subcommands.add_parser(
+            "guards", help=_("Create the database triggers that make the audit tables insert-only.")
+        )
+
         archive_parser = subcommands.add_parser(
             "archive",
             help=_("Move events older than a date into signed archive files (dry run by default)."),
@@ -110,6 +116,7 @@ class Command(BaseCommand):
             "verify": self._verify,
             "checkpoint": self._checkpoint,
             "archive": self._archive,
+            "guards": self._guards,
         }
         try:
             handlers[options["subcommand"]](options)
@@ -127,8 +134,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 _(
                     "Warning: the database trigger %(name)s is missing, so the audit tables "
-                    "can be changed. Run `shoumi migrate audit 0004` and then "
-                    "`shoumi migrate audit` to create it again."
+                    "can be changed. Run `shoumi audit guards` to create it again."
                 )
                 % {"name": trigger}
             )
@@ -211,6 +217,16 @@ class Command(BaseCommand):
         if options["png"] is not None:
             options["png"].write_bytes(checkpoint_qr_png(latest.note))
             self.stdout.write(_("QR code written to %(path)s.") % {"path": options["png"]})
+
+    # guards -------------------------------------------------------------------------
+
+    def _guards(self, options: dict[str, Any]) -> None:
+        absent = missing_guards(connection)
+        create_guards(connection)
+        self.stdout.write(
+            _("Created %(count)d missing triggers; all audit tables are insert-only again.")
+            % {"count": len(absent)}
+        )
 
     # archive ------------------------------------------------------------------------
 
