@@ -19,7 +19,6 @@ number shapes, not names or addresses.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import ipaddress
 import re
 import unicodedata
@@ -63,8 +62,8 @@ _MAX_LENGTHS: Final = {"object_type": 48, "object_id": 64, "field": 64, "purpose
 class EventDraft:
     """An audit event, cleaned and checked, before it gets its place in the log.
 
-    ``occurred_at`` is None for a new event: the append takes the time while
-    it holds the log lock, so times never decrease along the log.
+    It has no time: the append takes the time while it holds the log lock,
+    so times never decrease along the log and no caller can backdate an event.
     """
 
     action: str
@@ -79,7 +78,6 @@ class EventDraft:
     client_ip: str | None = None
     request_id: str = ""
     details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    occurred_at: dt.datetime | None = None
 
 
 def client_ip_of(request: HttpRequest | None) -> str | None:
@@ -251,11 +249,10 @@ def _write(drafts: Sequence[EventDraft]) -> list[AuditEvent]:
     events = []
     leaf_hashes = []
     for seq, draft in enumerate(drafts, start=head.size):
-        occurred_at = draft.occurred_at or now
         encoded = encode_event(
             ledger_fields(
                 seq=seq,
-                occurred_at=occurred_at,
+                occurred_at=now,
                 action=draft.action,
                 result=draft.result,
                 actor_id=draft.actor_id,
@@ -275,7 +272,7 @@ def _write(drafts: Sequence[EventDraft]) -> list[AuditEvent]:
         events.append(
             AuditEvent(
                 seq=seq,
-                occurred_at=occurred_at,
+                occurred_at=now,
                 actor_id=draft.actor_id,
                 actor_employee_number=draft.actor_employee_number,
                 action=draft.action,
