@@ -22,7 +22,7 @@ def test_tag_key_survives_reload(tmp_path) -> None:
     assert len(tag) == 32
 
 
-def test_gm_mode_tag_is_hmac_sm3_from_hmac_key(tmp_path) -> None:
+def test_gm_mode_tag_is_hmac_sm3(tmp_path) -> None:
     if "sm3" not in hashlib.algorithms_available:
         pytest.skip("this OpenSSL build has no SM3 in hashlib")
     signer = create_keys(tmp_path, KEY_NAME, gm_mode=True)

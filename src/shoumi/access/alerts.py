@@ -78,12 +78,31 @@ def _raise(kind: str, user: User, detail: str) -> Alert | None:
 
 
 def evaluate(*, user: User, action: str, result: str, reason_code: str = "") -> list[Alert]:
-    """Check the alert rules after an access by ``user``; return the alerts raised."""
+    """Check the alert rules after an access by ``user``; return the alerts raised.
+
+    The counts for the last hour and the offboarding state come from one
+    query, because this runs after every reveal.
+    """
+    from django.db.models import Count, Exists, OuterRef, Q
+
     from shoumi.staff.models import Offboarding
 
-    raised: list[Alert | None] = []
     now = clock.now()
     hour_ago = now - timedelta(hours=1)
+    counts = AuditEvent.objects.filter(actor_id=user.pk, occurred_at__gt=hour_ago).aggregate(
+        reveals=Count("pk", filter=Q(action=Action.REVEAL, result=Result.SUCCESS)),
+        denials=Count("pk", filter=Q(result=Result.DENIED)),
+    )
+    is_offboarding = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            open=Exists(Offboarding.objects.filter(user=OuterRef("pk"), completed_at__isnull=True))
+        )
+        .values_list("open", flat=True)
+        .first()
+    )
+
+    raised: list[Alert | None] = []
     if action in WATCHED_ACTIONS and not is_working_time(now):
         raised.append(_raise(AlertKind.OUTSIDE_HOURS, user, _("Access outside working hours.")))
     if reason_code == "client_not_assigned":
@@ -92,32 +111,24 @@ def evaluate(*, user: User, action: str, result: str, reason_code: str = "") -> 
                 AlertKind.UNASSIGNED_CLIENT, user, _("Tried to open a client not assigned to them.")
             )
         )
-    if Offboarding.objects.filter(user=user, completed_at__isnull=True).exists():
+    if is_offboarding:
         raised.append(
             _raise(AlertKind.OFFBOARDING_ACTIVITY, user, _("Activity while being offboarded."))
         )
-    if action == Action.REVEAL and result == Result.SUCCESS:
-        count = AuditEvent.objects.filter(
-            actor_id=user.pk, action=Action.REVEAL, result=Result.SUCCESS, occurred_at__gt=hour_ago
-        ).count()
-        if count > settings.ALERT_REVEALS_PER_HOUR:
-            raised.append(
-                _raise(
-                    AlertKind.MANY_REVEALS,
-                    user,
-                    _("%(count)d reveals within an hour.") % {"count": count},
-                )
+    if action == Action.REVEAL and counts["reveals"] > settings.ALERT_REVEALS_PER_HOUR:
+        raised.append(
+            _raise(
+                AlertKind.MANY_REVEALS,
+                user,
+                _("%(count)d reveals within an hour.") % {"count": counts["reveals"]},
             )
-    if result == Result.DENIED:
-        denials = AuditEvent.objects.filter(
-            actor_id=user.pk, result=Result.DENIED, occurred_at__gt=hour_ago
-        ).count()
-        if denials > settings.ALERT_DENIALS_PER_HOUR:
-            raised.append(
-                _raise(
-                    AlertKind.REPEATED_DENIALS,
-                    user,
-                    _("%(count)d denied requests within an hour.") % {"count": denials},
-                )
+        )
+    if result == Result.DENIED and counts["denials"] > settings.ALERT_DENIALS_PER_HOUR:
+        raised.append(
+            _raise(
+                AlertKind.REPEATED_DENIALS,
+                user,
+                _("%(count)d denied requests within an hour.") % {"count": counts["denials"]},
             )
+        )
     return [alert for alert in raised if alert is not None]

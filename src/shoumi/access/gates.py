@@ -26,19 +26,46 @@ class GateFailure:
 
 
 def failed_gates(user: User, *, request: Any = None) -> list[GateFailure]:
-    """Return every gate ``user`` fails, in the order above; empty when all pass."""
-    from shoumi.staff.models import (
-        ConfidentialityAgreement,
-        Offboarding,
-        TrainingCourse,
-        TrainingRecord,
-    )
+    """Return every gate ``user`` fails, in the order above; empty when all pass.
+
+    The three staff records are read in one query, because this runs before
+    every reveal and export.
+    """
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from shoumi.staff.models import ConfidentialityAgreement, Offboarding, TrainingRecord
 
     today = clock.now().date()
+    state = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            is_offboarding=Exists(
+                Offboarding.objects.filter(user=OuterRef("pk"), completed_at__isnull=True)
+            ),
+            agreement_until=Subquery(
+                ConfidentialityAgreement.objects.filter(user=OuterRef("pk"))
+                .order_by("-valid_until")
+                .values("valid_until")[:1]
+            ),
+            has_training=Exists(
+                TrainingRecord.objects.filter(
+                    user=OuterRef("pk"), course__is_current=True, valid_until__gte=today
+                )
+            ),
+        )
+        .values("is_active", "is_offboarding", "agreement_until", "has_training")
+        .first()
+    ) or {
+        "is_active": False,
+        "is_offboarding": False,
+        "agreement_until": None,
+        "has_training": False,
+    }
+
     failures: list[GateFailure] = []
-    if not user.is_active:
+    if not state["is_active"]:
         failures.append(GateFailure("account_inactive", _("Your account is deactivated.")))
-    if Offboarding.objects.filter(user=user, completed_at__isnull=True).exists():
+    if state["is_offboarding"]:
         failures.append(
             GateFailure(
                 "offboarding",
@@ -48,8 +75,8 @@ def failed_gates(user: User, *, request: Any = None) -> list[GateFailure]:
                 ),
             )
         )
-    agreement = ConfidentialityAgreement.objects.filter(user=user).order_by("-valid_until").first()
-    if agreement is None:
+    agreement_until = state["agreement_until"]
+    if agreement_until is None:
         failures.append(
             GateFailure(
                 "agreement_missing",
@@ -59,7 +86,7 @@ def failed_gates(user: User, *, request: Any = None) -> list[GateFailure]:
                 ),
             )
         )
-    elif agreement.valid_until < today:
+    elif agreement_until < today:
         failures.append(
             GateFailure(
                 "agreement_expired",
@@ -67,16 +94,10 @@ def failed_gates(user: User, *, request: Any = None) -> list[GateFailure]:
                     "Your confidentiality agreement expired on %(date)s. Sign a new one and ask "
                     "the security administrator to record it."
                 )
-                % {"date": agreement.valid_until.isoformat()},
+                % {"date": agreement_until.isoformat()},
             )
         )
-    course = TrainingCourse.objects.filter(is_current=True).first()
-    passed = (
-        TrainingRecord.objects.filter(user=user, course=course, valid_until__gte=today).exists()
-        if course
-        else False
-    )
-    if not passed:
+    if not state["has_training"]:
         failures.append(
             GateFailure(
                 "training_missing",

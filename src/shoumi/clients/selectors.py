@@ -45,7 +45,10 @@ def client_list(*, user: User, filters: ClientFilters | None = None) -> SearchRe
     filters = filters or ClientFilters()
     clients = policy.limit_clients(user, Client.objects.all())
     if filters.staff_id:
-        clients = clients.filter(assigned_staff__id=filters.staff_id)
+        assigned = Client.assigned_staff.through.objects.filter(user_id=filters.staff_id).values(
+            "client_id"
+        )
+        clients = clients.filter(pk__in=assigned)
     if filters.department_id:
         clients = clients.filter(department_id=filters.department_id)
     if filters.status:
@@ -57,8 +60,7 @@ def client_list(*, user: User, filters: ClientFilters | None = None) -> SearchRe
     return SearchResult(
         clients=result.clients.select_related("department")
         .prefetch_related("assigned_staff")
-        .order_by("name", "pk")
-        .distinct(),
+        .order_by("name", "pk"),
         matched_kind=result.matched_kind,
         query_mask=result.query_mask,
     )

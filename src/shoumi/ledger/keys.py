@@ -108,7 +108,7 @@ def load_verifier(public_text: str, hmac_key: bytes | None = None) -> Checkpoint
     """
     name, key_id_hex, raw = _split_key_text(public_text.strip(), "", "public key text")
     if len(raw) != 33 or raw[:1] != ED25519_TYPE:
-        raise KeyFileError("public key text does not hold an Ed25519 key")
+        raise KeyFileError("public key text does not contain an Ed25519 key")
     verifier = CheckpointVerifier(name, Ed25519PublicKey.from_public_bytes(raw[1:]), hmac_key)
     if verifier.key_id.hex() != key_id_hex:
         raise KeyFileError("public key text has a key ID that does not match its key")
@@ -169,7 +169,7 @@ def load_signer(directory: Path, *, gm_mode: bool = False) -> CheckpointSigner:
     path = directory / SIGNING_KEY_FILE
     name, key_id_hex, raw = _split_key_text(_read_private_file(path), _PRIVATE_PREFIX, str(path))
     if len(raw) != 33 or raw[:1] != ED25519_TYPE:
-        raise KeyFileError(f"{path} does not hold an Ed25519 key")
+        raise KeyFileError(f"{path} does not contain an Ed25519 key")
 
     hmac_key = None
     hmac_path = directory / HMAC_KEY_FILE
@@ -197,5 +197,5 @@ def load_hmac_key(directory: Path) -> bytes:
     path = Path(directory) / HMAC_KEY_FILE
     _, _, hmac_key = _split_key_text(_read_private_file(path), _HMAC_PREFIX, str(path))
     if len(hmac_key) != HMAC_KEY_SIZE:
-        raise KeyFileError(f"{path} does not hold a {HMAC_KEY_SIZE}-byte key")
+        raise KeyFileError(f"{path} does not contain a {HMAC_KEY_SIZE}-byte key")
     return hmac_key
