@@ -15,9 +15,6 @@ export SHOUMI_BASE_URL ?= http://$(HOST):$(PORT)
 export SHOUMI_KEY_FILE ?= $(HOME)/.config/shoumi/master.key
 
 RUN_ENV := DJANGO_SETTINGS_MODULE=shoumi.config.settings.local
-# The paths exported above are for `make run`. The test settings create a
-# fresh data directory and master key per run, but only when these are unset.
-TEST_ENV := env -u SHOUMI_DATA_DIR -u SHOUMI_KEY_FILE -u SHOUMI_BASE_URL
 
 .PHONY: run install install-test test test-sqlite test-postgres lint messages bench clean
 
@@ -48,6 +45,12 @@ lint: install-test
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
+# The suite makes its own temporary data directory and key file
+# (shoumi.config.settings.test), so the ones exported above for `make run`
+# are not passed on to pytest: they would point the tests at ./var and at a
+# key file that a fresh machine does not have.
+TEST_ENV := env -u SHOUMI_DATA_DIR -u SHOUMI_KEY_FILE
+
 test-sqlite: install-test
 	$(TEST_ENV) $(BIN)/pytest
 
@@ -55,7 +58,7 @@ test-sqlite: install-test
 # the pure-Python packages are not re-run here because they touch no database.
 test-postgres: install-test
 	@if [ -n "$$SHOUMI_TEST_POSTGRES_URL" ]; then \
-		$(TEST_ENV) DATABASE_URL="$$SHOUMI_TEST_POSTGRES_URL" $(BIN)/pytest --database-pass; \
+		DATABASE_URL="$$SHOUMI_TEST_POSTGRES_URL" $(TEST_ENV) $(BIN)/pytest --database-pass; \
 	elif [ "$$SHOUMI_REQUIRE_POSTGRES" = "1" ]; then \
 		echo "SHOUMI_REQUIRE_POSTGRES=1 but SHOUMI_TEST_POSTGRES_URL is not set." >&2; exit 1; \
 	else \

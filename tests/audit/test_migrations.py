@@ -13,7 +13,7 @@ from shoumi.audit.models import AuditEvent, LogHead, SignedCheckpoint
 from shoumi.audit.verification import verify_stored_log
 from shoumi.ledger import decode_event
 
-INTERIM = [("audit", "0001_initial")]
+INTERIM = [("audit", "0002_alter_auditevent_action")]
 BASE = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 
 

@@ -1,7 +1,8 @@
 """Two-person approval (双人审批) for dangerous actions.
 
 Covers bulk export, an administrator's reveal (break-glass), deletion of
-client data, master-key rotation, restore from backup and role changes.
+client data, master-key rotation, restore from backup, role changes, and the
+download of document copies and export of unmarked originals.
 The requester cannot approve; an approval expires (one hour by default,
 ``SHOUMI_APPROVAL_MINUTES``) and is used once. Two approvers clicking at the
 same moment give one approval: the decision is a conditional UPDATE on the
@@ -29,7 +30,9 @@ from shoumi.audit.actions import Action as AuditAction
 from shoumi.config import clock
 
 # Who may approve each kind. Key rotation, restore and role changes concern
-# the system itself, so the security administrator approves them.
+# the system itself, so the security administrator approves them. An
+# unmarked original leaves no trace code behind, so either a manager or the
+# security administrator may approve its export.
 APPROVER_ROLES: dict[str, frozenset[str]] = {
     ApprovalKind.BULK_EXPORT: frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
     ApprovalKind.BREAK_GLASS_REVEAL: frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
@@ -37,6 +40,8 @@ APPROVER_ROLES: dict[str, frozenset[str]] = {
     ApprovalKind.KEY_ROTATION: frozenset({Role.SECURITY_ADMIN}),
     ApprovalKind.RESTORE_BACKUP: frozenset({Role.SECURITY_ADMIN}),
     ApprovalKind.ROLE_CHANGE: frozenset({Role.SECURITY_ADMIN}),
+    ApprovalKind.COPY_EXPORT: frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
+    ApprovalKind.ORIGINAL_EXPORT: frozenset({Role.MANAGER, Role.SECURITY_ADMIN}),
 }
 
 

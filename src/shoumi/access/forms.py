@@ -23,6 +23,7 @@ FIELD_LABELS = {
     "clients.bankaccount.account_number": _("Bank account: account number"),
     "clients.taxlogin.username": _("Tax-bureau login: login name"),
     "clients.taxlogin.password": _("Tax-bureau login: password"),
+    "documents.document.scan": _("Document scan: marked copies"),
 }
 
 

@@ -16,7 +16,7 @@ MAX_GRANT_MINUTES = 24 * 60
 
 
 class GrantStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     REVOKED = "revoked", _("Revoked")
@@ -101,6 +101,8 @@ class ApprovalKind(models.TextChoices):
     KEY_ROTATION = "key_rotation", _("Master key rotation")
     RESTORE_BACKUP = "restore_backup", _("Restore from backup")
     ROLE_CHANGE = "role_change", _("Role change")
+    COPY_EXPORT = "copy_export", _("Download or print of a marked document copy")
+    ORIGINAL_EXPORT = "original_export", _("Export of an unmarked original document")
 
 
 class ApprovalStatus(models.TextChoices):

@@ -18,6 +18,7 @@ this module only answers yes or no with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +34,7 @@ from shoumi.vault.sensitivity import Sensitivity, registry
 ALL_CLIENT_ROLES = frozenset({Role.ADMINISTRATOR})
 DEPARTMENT_ROLES = frozenset({Role.MANAGER})
 ASSIGNED_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.ARCHIVIST})
+CONFIRM_VALUE_ROLES = frozenset({Role.REVIEWER})
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,76 @@ def active_grant(user: User, client: object, field_key: str, action: str, moment
     return ""
 
 
+# Every field a ledger import writes, as model label and field name.
+IMPORTED_FIELDS = (
+    ("clients.client", "name"),
+    ("clients.client", "uscc"),
+    ("clients.client", "registered_address"),
+    ("clients.client", "status"),
+    ("clients.person", "name"),
+    ("clients.person", "resident_id"),
+    ("clients.person", "mobile"),
+    ("clients.bankaccount", "bank_name"),
+    ("clients.bankaccount", "account_number"),
+)
+
+
+def can_import(user: User) -> bool:
+    """Whether the matrix lets ``user``'s roles edit every field a ledger import writes."""
+    if not user.is_active or user.is_separated_admin:
+        return False
+    for model_label, field_name in IMPORTED_FIELDS:
+        level = sensitivity_of(model_label, field_name)
+        if level is None:
+            return False
+        if outcome_for_roles(user.role_set, level, Action.EDIT) != Outcome.ALLOW:
+            return False
+    return True
+
+
+def editable_client_ids(user: User, client_ids: Iterable[object]) -> set[object]:
+    """Return the ids among ``client_ids`` of the clients an import by ``user`` may add to.
+
+    These are the user's own clients (assigned or of their department) when
+    ``can_import`` allows the user at all. A temporary grant does not count,
+    because grants name single fields and actions, not whole imports.
+    """
+    from shoumi.clients.models import Client
+
+    if not can_import(user):
+        return set()
+    condition = visible_clients_filter(user)
+    if condition is None:
+        return set()
+    own = Client.objects.filter(condition, pk__in=list(client_ids))
+    return set(own.values_list("pk", flat=True))
+
+
+def can_confirm_value(user: User, client: object, *, stored_by_id: int | None) -> Decision:
+    """Decide whether ``user`` may confirm a warned value that ``stored_by_id`` stored.
+
+    Only reviewers confirm, and never a value they stored themselves, so a
+    second person checks every value that failed a check.
+    """
+    if not (user.role_set & CONFIRM_VALUE_ROLES):
+        return Decision(
+            False, "role_cannot_confirm", str(_("Only a reviewer can confirm a value."))
+        )
+    if not can_see_client(user, client):
+        return Decision(
+            False,
+            "client_not_visible",
+            str(_("The client does not exist or is not assigned to you.")),
+        )
+    if stored_by_id is not None and stored_by_id == user.pk:
+        return Decision(
+            False,
+            "own_value",
+            str(_("You stored this value yourself; another reviewer must confirm it.")),
+        )
+    return ALLOW
+
+
 def sensitivity_of(model_label: str, field_name: str) -> Sensitivity | None:
     try:
         return registry.level_of(model_label, field_name)
@@ -142,12 +214,15 @@ def decide(
     field_name: str,
     *,
     subject_id: str = "",
+    approval_kind: str = "",
 ) -> Decision:
     """Decide ``action`` on one field of a record that belongs to ``client``.
 
     ``subject_id`` is the record's id, which a two-person approval must name.
-    Gates are not checked here; the services check them for reveals and
-    exports.
+    ``approval_kind`` names the kind of approval that a TWO_PERSON cell
+    accepts, when it is not the usual one for ``action`` (break-glass for
+    reveals, bulk export for exports, deletion for deletes). Gates are not
+    checked here; the services check them for reveals and exports.
     """
     moment = clock.now()
     level = sensitivity_of(model_label, field_name)
@@ -166,7 +241,8 @@ def decide(
     if outcome == Outcome.ALLOW and own:
         return ALLOW
     if outcome == Outcome.TWO_PERSON and own:
-        approval_id = _approved_request(user, action, model_label, subject_id, field_name, moment)
+        kind = approval_kind or _default_approval_kind(action)
+        approval_id = _approved_request(user, kind, model_label, subject_id, field_name, moment)
         if approval_id:
             return Decision(True, "approved", approval_id=approval_id)
         return Decision(
@@ -203,18 +279,24 @@ def decide(
     )
 
 
-def _approved_request(
-    user: User, action: str, model_label: str, subject_id: str, field_name: str, moment: datetime
-) -> str:
-    from shoumi.access.models import ApprovalKind, ApprovalRequest, ApprovalStatus
+def _default_approval_kind(action: str) -> str:
+    """Return the approval kind that a TWO_PERSON cell accepts for ``action``, or ""."""
+    from shoumi.access.models import ApprovalKind
 
     kinds = {
         Action.REVEAL: ApprovalKind.BREAK_GLASS_REVEAL,
         Action.DELETE: ApprovalKind.DELETE_CLIENT_DATA,
         Action.EXPORT: ApprovalKind.BULK_EXPORT,
     }
-    kind = kinds.get(Action(action))
-    if kind is None:
+    return kinds.get(Action(action), "")
+
+
+def _approved_request(
+    user: User, kind: str, model_label: str, subject_id: str, field_name: str, moment: datetime
+) -> str:
+    from shoumi.access.models import ApprovalRequest, ApprovalStatus
+
+    if not kind:
         return ""
     approval = (
         ApprovalRequest.objects.filter(

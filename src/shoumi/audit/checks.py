@@ -15,7 +15,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from shoumi.audit.guards import missing_guards
 from shoumi.audit.head import configured_hash_name
 
-GUARD_MIGRATION = ("audit", "0005_insert_only_guards")
+GUARD_MIGRATION = ("audit", "0006_insert_only_guards")
 
 
 def _guard_migration_applied(alias: str) -> bool:

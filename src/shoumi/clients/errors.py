@@ -39,3 +39,9 @@ class WarningsNeedConfirmationError(ClientsError):
     ) -> None:
         super().__init__(message, field=field)
         self.warnings = warnings
+
+
+class ValueWarningClosedError(ClientsError):
+    """The value warning was confirmed or superseded before this confirmation."""
+
+    code = "value_warning_closed"

@@ -150,3 +150,60 @@ class RevealForm(forms.Form):
                 "autofocus": True,
             }
         )
+
+
+class LedgerUploadForm(forms.Form):
+    ledger = forms.FileField(
+        label=_("Ledger file"),
+        help_text=_("An .xlsx, .xls or .csv file with one client per row."),
+    )
+    is_only_valid = forms.BooleanField(
+        label=_("Import only the valid rows"),
+        required=False,
+        help_text=_("Without this, nothing is imported when any row is rejected."),
+    )
+    mapping = forms.CharField(
+        label=_("Column mapping"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "客户全称=企业名称\n法人证件=身份证号"}
+        ),
+        help_text=_(
+            "Only for headers that are not recognised: one header=field per line, for "
+            "example 法人证件=身份证号."
+        ),
+    )
+
+    def clean_ledger(self) -> Any:
+        from shoumi.clients.imports.readers import SUFFIXES
+
+        ledger = self.cleaned_data["ledger"]
+        name = (ledger.name or "").lower()
+        if not name.endswith(SUFFIXES):
+            raise forms.ValidationError(_("Only .xlsx, .xls and .csv files can be imported."))
+        return ledger
+
+    def clean_mapping(self) -> Any:
+        from shoumi.clients.imports.columns import parse_mapping
+        from shoumi.clients.imports.errors import ColumnMappingError
+
+        text = self.cleaned_data["mapping"] or ""
+        try:
+            return parse_mapping(text.splitlines())
+        except ColumnMappingError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+class ValueConfirmForm(forms.Form):
+    reason = forms.CharField(
+        label=_("How the value was checked"),
+        min_length=2,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("for example: matches the original ID card"),
+                "autocomplete": "off",
+            }
+        ),
+    )

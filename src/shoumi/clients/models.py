@@ -204,3 +204,142 @@ class TaxLogin(models.Model):
 
     def __str__(self) -> str:
         return f"tax login {self.pk}"
+
+
+class ValueWarningStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SUPERSEDED = "superseded", _("Value changed since")
+
+
+class ValueWarning(models.Model):
+    """A stored value whose warnings a reviewer still has to confirm against the original.
+
+    Imports store values that carry warnings (a credit code's check character,
+    a card that fails Luhn, a 15-digit ID number that may be a cut-off 18-digit
+    one) instead of rejecting them, and record one row here per value. The
+    record is named by model label and id because it may be a client, a person
+    or a bank account. ``value_mask`` is the mask at the time of the warning,
+    so the list page needs no join per row.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="value_warnings")
+    record_type = models.CharField(_("record type"), max_length=48)
+    record_id = models.UUIDField(_("record id"), db_index=True)
+    field = models.CharField(_("field"), max_length=64)
+    warning_codes = models.JSONField(_("warning codes"), default=list)
+    value_mask = models.CharField(_("masked value"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ValueWarningStatus.choices,
+        default=ValueWarningStatus.PENDING,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    import_job = models.ForeignKey(
+        "ImportJob",
+        verbose_name=_("import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="value_warnings",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("value warning")
+        verbose_name_plural = _("value warnings")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["record_id", "field", "status"])]
+
+    def __str__(self) -> str:
+        return f"value warning {self.pk} on {self.record_type}.{self.field}"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Imported")
+    REJECTED = "rejected", _("Nothing imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One ledger import started from the upload page, with its progress and report.
+
+    The uploaded file itself is never stored, and neither is its name (file
+    names often contain a client's or a person's name). ``report`` is the
+    zlib-compressed JSON report, which holds masks only.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_only_valid = models.BooleanField(_("import only valid rows"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
+    )
+    phase = models.CharField(_("phase"), max_length=16, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=32, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    imported_rows = models.PositiveIntegerField(_("rows imported"), default=0)
+    duplicate_rows = models.PositiveIntegerField(_("duplicate rows"), default=0)
+    rejected_rows = models.PositiveIntegerField(_("rejected rows"), default=0)
+    pending_warnings = models.PositiveIntegerField(_("values to confirm"), default=0)
+    error_message = models.TextField(_("error"), blank=True)
+    report = models.BinaryField(_("report"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {
+            ImportJobStatus.SUCCEEDED,
+            ImportJobStatus.REJECTED,
+            ImportJobStatus.FAILED,
+        }

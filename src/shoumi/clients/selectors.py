@@ -11,7 +11,15 @@ from shoumi import identifiers
 from shoumi.access import policy
 from shoumi.accounts.models import User
 from shoumi.accounts.roles import Role
-from shoumi.clients.models import BankAccount, Client, Person, TaxLogin
+from shoumi.clients.models import (
+    BankAccount,
+    Client,
+    ImportJob,
+    Person,
+    TaxLogin,
+    ValueWarning,
+    ValueWarningStatus,
+)
 from shoumi.vault import services as vault
 
 # Identifier kinds searched through the blind index of which (model, field).
@@ -168,6 +176,41 @@ def client_history(*, user: User, client: Client) -> list:
         return []
     record_ids = _record_ids(client)
     return list(AuditEvent.objects.filter(object_id__in=record_ids).order_by("-id")[:500])
+
+
+def import_job_get(*, user: User, job_id: uuid.UUID | str) -> ImportJob | None:
+    """Return an import job the user started, or None (shown as not found)."""
+    try:
+        key = uuid.UUID(str(job_id))
+    except ValueError:
+        return None
+    return ImportJob.objects.filter(pk=key, created_by=user).first()
+
+
+def value_warning_list(*, user: User) -> QuerySet[ValueWarning]:
+    """Return the pending value warnings of the clients the user may see, oldest first."""
+    visible = policy.limit_clients(user, Client.objects.all()).values("pk")
+    return (
+        ValueWarning.objects.filter(status=ValueWarningStatus.PENDING, client__in=visible)
+        .select_related("client", "created_by")
+        .order_by("created_at", "id")
+    )
+
+
+def value_warning_get(*, user: User, warning_id: uuid.UUID | str) -> ValueWarning | None:
+    """Return one pending value warning of a visible client, or None."""
+    try:
+        key = uuid.UUID(str(warning_id))
+    except ValueError:
+        return None
+    return value_warning_list(user=user).filter(pk=key).first()
+
+
+def value_warning_count_to_confirm(*, user: User) -> int:
+    """Count the pending warnings ``user`` may confirm (a reviewer's, not stored by them)."""
+    if not user.role_set & policy.CONFIRM_VALUE_ROLES:
+        return 0
+    return value_warning_list(user=user).exclude(created_by=user).count()
 
 
 def client_audit_object_ids(*, user: User, client_key: str) -> list[str] | None:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from shoumi.clients import views
+from shoumi.clients.imports import views as import_views
 
 app_name = "clients"
 
@@ -27,4 +28,17 @@ urlpatterns = [
         name="bank_account_edit",
     ),
     path("<uuid:client_id>/tax-logins/new/", views.tax_login_form_view, name="tax_login_create"),
+    path("import/", import_views.import_start_view, name="import"),
+    path("import/<uuid:job_id>/", import_views.import_job_view, name="import_job"),
+    path(
+        "import/<uuid:job_id>/report.<str:file_format>",
+        import_views.import_report_view,
+        name="import_report",
+    ),
+    path("value-warnings/", views.value_warning_list_view, name="value_warnings"),
+    path(
+        "value-warnings/<uuid:warning_id>/confirm/",
+        views.value_warning_confirm_view,
+        name="value_warning_confirm",
+    ),
 ]

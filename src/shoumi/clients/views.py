@@ -26,6 +26,7 @@ from shoumi.clients.forms import (
     ClientForm,
     PersonForm,
     TaxLoginForm,
+    ValueConfirmForm,
 )
 from shoumi.clients.models import BankAccount, Client
 
@@ -334,3 +335,45 @@ def client_history_view(request: AuthenticatedRequest, client_id: Any) -> HttpRe
         raise PermissionDenied
     events = selectors.client_history(user=request.user, client=client)
     return render(request, "clients/history.html", {"client": client, "events": events})
+
+
+def value_warning_list_view(request: AuthenticatedRequest) -> HttpResponse:
+    """List the stored values whose warnings wait for a reviewer."""
+    warnings = selectors.value_warning_list(user=request.user)
+    page = Paginator(warnings, PAGE_SIZE).get_page(request.GET.get("page"))
+    can_confirm = bool(request.user.role_set & policy.CONFIRM_VALUE_ROLES)
+    return render(
+        request,
+        "clients/value_warnings.html",
+        {"page": page, "can_confirm": can_confirm, "form": ValueConfirmForm()},
+    )
+
+
+@require_http_methods(["POST"])
+def value_warning_confirm_view(request: AuthenticatedRequest, warning_id: Any) -> HttpResponse:
+    value_warning = selectors.value_warning_get(user=request.user, warning_id=warning_id)
+    if value_warning is None:
+        raise Http404
+    form = ValueConfirmForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.value_warning_confirm(
+                actor=request.user,
+                value_warning=value_warning,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ClientsError as failure:
+            error = failure.message
+        else:
+            return render(
+                request, "clients/partials/value_warning_confirmed.html", {"item": value_warning}
+            )
+    else:
+        error = str(form.errors.get("reason", [""])[0])
+    return render(
+        request,
+        "clients/partials/value_warning_row.html",
+        {"item": value_warning, "form": form, "error": error, "can_confirm": True},
+    )

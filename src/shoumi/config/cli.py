@@ -4,7 +4,9 @@
 work as with ``django-admin``; hyphenated names (``shoumi check-deploy``,
 ``shoumi import-clients``) map to the underscored command modules. ``shoumi
 scan`` runs the plaintext scanner without starting Django, so it also works
-on a machine where shoumi is installed but not configured.
+on a machine where shoumi is installed but not configured. ``shoumi trace
+FILE`` is an ordinary management command of the documents app, because it
+looks the trace code up in the register of issued copies in the database.
 
 Without ``DJANGO_SETTINGS_MODULE`` the production profile is used, because
 an unconfigured command must not quietly run with local, plain-HTTP

@@ -12,6 +12,8 @@ urlpatterns = [
     path("clients/", include("shoumi.clients.urls")),
     path("access/", include("shoumi.access.urls")),
     path("staff/", include("shoumi.staff.urls")),
+    path("materials/", include("shoumi.materials.urls")),
+    path("documents/", include("shoumi.documents.urls")),
     path("audit/", include("shoumi.audit.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -10,6 +10,8 @@ been written.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from django.db.models import Model
@@ -36,7 +38,16 @@ def _sealed_field(record: Model, field_name: str) -> SealedField:
     return field
 
 
-def _data_key(record: Model) -> crypto.DataKey:
+# Attribute under which ``data_key_open`` keeps a record's unwrapped data key.
+_OPEN_KEY_ATTRIBUTE = "_vault_open_data_key"
+
+
+def _data_key(record: Model) -> AbstractContextManager[crypto.DataKey]:
+    """Return the record's data key for one ``with`` block, creating the key on first use."""
+    open_key = getattr(record, _OPEN_KEY_ATTRIBUTE, None)
+    if open_key is not None:
+        # data_key_open destroys it when its own block ends.
+        return nullcontext(open_key)
     vault = get_vault()
     context = record_context(record)
     wrapped_text = getattr(record, "data_key", "")
@@ -45,6 +56,25 @@ def _data_key(record: Model) -> crypto.DataKey:
     data_key, wrapped = vault.keyring.new_data_key(context)
     record.data_key = wrapped.to_text()  # type: ignore[attr-defined]
     return data_key
+
+
+@contextmanager
+def data_key_open(record: Model) -> Iterator[None]:
+    """Keep the record's data key unwrapped while several fields are sealed.
+
+    Each ``seal`` otherwise unwraps the key again through the master key,
+    which costs more than the sealing itself. The key is destroyed when the
+    block ends, also on an error.
+    """
+    if getattr(record, _OPEN_KEY_ATTRIBUTE, None) is not None:
+        yield
+        return
+    with _data_key(record) as data_key:
+        setattr(record, _OPEN_KEY_ATTRIBUTE, data_key)
+        try:
+            yield
+        finally:
+            delattr(record, _OPEN_KEY_ATTRIBUTE)
 
 
 def blind_indexes(model_label: str, field_name: str, canonical_value: str) -> tuple[str, str]:
@@ -58,13 +88,20 @@ def blind_indexes(model_label: str, field_name: str, canonical_value: str) -> tu
 
 
 def seal(
-    *, record: Model, field_name: str, canonical_value: str | None, mask_kind: str | None = None
+    *,
+    record: Model,
+    field_name: str,
+    canonical_value: str | None,
+    mask_kind: str | None = None,
+    mask: str | None = None,
 ) -> None:
     """Encrypt ``canonical_value`` into ``record.<field_name>`` with its mask and blind indexes.
 
     The value must already be normalised (``shoumi.identifiers``), because
     the blind index is computed over it. ``None`` or "" clears the field. The
     record is not saved; the caller saves it and writes the audit event.
+    ``mask`` saves masking the value again when the caller already has the
+    list-view mask of the parsed identifier (``Identifier.masked``).
     """
     field = _sealed_field(record, field_name)
     if not canonical_value:
@@ -81,7 +118,7 @@ def seal(
             record._meta.label_lower, field_name, canonical_value
         )
     value = SealedValue(
-        mask_for(mask_kind or field.mask_kind, canonical_value),
+        mask if mask is not None else mask_for(mask_kind or field.mask_kind, canonical_value),
         sealed_text=sealed_text,
         blind_index=current_index,
         field_name=field_name,
@@ -104,6 +141,31 @@ def open_for_reveal(*, record: Model, field_name: str) -> str | None:
         return None
     with _data_key(record) as data_key:
         return data_key.open_text(field_name, sealed_text)
+
+
+def seal_bytes(*, record: Model, field_name: str, content: bytes) -> bytes:
+    """Encrypt a file's bytes with the record's data key, bound to (model, record id, field).
+
+    Returns the binary sealed form for storing as a file; the record gets a
+    data key on first use and must then be saved by the caller. For files
+    such as signature images, which are too large for a sealed column.
+    """
+    with _data_key(record) as data_key:
+        sealed_text = data_key.seal(field_name, content, suite=get_vault().suite)
+    return crypto.Ciphertext.parse(sealed_text).to_bytes()
+
+
+def open_bytes(*, record: Model, field_name: str, sealed: bytes) -> bytes:
+    """Decrypt bytes sealed by :func:`seal_bytes` for the same record and field.
+
+    The caller checks the policy and writes the audit event before calling.
+    Raises crypto.DecryptionError (one opaque error) if the file was moved to
+    another record, altered, or its key is gone.
+    """
+    if not getattr(record, "data_key", ""):
+        raise crypto.DecryptionError()
+    with _data_key(record) as data_key:
+        return data_key.open(field_name, sealed)
 
 
 def shred(*, record: Model) -> None:

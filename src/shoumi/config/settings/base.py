@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from shoumi.config.env import env_bool, env_int, env_list, env_optional, env_path, env_str
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "shoumi.access",
     "shoumi.clients",
     "shoumi.staff",
+    "shoumi.materials",
+    "shoumi.documents",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +205,24 @@ VAULT_TRANSIT_KEY = env_str("SHOUMI_VAULT_TRANSIT_KEY", "shoumi")
 VAULT_TRANSIT_MOUNT = env_str("SHOUMI_VAULT_TRANSIT_MOUNT", "transit")
 # The Vault token is read from the environment at call time, never stored in settings.
 
+# Document scans are sealed before they are stored, so either place holds
+# ciphertext only. "local" keeps them under <data directory>/documents;
+# "s3" puts them in a bucket of S3-compatible object storage through
+# django-storages (install the s3 extra). boto3 reads the credentials from
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY at call time, so no secret is
+# kept in settings.
+DOCUMENT_STORAGE = env_str("SHOUMI_DOCUMENT_STORAGE", "local")
+if DOCUMENT_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(
+        f"SHOUMI_DOCUMENT_STORAGE must be 'local' or 's3', got {DOCUMENT_STORAGE!r}."
+    )
+DOCUMENT_S3_BUCKET = env_str("SHOUMI_DOCUMENT_S3_BUCKET") if DOCUMENT_STORAGE == "s3" else ""
+DOCUMENT_S3_ENDPOINT_URL = env_optional("SHOUMI_DOCUMENT_S3_ENDPOINT_URL")
+DOCUMENT_S3_REGION = env_optional("SHOUMI_DOCUMENT_S3_REGION")
+DOCUMENT_S3_PREFIX = env_str("SHOUMI_DOCUMENT_S3_PREFIX", "documents")
+# Largest scan accepted for upload, in MiB.
+DOCUMENT_MAX_UPLOAD_MB = env_int("SHOUMI_DOCUMENT_MAX_UPLOAD_MB", 30, minimum=1, maximum=200)
+
 # Two-person approvals expire unless used within this time.
 APPROVAL_MINUTES = env_int("SHOUMI_APPROVAL_MINUTES", 60, minimum=5, maximum=24 * 60)
 # Security alerts: more reveals than this by one user within an hour, access
@@ -219,12 +240,23 @@ BULK_EXPORT_ROWS = env_int("SHOUMI_BULK_EXPORT_ROWS", 200, minimum=1)
 BULK_EXPORT_BANK_ACCOUNTS = env_int("SHOUMI_BULK_EXPORT_BANK_ACCOUNTS", 50, minimum=1)
 BULK_EXPORT_ID_NUMBERS = env_int("SHOUMI_BULK_EXPORT_ID_NUMBERS", 500, minimum=1)
 
+# Ledger imports. The whole file and every row's checked values stay in memory
+# (the file is never written to disk in clear), so these bound the memory one
+# import takes. The 100,000-row benchmark peaked at about 750 MB, generated
+# test data included.
+IMPORT_MAX_FILE_MB = env_int("SHOUMI_IMPORT_MAX_MB", 50, minimum=1, maximum=1024)
+IMPORT_MAX_ROWS = env_int("SHOUMI_IMPORT_MAX_ROWS", 200_000, minimum=1, maximum=2_000_000)
+
+# Background tasks run in a thread of the web process; with this set they run
+# inside the request instead (the test profile does, so tests see the result).
+TASKS_RUN_INLINE = env_bool("SHOUMI_TASKS_INLINE", False)
+
 # Audit log. A signed checkpoint (tree size and root hash) is written after
 # this many new events, or once this many minutes have passed since the last
 # one while new events exist, and when the serving process stops. Events
-# are kept at least 180 days (the Cybersecurity Law asks for six months of
-# network logs) before `shoumi audit archive` may move them out as signed
-# segments. The origin names the log in every checkpoint. It is fixed when
+# are kept at least 180 days, because Art. 21 of the Cybersecurity Law
+# requires six months of network logs, before `shoumi audit archive` may
+# move them out as signed segments. The origin names the log in every checkpoint. It is fixed when
 # the signing key is created on first use, so changing it later has no effect.
 CHECKPOINT_EVERY_EVENTS = env_int(
     "SHOUMI_CHECKPOINT_EVERY_EVENTS", 1000, minimum=1, maximum=1_000_000

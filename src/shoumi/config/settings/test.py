@@ -21,6 +21,7 @@ from shoumi.config.settings.base import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOG_LEVEL = "WARNING"
+TASKS_RUN_INLINE = True
 
 # Persistent connections held by the live-server thread would keep the test
 # database busy when PostgreSQL drops it at the end of the run.

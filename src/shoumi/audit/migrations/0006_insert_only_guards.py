@@ -17,7 +17,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0004_event_columns_from_encoding"),
+        ("audit", "0005_event_columns_from_encoding"),
     ]
 
     operations = [

@@ -121,7 +121,7 @@ def _store_hashes(SubtreeHash, using, completed, node_key):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0002_merkle_log_tables"),
+        ("audit", "0003_merkle_log_tables"),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0003_convert_events_to_ledger"),
+        ("audit", "0004_convert_events_to_ledger"),
     ]
 
     operations = [

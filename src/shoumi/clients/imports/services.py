@@ -1,0 +1,468 @@
+"""Import a client ledger: read, check every row, then write in one transaction.
+
+``ledger_import`` is the one entry point for the command line and the
+upload page. It never writes before every row is checked. By default the
+import is all-or-nothing: when any row is rejected nothing is written. With
+``is_only_valid`` the valid rows are written and the rejected ones listed.
+
+The write phase runs in a single transaction, so a failure half-way leaves
+nothing behind. Records are created through the builders of
+``shoumi.clients.services`` (the same checks and sealing as the forms) and
+saved with ``bulk_create``. Instead of one audit event per record, each
+batch of records writes one ``record_created`` event per model that names
+every record id of the batch (as 32-digit hex). One ``import`` event per file
+records the counts, the encoding and the SHA-256 of the file, never its name.
+
+NOTE: on SQLite the write transaction keeps the database's write lock until it
+commits. For 100,000 rows that took about 140 s of CPU time in the benchmark
+(BENCHMARKS.md, section Import). Other writers, audit events of reveals
+included, wait up to the 10-second busy timeout and then fail, so run large
+imports outside office hours on SQLite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from shoumi.access import policy
+from shoumi.accounts.models import Department, User
+from shoumi.audit import services as audit
+from shoumi.audit.actions import Action, Result
+from shoumi.audit.errors import AuditError
+from shoumi.clients import services
+from shoumi.clients.imports.columns import ImportField, locate_header, map_columns
+from shoumi.clients.imports.errors import ImportConflictError, LedgerFileError
+from shoumi.clients.imports.readers import read_sheet
+from shoumi.clients.imports.reports import Report, build_report
+from shoumi.clients.imports.rows import (
+    ClientTarget,
+    ImportPlan,
+    Progress,
+    RowPlan,
+    RowStatus,
+    check_sheet,
+)
+from shoumi.clients.models import BankAccount, Client, Person, PersonRole, ValueWarning
+
+logger = structlog.get_logger(__name__)
+
+# Rows written per batch; each batch writes one audit event per model.
+WRITE_BATCH_ROWS = 1000
+
+
+@dataclass
+class ImportOptions:
+    """How to import: the mode, an explicit column mapping and where new clients go."""
+
+    is_only_valid: bool = False
+    mapping: dict[str, ImportField] = field(default_factory=dict)
+    department: Department | None = None
+    assigned_staff: Sequence[User] = ()
+    interface: str = "command"
+
+
+@dataclass
+class ImportResult:
+    """The outcome of one import: counts, the file-level error if any, and the report."""
+
+    sha256: str
+    encoding: str = ""
+    plan: ImportPlan | None = None
+    error: str = ""
+    is_written: bool = False
+    created_clients: int = 0
+    created_people: int = 0
+    created_accounts: int = 0
+    report: Report = field(default_factory=Report)
+
+    @property
+    def total_rows(self) -> int:
+        return len(self.plan.rows) if self.plan else 0
+
+    @property
+    def rejected_rows(self) -> int:
+        return self.plan.rejected_rows if self.plan else 0
+
+    @property
+    def duplicate_rows(self) -> int:
+        return self.plan.count(RowStatus.DUPLICATE) if self.plan else 0
+
+    @property
+    def imported_rows(self) -> int:
+        if not (self.plan and self.is_written):
+            return 0
+        return self.plan.count(RowStatus.NEW_CLIENT) + self.plan.count(RowStatus.ADDED)
+
+    @property
+    def pending_warnings(self) -> int:
+        return self.plan.pending_warnings if self.plan and self.is_written else 0
+
+
+def ledger_import(
+    *,
+    actor: User | None,
+    data: bytes,
+    suffix: str,
+    options: ImportOptions,
+    progress: Progress | None = None,
+    job_id: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> ImportResult:
+    """Read, check and (unless rows are rejected in all-or-nothing mode) write a ledger.
+
+    ``actor`` is None for the command line, which may add records to any
+    client; otherwise the actor's roles must allow ``policy.can_import``.
+    File-level problems (unreadable, too large, unusable columns) and a
+    refused actor are returned in ``ImportResult.error`` rather than
+    raised. Raises AuditError when the import event cannot be stored.
+    """
+    result = ImportResult(sha256=hashlib.sha256(data).hexdigest())
+    if actor is not None and not policy.can_import(actor):
+        result.error = _("Your role cannot import client data.")
+        _finish(result, actor=actor, options=options, job_id=job_id, request=request)
+        return result
+    try:
+        sheet = read_sheet(data, suffix)
+        result.encoding = sheet.encoding
+        header_index = locate_header(sheet.rows, options.mapping)
+        column_map = map_columns(sheet.rows[header_index], header_index + 1, options.mapping)
+        result.plan = check_sheet(sheet, column_map, actor=actor, progress=progress)
+    except LedgerFileError as error:
+        result.error = error.message
+        _finish(result, actor=actor, options=options, job_id=job_id, request=request)
+        return result
+
+    plan = result.plan
+    if plan.rejected_rows and not options.is_only_valid:
+        _mark_not_imported(plan)
+        _finish(result, actor=actor, options=options, job_id=job_id, request=request)
+        return result
+
+    try:
+        with transaction.atomic():
+            _write(plan, result, actor=actor, options=options, job_id=job_id, progress=progress)
+            result.is_written = True
+            _finish(result, actor=actor, options=options, job_id=job_id, request=request)
+    except (ImportConflictError, IntegrityError) as error:
+        logger.warning(
+            "ledger_import_conflict", job_id=str(job_id or ""), error_type=type(error).__name__
+        )
+        result.is_written = False
+        result.created_clients = result.created_people = result.created_accounts = 0
+        _mark_not_imported(plan)
+        result.error = _(
+            "Records in this file were added by someone else while it was being checked. "
+            "Nothing was imported; import the file again."
+        )
+        _finish(result, actor=actor, options=options, job_id=job_id, request=request)
+    return result
+
+
+def _mark_not_imported(plan: ImportPlan) -> None:
+    for row in plan.rows:
+        if not row.is_rejected:
+            row.status = RowStatus.NOT_IMPORTED
+
+
+def _finish(
+    result: ImportResult,
+    *,
+    actor: User | None,
+    options: ImportOptions,
+    job_id: uuid.UUID | None,
+    request: HttpRequest | None,
+) -> None:
+    """Build the report and write the import's audit event."""
+    result.report = build_report(result.plan, summary_lines(result, options))
+    audit.append(
+        action=Action.IMPORT,
+        actor=actor,
+        result=Result.SUCCESS if result.is_written else Result.FAILURE,
+        object_type="clients.importjob" if job_id else "",
+        object_id=job_id or "",
+        request=request,
+        details={
+            "interface": options.interface,
+            "mode": "only_valid" if options.is_only_valid else "all_or_nothing",
+            "sha256": result.sha256,
+            "encoding": result.encoding,
+            "rows": result.total_rows,
+            "imported_rows": result.imported_rows,
+            "duplicate_rows": result.duplicate_rows,
+            "rejected_rows": result.rejected_rows,
+            "pending_warnings": result.pending_warnings,
+            "created_clients": result.created_clients,
+            "created_people": result.created_people,
+            "created_accounts": result.created_accounts,
+            "file_error": bool(result.error),
+        },
+    )
+    logger.info(
+        "ledger_import_finished",
+        job_id=str(job_id or ""),
+        rows=result.total_rows,
+        imported_rows=result.imported_rows,
+        rejected_rows=result.rejected_rows,
+        is_written=result.is_written,
+    )
+
+
+def summary_lines(result: ImportResult, options: ImportOptions) -> list[tuple[str, str]]:
+    """Return the report's summary: outcome, encoding, counts and column notes."""
+    if result.error:
+        outcome = result.error
+    elif result.is_written:
+        outcome = _("Imported.")
+    else:
+        outcome = _(
+            "Nothing was imported because rows were rejected. Correct them, or import only "
+            "the valid rows."
+        )
+    lines = [
+        (_("Result"), outcome),
+        (_("Mode"), _("Only valid rows") if options.is_only_valid else _("All or nothing")),
+        (_("Encoding"), result.encoding or "—"),
+        (_("SHA-256 of the file"), result.sha256),
+        (_("Data rows"), str(result.total_rows)),
+        (_("Rows imported"), str(result.imported_rows)),
+        (_("Duplicate rows"), str(result.duplicate_rows)),
+        (_("Rejected rows"), str(result.rejected_rows)),
+        (_("Values to confirm"), str(result.pending_warnings)),
+        (_("New clients"), str(result.created_clients)),
+        (_("New people"), str(result.created_people)),
+        (_("New bank accounts"), str(result.created_accounts)),
+    ]
+    plan = result.plan
+    if plan is not None:
+        column_map = plan.column_map
+        if column_map.unknown_headers:
+            lines.append(
+                (_("Columns not recognised (not imported)"), "、".join(column_map.unknown_headers))
+            )
+        if column_map.ignored_headers:
+            lines.append((_("Columns ignored"), "、".join(column_map.ignored_headers)))
+        lines.extend((_("Note on the file"), notice) for notice in plan.notices)
+    return lines
+
+
+# Writing ------------------------------------------------------------------------------
+
+
+def _write(
+    plan: ImportPlan,
+    result: ImportResult,
+    *,
+    actor: User | None,
+    options: ImportOptions,
+    job_id: uuid.UUID | None,
+    progress: Progress | None,
+) -> None:
+    rows = [row for row in plan.rows if row.status in (RowStatus.NEW_CLIENT, RowStatus.ADDED)]
+    _check_unchanged(plan, rows)
+    existing = _load_existing_clients(plan.targets)
+    total = len(rows)
+    for start in range(0, total, WRITE_BATCH_ROWS):
+        batch = rows[start : start + WRITE_BATCH_ROWS]
+        _write_batch(batch, existing, result, actor=actor, options=options, job_id=job_id)
+        if progress is not None:
+            progress("writing", min(start + WRITE_BATCH_ROWS, total), total)
+
+
+def _load_existing_clients(targets: Iterable[ClientTarget]) -> dict[uuid.UUID, Client]:
+    ids = [target.existing_id for target in targets if target.existing_id is not None]
+    clients: dict[uuid.UUID, Client] = {}
+    for start in range(0, len(ids), 500):
+        clients.update(Client.objects.in_bulk(ids[start : start + 500]))
+    return clients
+
+
+def _check_unchanged(plan: ImportPlan, rows: list[RowPlan]) -> None:
+    """Raise ImportConflictError if records the plan will create appeared after checking.
+
+    Runs inside the write transaction. On SQLite that transaction already
+    has the write lock, so nothing can appear after this check. On
+    PostgreSQL the unique constraint on the credit code still catches a
+    client created at the same moment.
+    """
+    new_targets = [target for target in plan.targets if target.existing_id is None]
+    uscc_values = [target.key[5:] for target in new_targets if target.key.startswith("uscc:")]
+    names = [target.key[5:] for target in new_targets if target.key.startswith("name:")]
+    existing_ids = [target.existing_id for target in plan.targets if target.existing_id]
+    rows_for_existing = [row for row in rows if row.target and row.target.existing_id]
+    id_indexes = [
+        row.person.resident_id_index
+        for row in rows_for_existing
+        if row.person and row.person.resident_id_index
+    ]
+    account_indexes = [row.account.number_index for row in rows_for_existing if row.account]
+
+    checks = [
+        (uscc_values, lambda chunk: Client.objects.filter(uscc__in=chunk)),
+        (names, lambda chunk: Client.objects.filter(uscc="", name__in=chunk)),
+        (
+            id_indexes,
+            lambda chunk: Person.objects.filter(
+                client_id__in=existing_ids, resident_id_blind_index__in=chunk
+            ),
+        ),
+        (
+            account_indexes,
+            lambda chunk: BankAccount.objects.filter(
+                client_id__in=existing_ids, account_number_blind_index__in=chunk
+            ),
+        ),
+    ]
+    for values, query in checks:
+        for start in range(0, len(values), 500):
+            if query(values[start : start + 500]).exists():
+                raise ImportConflictError("Records of the import appeared after it was checked.")
+
+
+def _write_batch(
+    rows: list[RowPlan],
+    existing: dict[uuid.UUID, Client],
+    result: ImportResult,
+    *,
+    actor: User | None,
+    options: ImportOptions,
+    job_id: uuid.UUID | None,
+) -> None:
+    new_clients: list[services.Built[Client]] = []
+    people: list[tuple[services.Built[Person], Client]] = []
+    accounts: list[tuple[services.Built[BankAccount], Client]] = []
+
+    # check_fields=False: check_row applied the models' field checks to every cell.
+    for row in rows:
+        target = row.target
+        if target is None:
+            raise TypeError("check_row sets a target on every row")
+        if row.creates_client:
+            built_client = services.client_build(
+                name=target.name,
+                uscc=target.uscc or "",
+                registered_address=target.registered_address,
+                status=target.status,
+                department=options.department,
+                pending_review=True,
+                check_fields=False,
+            )
+            target.client = built_client.record
+            new_clients.append(built_client)
+        elif target.client is None:
+            target.client = existing[target.existing_id]  # type: ignore[index]
+        client = target.client
+        if row.person is not None:
+            built_person = services.person_build(
+                client=client,
+                role=PersonRole.LEGAL_REP,
+                name=row.person.name,
+                resident_id=row.person.resident_id or "",
+                mobile=row.person.mobile or "",
+                pending_review=True,
+                check_fields=False,
+            )
+            # The plan may add codes (a 15-digit number among 18-digit ones).
+            if "resident_id" in row.pending:
+                built_person.pending["resident_id"] = list(row.pending["resident_id"])
+            people.append((built_person, client))
+        if row.account is not None:
+            built_account = services.bank_account_build(
+                client=client,
+                bank_name=row.account.bank_name,
+                account_kind=row.account.account_kind,
+                account_number=row.account.number,
+                pending_review=True,
+                check_fields=False,
+            )
+            accounts.append((built_account, client))
+
+    Client.objects.bulk_create([built.record for built in new_clients])
+    _assign_staff([built.record for built in new_clients], options.assigned_staff)
+    Person.objects.bulk_create([built.record for built, _client in people])
+    BankAccount.objects.bulk_create([built.record for built, _client in accounts])
+
+    warnings: list[ValueWarning] = []
+    job_reference = _job_reference(job_id)
+    for built_client in new_clients:
+        warnings += services.value_warnings_build(
+            built_client, client=built_client.record, actor=actor, import_job=job_reference
+        )
+    for built_person, client in people:
+        warnings += services.value_warnings_build(
+            built_person, client=client, actor=actor, import_job=job_reference
+        )
+    for built_account, client in accounts:
+        warnings += services.value_warnings_build(
+            built_account, client=client, actor=actor, import_job=job_reference
+        )
+    ValueWarning.objects.bulk_create(warnings)
+
+    _record_batch(Client, [b.record.pk for b in new_clients], actor=actor, job_id=job_id)
+    _record_batch(Person, [b.record.pk for b, _c in people], actor=actor, job_id=job_id)
+    _record_batch(BankAccount, [b.record.pk for b, _c in accounts], actor=actor, job_id=job_id)
+    result.created_clients += len(new_clients)
+    result.created_people += len(people)
+    result.created_accounts += len(accounts)
+
+
+def _job_reference(job_id: uuid.UUID | None) -> Any:
+    if job_id is None:
+        return None
+    from shoumi.clients.models import ImportJob
+
+    return ImportJob(pk=job_id)
+
+
+def _assign_staff(clients: list[Client], staff: Sequence[User]) -> None:
+    through = Client.assigned_staff.through
+    through.objects.bulk_create(
+        [through(client_id=client.pk, user_id=user.pk) for client in clients for user in staff]
+    )
+
+
+def _record_batch(
+    model: type[Model], record_ids: list[uuid.UUID], *, actor: User | None, job_id: uuid.UUID | None
+) -> None:
+    """Write one record_created event naming every record of the batch."""
+    if not record_ids:
+        return
+    audit.append(
+        action=Action.RECORD_CREATED,
+        actor=actor,
+        object_type=model._meta.label_lower,
+        details={
+            "import": job_id.hex if job_id else "",
+            "count": len(record_ids),
+            # Hex without dashes: the redaction of digit runs would mask a dashed
+            # UUID whose last group happens to be all digits.
+            "records": [record_id.hex for record_id in record_ids],
+        },
+    )
+
+
+def record_import_failure(
+    *, actor: User | None, job_id: uuid.UUID, error: BaseException, request: HttpRequest | None
+) -> None:
+    """Audit an import that failed with an unexpected error (the task's last resort)."""
+    try:
+        audit.append(
+            action=Action.IMPORT,
+            actor=actor,
+            result=Result.FAILURE,
+            object_type="clients.importjob",
+            object_id=job_id,
+            request=request,
+            details={"error_type": type(error).__name__},
+        )
+    except AuditError:
+        logger.critical("ledger_import_failure_not_audited", job_id=str(job_id))

@@ -1,0 +1,1 @@
+"""Document scans: encrypted storage and traceable, watermarked copies."""

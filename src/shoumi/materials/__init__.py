@@ -1,0 +1,1 @@
+"""Paper materials: intake receipts, custody, storage, lending, destruction, archive room."""

@@ -1,0 +1,1 @@
+"""PDF documents of paper custody: intake receipt, lending register, destruction record."""

@@ -1,0 +1,1 @@
+"""Pages of the paper-materials app: thin views over the selectors and services."""
