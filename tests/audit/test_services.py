@@ -148,6 +148,15 @@ def test_identifier_shapes_are_redacted_before_encoding(text: str) -> None:
     assert text not in bytes(event.encoded).decode()
 
 
+def test_digit_only_request_id_is_redacted() -> None:
+    request = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1")
+    request.request_id = "8130294756102938"
+
+    event = services.append(action=Action.LOGOUT, request=request)
+
+    assert event.request_id == "[redacted]"
+
+
 def test_database_failure_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken_insert(*args: object, **kwargs: object) -> None:
         raise DatabaseError("disk full")

@@ -292,13 +292,16 @@ def _is_postgresql() -> bool:
 
 
 def test_shoumi_cli_runs_the_audit_subcommand(stored_log, capsys, monkeypatch) -> None:
+    import django.utils.log
     from django.core.management import base
 
     from shoumi.config.cli import main
 
     # run_from_argv closes every connection at the end, which would end the
-    # test's transaction.
+    # test's transaction, and main() runs django.setup() again, which would
+    # bind the log handlers to this test's captured stderr for later tests.
     monkeypatch.setattr(base.connections, "close_all", lambda: None)
+    monkeypatch.setattr(django.utils.log, "configure_logging", lambda *args: None)
     clean = main(["shoumi", "audit", "verify"])
     with without_guards():
         execute("DELETE FROM audit_auditevent WHERE seq = %s", [TARGET])
