@@ -4,17 +4,24 @@
 SHOUMI_TEST_POSTGRES_URL): it keeps only the tests that touch a database.
 With SHOUMI_REQUIRE_BROWSER=1 or SHOUMI_REQUIRE_POSTGRES=1 (set by .ci/run),
 a missing Chromium or PostgreSQL fails the run instead of skipping tests.
+The audit tables are insert-only; ``tests/audit/flush.py`` explains how the
+test database still lets Django's flush empty them between tests.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.audit import flush as audit_flush
+
 PURE_PACKAGES = ("identifiers", "crypto", "ledger", "scanner", "bench")
 TESTS_DIR = Path(__file__).resolve().parent
+
+audit_flush.install()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,3 +62,15 @@ def _fresh_vault_keys() -> object:
     from shoumi.vault.runtime import reset_vault
 
     reset_vault()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Create the test databases, with audit guards that let Django's test flush through."""
+    from django.db import connections
+
+    from shoumi.audit.guards import create_guards
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            create_guards(connection, allow_test_flush=True)

@@ -95,9 +95,7 @@ def test_same_report_twice_is_rejected(leaver, report_bytes):
     assert response.status_code == 200
     assert "已经上传" in response.content.decode()
     assert ScanReport.objects.count() == 1
-    failures = AuditEvent.objects.filter(
-        action=Action.SCAN_REPORT_UPLOADED, result=Result.FAILURE
-    )
+    failures = AuditEvent.objects.filter(action=Action.SCAN_REPORT_UPLOADED, result=Result.FAILURE)
     assert [event.details["reason"] for event in failures] == ["duplicate"]
 
 

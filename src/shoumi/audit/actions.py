@@ -90,6 +90,8 @@ class Action(models.TextChoices):
     DOCUMENT_TRACED = "document_traced", _("Leaked document copy traced")
     SCAN_REPORT_UPLOADED = "scan_report_uploaded", _("Scan report uploaded")
     SCAN_REPORT_VIEWED = "scan_report_viewed", _("Scan report viewed")
+    AUDIT_EXPORTED = "audit_exported", _("Audit log exported")
+    AUDIT_ARCHIVED = "audit_archived", _("Audit events archived")
 
 
 class Result(models.TextChoices):

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from shoumi import identifiers
 from shoumi.access import policy
 from shoumi.accounts.models import User
+from shoumi.accounts.roles import Role
 from shoumi.clients.models import (
     BankAccount,
     Client,
@@ -157,22 +158,23 @@ def clients_by_codes(*, codes: list[str]) -> tuple[list[Client], list[str]]:
     return found, [code for code in codes if code not in known]
 
 
+def _record_ids(client: Client) -> list[str]:
+    """Return the ids of the client and of its people, bank accounts and tax logins."""
+    record_ids = [str(client.pk)]
+    for model in (Person, BankAccount, TaxLogin):
+        record_ids += [
+            str(pk) for pk in model.objects.filter(client=client).values_list("pk", flat=True)
+        ]
+    return record_ids
+
+
 def client_history(*, user: User, client: Client) -> list:
     """Return the audit events about a client and its records, newest first (not for clerks)."""
     from shoumi.audit.models import AuditEvent
 
     if not policy.can_view_history(user, client):
         return []
-    record_ids = [str(client.pk)]
-    record_ids += [
-        str(pk) for pk in Person.objects.filter(client=client).values_list("pk", flat=True)
-    ]
-    record_ids += [
-        str(pk) for pk in BankAccount.objects.filter(client=client).values_list("pk", flat=True)
-    ]
-    record_ids += [
-        str(pk) for pk in TaxLogin.objects.filter(client=client).values_list("pk", flat=True)
-    ]
+    record_ids = _record_ids(client)
     return list(AuditEvent.objects.filter(object_id__in=record_ids).order_by("-id")[:500])
 
 
@@ -209,3 +211,20 @@ def value_warning_count_to_confirm(*, user: User) -> int:
     if not user.role_set & policy.CONFIRM_VALUE_ROLES:
         return 0
     return value_warning_list(user=user).exclude(created_by=user).count()
+
+
+def client_audit_object_ids(*, user: User, client_key: str) -> list[str] | None:
+    """Return the ids that audit events use for a client and its records, for the audit log search.
+
+    ``client_key`` is the client's id or its unified social credit code.
+    The result contains ids only, never client data. Returns None when no
+    client matches or the user is not the audit administrator.
+    """
+    if not user.has_role(Role.AUDIT_ADMIN):
+        return None
+    key = client_key.strip()
+    try:
+        client = Client.objects.filter(pk=uuid.UUID(key)).first()
+    except ValueError:
+        client = Client.objects.filter(uscc=key.upper()).first()
+    return None if client is None else _record_ids(client)

@@ -1,4 +1,8 @@
-"""ASGI entry point."""
+"""ASGI entry point.
+
+Loading the application starts the audit checkpoint scheduler of the
+serving process (see ``shoumi.audit.scheduler``).
+"""
 
 import os
 
@@ -7,3 +11,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shoumi.config.settings.production")
 
 application = get_asgi_application()
+
+from shoumi.audit.scheduler import start_checkpoint_scheduler  # noqa: E402
+
+start_checkpoint_scheduler()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/", include("shoumi.staff.urls")),
     path("materials/", include("shoumi.materials.urls")),
     path("documents/", include("shoumi.documents.urls")),
+    path("audit/", include("shoumi.audit.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -249,6 +250,24 @@ IMPORT_MAX_ROWS = env_int("SHOUMI_IMPORT_MAX_ROWS", 200_000, minimum=1, maximum=
 # Background tasks run in a thread of the web process; with this set they run
 # inside the request instead (the test profile does, so tests see the result).
 TASKS_RUN_INLINE = env_bool("SHOUMI_TASKS_INLINE", False)
+
+# Audit log. A signed checkpoint (tree size and root hash) is written after
+# this many new events, or once this many minutes have passed since the last
+# one while new events exist, and when the serving process stops. Events
+# are kept at least 180 days, because Art. 21 of the Cybersecurity Law
+# requires six months of network logs, before `shoumi audit archive` may
+# move them out as signed segments. The origin names the log in every checkpoint. It is fixed when
+# the signing key is created on first use, so changing it later has no effect.
+CHECKPOINT_EVERY_EVENTS = env_int(
+    "SHOUMI_CHECKPOINT_EVERY_EVENTS", 1000, minimum=1, maximum=1_000_000
+)
+CHECKPOINT_EVERY_MINUTES = env_int(
+    "SHOUMI_CHECKPOINT_EVERY_MINUTES", 10, minimum=1, maximum=24 * 60
+)
+AUDIT_RETENTION_DAYS = env_int("SHOUMI_AUDIT_RETENTION_DAYS", 180, minimum=180)
+AUDIT_LOG_ORIGIN = env_str(
+    "SHOUMI_AUDIT_ORIGIN", (urlsplit(BASE_URL).netloc or "localhost") + "/shoumi-audit"
+)
 
 # How long the link printed for a new account stays valid.
 ENROLMENT_VALID_HOURS = env_int("SHOUMI_ENROLMENT_VALID_HOURS", 24, minimum=1, maximum=168)

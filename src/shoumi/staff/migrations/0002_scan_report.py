@@ -6,36 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('staff', '0001_initial'),
+        ("staff", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScanReport',
+            name="ScanReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded at')),
-                ('document', models.JSONField(verbose_name='report')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the uploaded file')),
-                ('size', models.PositiveBigIntegerField(verbose_name='file size in bytes')),
-                ('started_at', models.DateTimeField(verbose_name='scan started at')),
-                ('finished_at', models.DateTimeField(verbose_name='scan finished at')),
-                ('files_scanned', models.PositiveIntegerField(verbose_name='files scanned')),
-                ('files_not_scanned', models.PositiveIntegerField(verbose_name='files not scanned')),
-                ('bytes_scanned', models.PositiveBigIntegerField(verbose_name='bytes scanned')),
-                ('finding_count', models.PositiveIntegerField(verbose_name='findings')),
-                ('findings_by_kind', models.JSONField(verbose_name='findings by kind')),
-                ('staff_member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scan_reports', to=settings.AUTH_USER_MODEL)),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="uploaded at"),
+                ),
+                ("document", models.JSONField(verbose_name="report")),
+                (
+                    "sha256",
+                    models.CharField(max_length=64, verbose_name="SHA-256 of the uploaded file"),
+                ),
+                ("size", models.PositiveBigIntegerField(verbose_name="file size in bytes")),
+                ("started_at", models.DateTimeField(verbose_name="scan started at")),
+                ("finished_at", models.DateTimeField(verbose_name="scan finished at")),
+                ("files_scanned", models.PositiveIntegerField(verbose_name="files scanned")),
+                (
+                    "files_not_scanned",
+                    models.PositiveIntegerField(verbose_name="files not scanned"),
+                ),
+                ("bytes_scanned", models.PositiveBigIntegerField(verbose_name="bytes scanned")),
+                ("finding_count", models.PositiveIntegerField(verbose_name="findings")),
+                ("findings_by_kind", models.JSONField(verbose_name="findings by kind")),
+                (
+                    "staff_member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scan_reports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'scan report',
-                'verbose_name_plural': 'scan reports',
-                'ordering': ['-uploaded_at', '-pk'],
-                'constraints': [models.UniqueConstraint(fields=('staff_member', 'sha256'), name='staff_scan_report_once_per_member')],
+                "verbose_name": "scan report",
+                "verbose_name_plural": "scan reports",
+                "ordering": ["-uploaded_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("staff_member", "sha256"), name="staff_scan_report_once_per_member"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,90 @@
+"""The log head: the lock that serialises appends, and the log's hash algorithm.
+
+Every write to the tree (append, checkpoint, archive) starts by locking the
+head row inside a transaction. On PostgreSQL that is ``SELECT ... FOR
+UPDATE``, which makes concurrent writers queue until the holder's
+transaction ends. Django ignores ``select_for_update`` on SQLite, where the
+settings' ``transaction_mode: IMMEDIATE`` takes the database write lock at
+``BEGIN`` and so admits one writing transaction at a time.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+
+from shoumi.audit.models import ArchivedSegment, AuditEvent, LogHead
+from shoumi.ledger.hashing import SHA256, SM3
+
+
+def configured_hash_name() -> str:
+    """Return the hash algorithm a new log uses: SM3 in 国密 mode, else SHA-256."""
+    return SM3 if settings.GUOMI_MODE else SHA256
+
+
+def _stored_size() -> int:
+    """Return the number of events the tables hold, live or archived."""
+    live_end = AuditEvent.objects.aggregate(end=Max("seq"))["end"]
+    archived_end = ArchivedSegment.objects.aggregate(end=Max("end_seq"))["end"]
+    candidates = [0]
+    if live_end is not None:
+        candidates.append(live_end + 1)
+    if archived_end is not None:
+        candidates.append(archived_end)
+    return max(candidates)
+
+
+def locked_head() -> LogHead:
+    """Return the head row, locked until the current transaction ends.
+
+    Must run inside ``transaction.atomic()``. A missing head row (a new
+    database, or one whose tables a test flushed) is created with the size
+    the event tables show.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("locked_head() must run inside transaction.atomic()")
+    # Raw SQL because every append runs this, and building the query through
+    # the ORM cost more than running it.
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT * FROM {LogHead._meta.db_table} WHERE id = %s{lock}"  # noqa: S608
+    head = next(iter(LogHead.objects.raw(sql, [LogHead.SINGLETON_ID])), None)
+    if head is None:
+        LogHead.objects.bulk_create(
+            [
+                LogHead(
+                    pk=LogHead.SINGLETON_ID,
+                    size=_stored_size(),
+                    hash_name=configured_hash_name(),
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        head = LogHead.objects.select_for_update().get(pk=LogHead.SINGLETON_ID)
+    if head.size == 0 and head.hash_name != configured_hash_name():
+        # An empty log has no algorithm yet, so it takes the configured one.
+        head.hash_name = configured_hash_name()
+        head.save(update_fields=["hash_name"])
+    return head
+
+
+def current_head() -> LogHead | None:
+    """Return the head row without locking it, or None before the first event."""
+    return LogHead.objects.filter(pk=LogHead.SINGLETON_ID).first()
+
+
+def save_head(head: LogHead) -> None:
+    """Write the locked head's size and checkpoint fields back, with one raw UPDATE."""
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {LogHead._meta.db_table} SET size = %s, last_checkpoint_size = %s, "  # noqa: S608
+            "last_checkpoint_at = %s WHERE id = %s",
+            [
+                head.size,
+                head.last_checkpoint_size,
+                connection.ops.adapt_datetimefield_value(head.last_checkpoint_at),
+                head.pk,
+            ],
+        )

@@ -1,0 +1,279 @@
+"""Verification of the stored audit log, and the record of each verification run.
+
+:func:`verify_stored_log` reads archive segments and live events once, in
+sequence order. It checks them with :func:`shoumi.ledger.verify_log`
+against every stored checkpoint and optionally one exported checkpoint.
+Leaf tags are checked too, so an edited event is named by its sequence
+number even when its stored hashes were rewritten. Each event's index
+columns must also agree with its signed encoding.
+
+The events after the newest checkpoint are checked by hash, leaf tag and
+sequence number, but no signature covers them yet, so removing the newest
+of them leaves no trace. Signing a checkpoint first (``shoumi audit
+checkpoint``) closes that gap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import structlog
+from django.db import connection, transaction
+
+from shoumi.audit import keys
+from shoumi.audit.encoding import index_mismatch
+from shoumi.audit.guards import missing_guards
+from shoumi.audit.head import configured_hash_name, current_head
+from shoumi.audit.models import ArchivedSegment, SignedCheckpoint, VerificationRun
+from shoumi.config import clock
+from shoumi.ledger import (
+    Problem,
+    StoredEvent,
+    VerificationReport,
+    verify_archived_log,
+    verify_log,
+)
+
+logger = structlog.get_logger(__name__)
+
+FETCH_ROWS: Final = 5000
+INDEX_MISMATCH: Final = "index_mismatch"
+SEGMENT_MISSING: Final = "segment_missing"
+
+_COLUMNS: Final = (
+    "seq, encoded, leaf_hash, leaf_tag, seq, {time}, actor_id, actor_employee_number, "
+    "action, object_type, object_id, result"
+)
+"""The ``SELECT`` list: the ledger's four values, then the ``IndexRow`` fields in order."""
+_TIME_SQL: Final = {
+    # Django stores SQLite datetimes as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+    "sqlite": (
+        "replace(occurred_at, ' ', 'T') || "
+        "CASE WHEN length(occurred_at) = 19 THEN '.000000Z' ELSE 'Z' END"
+    ),
+    "postgresql": ("to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"),
+}
+
+
+@dataclass(frozen=True)
+class LogVerification:
+    """The outcome of verifying the whole stored log.
+
+    ``first_bad_seq`` and ``last_bad_seq`` bound the first tampered event
+    (equal when it is known exactly). ``covered_size`` counts the events a
+    verified checkpoint covers. ``missing_guards`` lists the triggers that
+    should make the tables insert-only but are absent; they do not make the
+    log invalid, but they leave it unprotected.
+    """
+
+    is_valid: bool
+    tree_size: int
+    covered_size: int
+    checkpoints_verified: int
+    archived_segments: int
+    problem: str = ""
+    first_bad_seq: int | None = None
+    last_bad_seq: int | None = None
+    message: str = "log verified"
+    missing_guards: tuple[str, ...] = ()
+
+
+def _bytes(value: Any) -> bytes:
+    return value if type(value) is bytes else bytes(value)
+
+
+def _live_events(mismatches: list[tuple[int, str]]) -> Iterator[StoredEvent]:
+    """Yield the live events in ``seq`` order; note the first index mismatch in ``mismatches``.
+
+    The rows are yielded as plain tuples, which ``verify_log`` accepts and
+    which cost less to build than ``StoredEvent`` values.
+    """
+    columns = _COLUMNS.format(time=_TIME_SQL[connection.vendor])
+    sql = f"SELECT {columns} FROM audit_auditevent ORDER BY seq"  # noqa: S608
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            for row in rows:
+                seq, encoded, leaf_hash, leaf_tag = row[:4]
+                if type(encoded) is not bytes:
+                    encoded, leaf_hash, leaf_tag = map(_bytes, (encoded, leaf_hash, leaf_tag))
+                if not mismatches:
+                    column = index_mismatch(row[4:], encoded)
+                    if column is not None:
+                        mismatches.append((seq, column))
+                yield (seq, encoded, leaf_hash, leaf_tag)  # type: ignore[misc]
+
+
+def _segment_path(segment: ArchivedSegment, archive_dir: Path | None) -> Path:
+    return archive_dir / segment.file_name if archive_dir is not None else Path(segment.path)
+
+
+def _segment_files(paths: list[Path]) -> Iterator[bytes]:
+    for path in paths:
+        yield path.read_bytes()
+
+
+def _combine(
+    report: VerificationReport, mismatches: list[tuple[int, str]], segments: int
+) -> LogVerification:
+    outcome = LogVerification(
+        is_valid=report.is_valid,
+        tree_size=report.tree_size,
+        covered_size=report.covered_size,
+        checkpoints_verified=report.checkpoints_verified,
+        archived_segments=segments,
+        problem=str(report.problem or ""),
+        first_bad_seq=report.first_bad_seq,
+        last_bad_seq=report.last_bad_seq,
+        message=report.message,
+    )
+    if not mismatches:
+        return outcome
+    seq, column = mismatches[0]
+    if report.is_valid or (report.first_bad_seq is not None and seq < report.first_bad_seq):
+        return LogVerification(
+            is_valid=False,
+            tree_size=report.tree_size,
+            covered_size=min(report.covered_size, seq),
+            checkpoints_verified=report.checkpoints_verified,
+            archived_segments=segments,
+            problem=INDEX_MISMATCH,
+            first_bad_seq=seq,
+            last_bad_seq=seq,
+            message=f"the {column} column of event {seq} differs from its signed encoding",
+        )
+    return outcome
+
+
+def _verify(against_note: str | None, archive_dir: Path | None) -> LogVerification:
+    head = current_head()
+    hash_name = head.hash_name if head is not None else configured_hash_name()
+    notes = list(SignedCheckpoint.objects.order_by("size", "id").values_list("note", flat=True))
+    if against_note is not None:
+        notes.append(against_note)
+    segments = list(ArchivedSegment.objects.order_by("first_seq"))
+    paths = [_segment_path(segment, archive_dir) for segment in segments]
+    for segment, path in zip(segments, paths, strict=True):
+        if not path.is_file():
+            return LogVerification(
+                is_valid=False,
+                tree_size=0,
+                covered_size=0,
+                checkpoints_verified=0,
+                archived_segments=len(segments),
+                problem=SEGMENT_MISSING,
+                first_bad_seq=segment.first_seq,
+                last_bad_seq=segment.end_seq - 1,
+                message=f"archive file {path} for events {segment.first_seq}.."
+                f"{segment.end_seq - 1} was not found",
+            )
+
+    mismatches: list[tuple[int, str]] = []
+    report = _replay(paths, notes, hash_name, mismatches)
+    if against_note is not None and report.problem == Problem.FORKED_CHECKPOINTS:
+        # A stored checkpoint contradicts the exported one, so the rewritten
+        # log was re-signed with the signing key. The exported checkpoint
+        # alone narrows the change down to the events it covers.
+        mismatches.clear()
+        report = _replay(paths, [against_note], hash_name, mismatches)
+    return _combine(report, mismatches, len(segments))
+
+
+def _replay(
+    segment_paths: list[Path],
+    notes: list[str],
+    hash_name: str,
+    mismatches: list[tuple[int, str]],
+) -> VerificationReport:
+    verifier = keys.log_verifier()
+    tagger = keys.log_leaf_tagger(hash_name)
+    origin = keys.log_origin()
+    events = _live_events(mismatches)
+    if segment_paths:
+        return verify_archived_log(
+            _segment_files(segment_paths),
+            events,
+            notes,
+            verifier,
+            origin=origin,
+            hash_name=hash_name,
+            leaf_tagger=tagger,
+        )
+    return verify_log(
+        events, notes, verifier, origin=origin, hash_name=hash_name, leaf_tagger=tagger
+    )
+
+
+def verify_stored_log(
+    *, against_note: str | None = None, archive_dir: Path | None = None, record: bool = True
+) -> LogVerification:
+    """Verify archive segments, live events and checkpoints, and record the run.
+
+    ``against_note`` is a signed checkpoint kept outside the system, checked
+    with the stored ones. ``archive_dir`` is where the archive files are
+    now, when they were moved since they were written. With ``record``
+    False the run is not stored as a ``VerificationRun``.
+
+    Raises:
+        ImproperlyConfigured: the signing key files cannot be loaded.
+    """
+    started_at = clock.now()
+    # PostgreSQL streams from a server-side cursor, which needs a
+    # transaction to avoid materialising the result. On SQLite an
+    # IMMEDIATE transaction would block every append while verifying.
+    in_transaction = (
+        transaction.atomic() if connection.vendor == "postgresql" else contextlib.nullcontext()
+    )
+    with in_transaction:
+        outcome = _verify(against_note, archive_dir)
+    absent = tuple(missing_guards(connection))
+    if absent:
+        outcome = dataclasses.replace(outcome, missing_guards=absent)
+    finished_at = clock.now()
+    _log_outcome(outcome, finished_at - started_at)
+    if record:
+        VerificationRun.objects.create(
+            started_at=started_at,
+            finished_at=finished_at,
+            is_valid=outcome.is_valid,
+            tree_size=outcome.tree_size,
+            covered_size=outcome.covered_size,
+            checkpoints_verified=outcome.checkpoints_verified,
+            problem=outcome.problem,
+            first_bad_seq=outcome.first_bad_seq,
+            last_bad_seq=outcome.last_bad_seq,
+            message=outcome.message[:500],
+            against_export=against_note is not None,
+        )
+    return outcome
+
+
+def _log_outcome(outcome: LogVerification, duration: dt.timedelta) -> None:
+    fields = {
+        "tree_size": outcome.tree_size,
+        "covered_size": outcome.covered_size,
+        "seconds": round(duration.total_seconds(), 3),
+    }
+    if outcome.is_valid:
+        logger.info("audit_log_verified", **fields)
+    else:
+        logger.critical(
+            "audit_log_verification_failed",
+            problem=outcome.problem,
+            first_bad_seq=outcome.first_bad_seq,
+            last_bad_seq=outcome.last_bad_seq,
+            **fields,
+        )
+    if outcome.missing_guards:
+        logger.critical("audit_guards_missing", triggers=list(outcome.missing_guards))
+
+
+def last_verification() -> VerificationRun | None:
+    """Return the most recent verification run, or None if the log was never verified."""
+    return VerificationRun.objects.order_by("-finished_at", "-id").first()
