@@ -15,8 +15,7 @@ def test_no_model_change_lacks_a_migration() -> None:
     try:
         call_command("makemigrations", "--check", "--dry-run", stdout=output, stderr=output)
     except SystemExit as exit_request:
-        pytest.fail(
-            f"makemigrations found changes without a migration:\n{output.getvalue()}\n{exit_request}"
-        )
+        message = f"makemigrations found changes without a migration:\n{output.getvalue()}"
+        pytest.fail(f"{message}\n{exit_request}")
 
     assert "No changes detected" in output.getvalue()
