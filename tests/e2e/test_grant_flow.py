@@ -70,5 +70,21 @@ def test_clerk_gets_a_grant_and_reveals(browser, live_server, monkeypatch) -> No
     clerk_page.wait_for_selector("code.revealed")
 
     assert clerk_page.inner_text("code.revealed") == RESIDENT_ID
-    clerk_context.close()
-    manager_context.close()
+
+    auditor = enrolled_staff(roles=[Role.AUDIT_ADMIN])
+    auditor_context = browser.new_context(base_url=live_server.url)
+    auditor_page = auditor_context.new_page()
+    _log_in(auditor_page, auditor)
+    auditor_page.goto(f"/audit/?actor={clerk.user.employee_number}")
+    auditor_page.wait_for_selector("#event-rows")
+    clerk_events = auditor_page.inner_text("#event-rows")
+    auditor_page.goto("/audit/?action=grant_approved")
+    approvals = auditor_page.inner_text("#event-rows")
+
+    assert "申请临时权限" in clerk_events
+    assert "查看明文" in clerk_events
+    assert RESIDENT_ID not in clerk_events
+    assert "临时权限已批准" in approvals
+    assert manager.user.employee_number in approvals
+    for context in (clerk_context, manager_context, auditor_context):
+        context.close()
