@@ -60,3 +60,12 @@ def test_standard_library_traceback_is_redacted(log_output: io.StringIO) -> None
     output = log_output.getvalue()
     assert "ValueError" in output
     assert SYNTHETIC_CARD not in output
+
+
+def test_record_uuid_with_digit_tail_is_kept() -> None:
+    text = "client 8f2c1e7a-3b4d-4c5e-9f60-123456789012 card 6222029876543214"
+
+    redacted = redact_text(text)
+
+    assert "8f2c1e7a-3b4d-4c5e-9f60-123456789012" in redacted
+    assert "6222029876543214" not in redacted

@@ -27,9 +27,22 @@ _IDENTIFIER_SHAPE = re.compile(
 )
 
 
+# Record ids are UUIDs. Their last group is twelve hex characters and about
+# one UUID in 50 has only digits there, which would look like a phone or
+# card number, so whole UUIDs are matched first and kept.
+_UUID_OR_IDENTIFIER = re.compile(
+    r"(?P<uuid>(?<![0-9A-Za-z])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12}(?![0-9A-Za-z]))|" + _IDENTIFIER_SHAPE.pattern
+)
+
+
+def _replace(match: re.Match[str]) -> str:
+    return match.group("uuid") or REDACTED
+
+
 def redact_text(text: str) -> str:
-    """Replace identifier-shaped runs in ``text`` with a placeholder."""
-    return _IDENTIFIER_SHAPE.sub(REDACTED, text)
+    """Replace identifier-shaped runs in ``text`` with a placeholder; UUIDs stay."""
+    return _UUID_OR_IDENTIFIER.sub(_replace, text)
 
 
 def _redact_value(value: Any) -> Any:
