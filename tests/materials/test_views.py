@@ -270,3 +270,75 @@ def test_item_list_searches_by_name(office: Office) -> None:
 
     assert "银行对账单复印件" in page
     assert "社保登记表复印件" not in page
+
+
+def _large_scan_jpeg(min_bytes: int) -> bytes:
+    """A JPEG of grey noise with a few strokes, at least ``min_bytes`` long."""
+    import io
+
+    import numpy
+    from PIL import Image, ImageDraw
+
+    generator = numpy.random.default_rng(5)
+    side = 1200
+    while True:
+        noise = generator.integers(150, 256, size=(side, side, 3), dtype=numpy.uint8)
+        image = Image.fromarray(noise, "RGB")
+        ImageDraw.Draw(image).line([(100, 900), (500, 200), (900, 900)], fill="black", width=12)
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=98)
+        if buffer.tell() >= min_bytes:
+            return buffer.getvalue()
+        side += 300
+
+
+def test_scanned_signature_above_memory_limit_never_touches_disk(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.files import uploadedfile
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shoumi.materials import signatures
+
+    def refuse_temporary_file(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the signature scan was written to a temporary file")
+
+    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", refuse_temporary_file)
+    content = _large_scan_jpeg(3 * 1024 * 1024)
+    assert 3 * 1024 * 1024 <= len(content) <= signatures.MAX_UPLOAD_BYTES
+    browser = _browser(office.clerk)
+    data = _intake_post(office, signature_method="scanned", signature_drawn="")
+    data["signature_scan"] = SimpleUploadedFile("sig.jpg", content, "image/jpeg")
+
+    response = browser.post("/materials/intakes/new/", data)
+
+    assert response.status_code == 302
+    assert Intake.objects.get().signature_method == "scanned"
+
+
+def test_scanned_signature_above_limit_is_refused_in_chinese(office: Office) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shoumi.materials import signatures
+
+    browser = _browser(office.clerk)
+    data = _intake_post(office, signature_method="scanned", signature_drawn="")
+    data["signature_scan"] = SimpleUploadedFile(
+        "sig.png", signature_png() + b"\0" * signatures.MAX_UPLOAD_BYTES, "image/png"
+    )
+
+    response = browser.post("/materials/intakes/new/", data)
+
+    assert response.status_code == 200
+    assert "扫描件超过5 MB" in response.content.decode()
+    assert not Intake.objects.exists()
+
+
+def test_intake_form_still_checks_csrf(office: Office) -> None:
+    browser = _browser(office.clerk)
+    browser.handler.enforce_csrf_checks = True
+
+    response = browser.post("/materials/intakes/new/", _intake_post(office))
+
+    assert response.status_code == 403
+    assert not Intake.objects.exists()

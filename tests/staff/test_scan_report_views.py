@@ -86,6 +86,48 @@ def test_rejected_upload_shows_reason_and_audits_failure(leaver, report_bytes):
     assert event.details == {"reason": "plaintext_found", "size": len(data)}
 
 
+def test_large_wrong_file_is_rejected_without_a_temporary_file(leaver, monkeypatch):
+    from django.core.files import uploadedfile
+
+    def refuse_temporary_file(*args, **kwargs):
+        raise AssertionError("the upload was written to a temporary file")
+
+    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", refuse_temporary_file)
+    browser, _ = browser_for(Role.SECURITY_ADMIN)
+    value = resident_id(birth="19790321")
+    # A ledger export uploaded by mistake: 3 MiB of rows with an ID number in each.
+    data = ("\n".join(f"{index},客户{index},{value}" for index in range(100_000))).encode()
+    data += b" " * (3 * 1024 * 1024 - len(data))
+
+    response = upload(browser, leaver, data)
+
+    assert response.status_code == 200
+    assert value not in response.content.decode()
+    assert not ScanReport.objects.exists()
+
+
+def test_upload_above_limit_names_the_limit(leaver, report_bytes):
+    from shoumi.staff.scan_reports import MAX_REPORT_BYTES
+
+    browser, _ = browser_for(Role.SECURITY_ADMIN)
+
+    response = upload(browser, leaver, report_bytes + b" " * MAX_REPORT_BYTES)
+
+    assert response.status_code == 200
+    assert "报告超过 20 MiB" in response.content.decode()
+    assert not ScanReport.objects.exists()
+
+
+def test_upload_still_checks_csrf(leaver, report_bytes):
+    browser, _ = browser_for(Role.SECURITY_ADMIN)
+    browser.handler.enforce_csrf_checks = True
+
+    response = upload(browser, leaver, report_bytes)
+
+    assert response.status_code == 403
+    assert not ScanReport.objects.exists()
+
+
 def test_same_report_twice_is_rejected(leaver, report_bytes):
     browser, _ = browser_for(Role.SECURITY_ADMIN)
     upload(browser, leaver, report_bytes)

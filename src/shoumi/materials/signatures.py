@@ -78,12 +78,14 @@ def from_data_url(data_url: str) -> SignatureImage:
     return _normalise(content, accepted={"PNG"}, field="signature_drawn")
 
 
+def scan_too_large_message() -> str:
+    return _("The scan is larger than 5 MB. Scan at a lower resolution.")
+
+
 def from_scan(content: bytes) -> SignatureImage:
     """Check a scan or photo of a paper signature (PNG or JPEG, at most 5 MiB)."""
     if len(content) > MAX_UPLOAD_BYTES:
-        raise SignatureInvalidError(
-            _("The scan is larger than 5 MB. Scan at a lower resolution."), field="signature_scan"
-        )
+        raise SignatureInvalidError(scan_too_large_message(), field="signature_scan")
     return _normalise(content, accepted=ACCEPTED_SCAN_FORMATS, field="signature_scan")
 
 

@@ -48,6 +48,12 @@ class OffboardingForm(_UserFieldMixin):
     )
 
 
+def report_too_large_message() -> str:
+    return _("The report is larger than %(limit)d MiB. Scan fewer folders at a time.") % {
+        "limit": MAX_REPORT_BYTES // (1024 * 1024)
+    }
+
+
 class ScanReportUploadForm(forms.Form):
     """Choose a staff member and the JSON report of a scan of their files."""
 
@@ -67,8 +73,5 @@ class ScanReportUploadForm(forms.Form):
     def clean_report(self) -> Any:
         report = self.cleaned_data["report"]
         if report.size > MAX_REPORT_BYTES:
-            raise forms.ValidationError(
-                _("The report is larger than %(limit)d MiB. Scan fewer folders at a time.")
-                % {"limit": MAX_REPORT_BYTES // (1024 * 1024)}
-            )
+            raise forms.ValidationError(report_too_large_message())
         return report

@@ -8,10 +8,12 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from shoumi.accounts.decorators import role_required
 from shoumi.accounts.http import AuthenticatedRequest
+from shoumi.documents.uploads import use_memory_only_uploads
 from shoumi.materials import permissions, selectors, services, signatures
 from shoumi.materials.errors import MaterialsError, SignatureInvalidError
 from shoumi.materials.forms import IntakeForm, ItemFormSet
@@ -53,16 +55,29 @@ def _signature(form: IntakeForm) -> signatures.SignatureImage:
     return signatures.from_data_url(form.cleaned_data.get("signature_drawn") or "")
 
 
+@csrf_exempt
 @role_required(*BUSINESS)
-@require_http_methods(["GET", "POST"])
 def intake_create_view(request: AuthenticatedRequest) -> HttpResponse:
+    # A scanned signature may be larger than Django's 2.5 MB in-memory limit, and
+    # the default handlers would then write its plaintext to a temporary file.
+    # The handlers must be replaced before the CSRF check reads the body, so
+    # the check runs inside (csrf_protect) instead of in the middleware.
+    handler = use_memory_only_uploads(request, max_bytes=signatures.MAX_UPLOAD_BYTES)
+    return _intake_create(request, handler.oversized_fields)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _intake_create(request: AuthenticatedRequest, oversized_fields: list[str]) -> HttpResponse:
     clients = permissions.visible_clients(request.user)
     locations = selectors.location_list(user=request.user)
     form = IntakeForm(request.POST or None, request.FILES or None, clients=clients)
     formset = ItemFormSet(
         request.POST or None, prefix="items", form_kwargs={"locations": locations}
     )
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    if "signature_scan" in oversized_fields:
+        form.add_error("signature_scan", signatures.scan_too_large_message())
+    elif request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             with transaction.atomic():
                 intake = services.intake_create(
