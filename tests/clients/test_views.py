@@ -164,6 +164,47 @@ def test_create_client_then_person(department) -> None:
     assert str(Person.objects.get(client=client).resident_id) == "320***********0418"
 
 
+def test_reviewer_sees_no_edit_links_and_cannot_create(own_client: Client, department) -> None:
+    browser = _logged_in(Role.REVIEWER, department)
+
+    listing = browser.get("/clients/").content.decode()
+    detail = browser.get(f"/clients/{own_client.pk}/").content.decode()
+    create_page = browser.get("/clients/new/")
+    created = browser.post(
+        "/clients/new/",
+        {"name": "越权新建有限公司", "status": "active", "department": department.pk},
+    )
+
+    assert "新增客户" not in listing and "导入台账" not in listing
+    assert f"/clients/{own_client.pk}/edit/" not in detail
+    assert "/people/new/" not in detail
+    assert (create_page.status_code, created.status_code) == (403, 403)
+    assert not Client.objects.filter(name="越权新建有限公司").exists()
+
+
+def test_clerk_sees_create_import_and_edit_links(own_client: Client, department) -> None:
+    browser = _logged_in(Role.CLERK, department)
+
+    listing = browser.get("/clients/").content.decode()
+    detail = browser.get(f"/clients/{own_client.pk}/").content.decode()
+
+    assert "新增客户" in listing and "导入台账" in listing
+    assert f"/clients/{own_client.pk}/edit/" in detail
+
+
+def test_service_refuses_client_creation_by_reviewer(department) -> None:
+    from shoumi.clients import services
+    from shoumi.clients.errors import EditDeniedError
+
+    reviewer = enrolled_staff(roles=[Role.REVIEWER], department=department).user
+
+    with pytest.raises(EditDeniedError) as raised:
+        services.client_create(actor=reviewer, name="越权新建有限公司", department=department)
+
+    assert raised.value.code == "create_denied"
+    assert not Client.objects.filter(name="越权新建有限公司").exists()
+
+
 def test_list_page_query_count_does_not_grow_with_clients(
     department, django_assert_max_num_queries
 ) -> None:
@@ -177,3 +218,35 @@ def test_list_page_query_count_does_not_grow_with_clients(
         response = browser.get("/clients/")
 
     assert response.status_code == 200
+
+
+def test_staff_filter_offers_a_clerk_only_their_department(department) -> None:
+    from shoumi.accounts.models import User
+    from tests.accounts.factories import UserFactory
+
+    colleague = UserFactory(roles=[Role.REVIEWER], department=department, full_name="同部门甲")
+    outsider = UserFactory(
+        roles=[Role.CLERK], department=DepartmentFactory(name="外部门"), full_name="外部门乙"
+    )
+    UserFactory(roles=[Role.SECURITY_ADMIN], full_name="安全管理员丙")
+    browser = _logged_in(Role.CLERK, department)
+
+    page = browser.get("/clients/").content.decode()
+    filtered = browser.get(f"/clients/?staff={outsider.pk}")
+
+    assert colleague.employee_number in page
+    assert outsider.employee_number not in page
+    assert "安全管理员丙" not in page
+    assert filtered.status_code == 200
+    assert User.objects.filter(pk=outsider.pk).exists()
+
+
+def test_staff_filter_offers_an_administrator_everyone_with_clients(department) -> None:
+    from tests.accounts.factories import UserFactory
+
+    outsider = UserFactory(roles=[Role.CLERK], department=DepartmentFactory(name="外部门"))
+    browser = _logged_in(Role.ADMINISTRATOR, department)
+
+    page = browser.get("/clients/").content.decode()
+
+    assert outsider.employee_number in page

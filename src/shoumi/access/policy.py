@@ -156,6 +156,22 @@ def can_import(user: User) -> bool:
     return True
 
 
+CLIENT_CREATE_FIELDS = ("name", "uscc", "registered_address")
+
+
+def can_create_clients(user: User) -> bool:
+    """Whether the matrix lets ``user``'s roles fill in every field of a new client."""
+    if not user.is_active or user.is_separated_admin:
+        return False
+    for field_name in CLIENT_CREATE_FIELDS:
+        level = sensitivity_of("clients.client", field_name)
+        if level is None:
+            return False
+        if outcome_for_roles(user.role_set, level, Action.EDIT) != Outcome.ALLOW:
+            return False
+    return True
+
+
 def editable_client_ids(user: User, client_ids: Iterable[object]) -> set[object]:
     """Return the ids among ``client_ids`` of the clients an import by ``user`` may add to.
 

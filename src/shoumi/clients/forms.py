@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shoumi.accounts.models import Department, User
@@ -32,6 +32,25 @@ class ConfirmWarningsMixin(forms.Form):
     )
 
 
+def _filterable_staff(user: User) -> QuerySet[User]:
+    """Staff a user may filter the client list by: their department's, or all for org-wide roles.
+
+    Separated administrators hold no clients, so they are never offered.
+    """
+    from shoumi.access.policy import ALL_CLIENT_ROLES
+    from shoumi.accounts.roles import SEPARATED_ADMIN_ROLES
+
+    staff = User.objects.filter(is_active=True).exclude(
+        role_assignments__role__in=SEPARATED_ADMIN_ROLES
+    )
+    if not user.role_set & ALL_CLIENT_ROLES:
+        own = Q(pk=user.pk)
+        if user.department_id is not None:
+            own |= Q(department_id=user.department_id)
+        staff = staff.filter(own)
+    return staff.order_by("employee_number")
+
+
 class ClientFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     staff = forms.ModelChoiceField(label=_("Staff"), queryset=User.objects.none(), required=False)
@@ -42,11 +61,9 @@ class ClientFilterForm(forms.Form):
         label=_("Status"), choices=[("", "—"), *ClientStatus.choices], required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set_queryset(
-            self.fields["staff"], User.objects.filter(is_active=True).order_by("employee_number")
-        )
+        _set_queryset(self.fields["staff"], _filterable_staff(user))
         self.fields["q"].widget.attrs.update(
             {
                 "placeholder": _("Company name, credit code, ID number, mobile or account number"),

@@ -376,8 +376,12 @@ def client_create(
     """Create an enterprise client.
 
     Raises ClientDataInvalidError, WarningsNeedConfirmationError or
-    DuplicateRecordError (a client with this credit code exists).
+    DuplicateRecordError (a client with this credit code exists), and
+    EditDeniedError when the matrix does not let ``actor`` edit client fields
+    (``actor=None`` is the system itself: command-line imports, demo data).
     """
+    if actor is not None and not policy.can_create_clients(actor):
+        raise EditDeniedError(_("Your role may not create clients."), code="create_denied")
     built = client_build(
         name=name,
         uscc=uscc,

@@ -18,6 +18,7 @@ from shoumi.access.errors import ApprovalError, ExportError, PurposeInvalidError
 from shoumi.access.forms import ExportForm
 from shoumi.access.models import ApprovalKind
 from shoumi.accounts.http import AuthenticatedRequest
+from shoumi.accounts.models import User
 from shoumi.clients import selectors, services
 from shoumi.clients.errors import ClientsError, WarningsNeedConfirmationError
 from shoumi.clients.forms import (
@@ -61,7 +62,7 @@ def _client_or_404(request: AuthenticatedRequest, client_id: Any) -> Client:
 
 
 def client_list_view(request: AuthenticatedRequest) -> HttpResponse:
-    form = ClientFilterForm(request.GET or None)
+    form = ClientFilterForm(request.GET or None, user=request.user)
     filters = selectors.ClientFilters()
     if form.is_valid():
         filters = selectors.ClientFilters(
@@ -74,7 +75,14 @@ def client_list_view(request: AuthenticatedRequest) -> HttpResponse:
         )
     result = services.client_search(actor=request.user, filters=filters, request=request)
     page = Paginator(result.clients, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "result": result, "querystring": _querystring(request)}
+    context = {
+        "form": form,
+        "page": page,
+        "result": result,
+        "querystring": _querystring(request),
+        "can_create": policy.can_create_clients(request.user),
+        "can_import": policy.can_import(request.user),
+    }
     template = "clients/partials/client_table.html" if request.htmx else "clients/client_list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
@@ -87,6 +95,8 @@ def _querystring(request: AuthenticatedRequest) -> str:
 
 @require_http_methods(["GET", "POST"])
 def client_create_view(request: AuthenticatedRequest) -> HttpResponse:
+    if not policy.can_create_clients(request.user):
+        raise PermissionDenied
     form = ClientForm(request.POST or None, initial={"department": request.user.department_id})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -111,7 +121,11 @@ def client_create_view(request: AuthenticatedRequest) -> HttpResponse:
 
 def client_detail_view(request: AuthenticatedRequest, client_id: Any) -> HttpResponse:
     client = _client_or_404(request, client_id)
-    context = {"client": client, "can_view_history": policy.can_view_history(request.user, client)}
+    context = {
+        "client": client,
+        "can_view_history": policy.can_view_history(request.user, client),
+        "can_edit": policy.can_edit_client(request.user, client).allowed,
+    }
     return render(request, "clients/client_detail.html", context)
 
 
@@ -259,8 +273,8 @@ def tax_login_form_view(request: AuthenticatedRequest, client_id: Any) -> HttpRe
     )
 
 
-def _filters_from(params: Any) -> tuple[selectors.ClientFilters, str]:
-    form = ClientFilterForm(params)
+def _filters_from(params: Any, user: User) -> tuple[selectors.ClientFilters, str]:
+    form = ClientFilterForm(params, user=user)
     filters = selectors.ClientFilters()
     if form.is_valid():
         filters = selectors.ClientFilters(
@@ -277,7 +291,7 @@ def _filters_from(params: Any) -> tuple[selectors.ClientFilters, str]:
 
 @require_http_methods(["GET", "POST"])
 def client_export_view(request: AuthenticatedRequest) -> HttpResponse:
-    filters, filters_key = _filters_from(request.GET)
+    filters, filters_key = _filters_from(request.GET, request.user)
     form = ExportForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "querystring": request.GET.urlencode()}
     if request.method == "POST" and form.is_valid():
@@ -307,7 +321,7 @@ def client_export_view(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_POST
 def client_export_approval_view(request: AuthenticatedRequest) -> HttpResponse:
-    _filters, filters_key = _filters_from(request.GET)
+    _filters, filters_key = _filters_from(request.GET, request.user)
     form = ExportForm(request.POST)
     if form.is_valid():
         try:
