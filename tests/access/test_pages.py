@@ -96,3 +96,16 @@ def test_compliance_page_records_an_agreement(department) -> None:
 
     assert response.status_code == 302
     assert member.confidentiality_agreements.count() == 1
+
+
+def test_compliance_page_names_other_staff_gaps_in_the_third_person(department) -> None:
+    member = UserFactory(roles=[Role.CLERK], department=department, full_name="未签协议")
+    browser = _browser(Role.SECURITY_ADMIN, None)
+
+    compliance = browser.get("/staff/compliance/").content.decode()
+    member_page = browser.get(f"/staff/members/{member.pk}/").content.decode()
+
+    for page in (compliance, member_page):
+        assert "未登记保密协议" in page
+        assert "未通过本期数据保护培训或培训已过期" in page
+        assert "您" not in page.split("<main", 1)[-1].split("</main>", 1)[0]

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
@@ -89,7 +90,7 @@ def compliance_view(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, _("Recorded."))
             return redirect("staff:compliance")
     rows = [
-        (member, failed_gates(member))
+        (member, _missing_requirements(member))
         for member in User.objects.filter(is_active=True).order_by("employee_number")
         if not member.is_separated_admin
     ]
@@ -101,6 +102,24 @@ def compliance_view(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "staff/compliance.html", context)
 
 
+# The gates address the person who is refused ("your agreement ..."); these
+# pages show other staff members' gaps to the security administrator and managers.
+GATE_SUMMARIES = {
+    "account_inactive": gettext_lazy("Account deactivated"),
+    "offboarding": gettext_lazy("Being offboarded"),
+    "agreement_missing": gettext_lazy("No confidentiality agreement on record"),
+    "agreement_expired": gettext_lazy("Confidentiality agreement expired"),
+    "training_missing": gettext_lazy("Current data-protection training not passed or expired"),
+}
+
+
+def _missing_requirements(member: User) -> list[str]:
+    """What ``member`` lacks before they may reveal or export, in the third person."""
+    return [
+        str(GATE_SUMMARIES.get(failure.code, failure.message)) for failure in failed_gates(member)
+    ]
+
+
 @role_required(Role.SECURITY_ADMIN, Role.MANAGER)
 @require_http_methods(["GET"])
 def member_view(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
@@ -109,7 +128,7 @@ def member_view(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     reports = services.scan_reports_of(actor=request.user, staff_member=member, request=request)
     context = {
         "member": member,
-        "failures": failed_gates(member),
+        "failures": _missing_requirements(member),
         "offboardings": Offboarding.objects.filter(user=member).order_by("-started_on"),
         "report_rows": [(report, _kind_counts(report.findings_by_kind)) for report in reports],
     }

@@ -116,7 +116,10 @@ def _find_cjk_font(configured: str) -> CJKFont:
         if font is not None and not font.missing_characters(REQUIRED_TEXT):
             logger.info("cjk_font_selected", path=path, face_index=font.face_index)
             return font
-    raise FontConfigurationError(f"No CJK font for the watermark text was found. {_INSTALL_HINT}")
+    raise FontConfigurationError(
+        "No font with Simplified Chinese glyphs (for watermarks and PDFs) was found. "
+        f"{_INSTALL_HINT}"
+    )
 
 
 def _load_font(path: str) -> CJKFont | None:
