@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shoumi.config.env import env_bool, env_int, env_list, env_optional, env_path, env_str
 from shoumi.config.logging import build_logging_config
+from shoumi.config.mail import email_settings
 from shoumi.config.secrets import ensure_private_dir, load_or_create_secret
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -335,8 +336,7 @@ apply_https_settings(globals(), HTTPS)
 
 CSRF_TRUSTED_ORIGINS = env_list("SHOUMI_CSRF_TRUSTED_ORIGINS", [])
 
-EMAIL_BACKEND = env_str("SHOUMI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = env_str("SHOUMI_EMAIL_FROM", "shoumi@localhost")
+globals().update(email_settings())
 
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
