@@ -87,6 +87,19 @@ def test_exported_checkpoint_verifies_the_log_later(tmp_path) -> None:
 
 
 @pytest.mark.django_db
+def test_whole_export_output_saved_to_a_file_verifies_the_log(tmp_path) -> None:
+    """The README's workflow: `checkpoint --export > cp.txt`, later `verify --against cp.txt`."""
+    append_events(3)
+    exported = tmp_path / "cp.txt"
+    exported.write_text(run_command("audit", "checkpoint", "--export").stdout, encoding="utf-8")
+    append_events(2)
+
+    outcome = run_command("audit", "verify", "--against", str(exported))
+
+    assert outcome.exit_code == 0, outcome.stderr
+
+
+@pytest.mark.django_db
 @override_settings(CHECKPOINT_EVERY_EVENTS=1000, CHECKPOINT_EVERY_MINUTES=10)
 def test_time_checkpoint_is_due_only_after_the_interval(moving_clock) -> None:
     append_events(2)

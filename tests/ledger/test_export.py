@@ -78,3 +78,12 @@ def test_export_survives_email_line_endings(signer: CheckpointSigner, note: str)
 def test_export_without_note_raises(text: str) -> None:
     with pytest.raises(CheckpointFormatError):
         read_checkpoint_export(text)
+
+
+def test_text_after_the_signatures_is_ignored(signer: CheckpointSigner, note: str) -> None:
+    exported = note + "\n" + checkpoint_qr_text(note) + "\n用于验证的公钥：shoumi+abcd+AAAA\n"
+
+    recovered = read_checkpoint_export(exported)
+
+    assert recovered == note
+    assert signer.verifier().verify(recovered).size == 1_000_000

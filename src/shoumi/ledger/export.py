@@ -12,7 +12,7 @@ import io
 
 import segno
 
-from shoumi.ledger.checkpoints import parse_signed_note
+from shoumi.ledger.checkpoints import SIGNATURE_DASH, parse_signed_note
 
 
 def checkpoint_qr(note: str) -> segno.QRCode:
@@ -50,7 +50,10 @@ def read_checkpoint_export(text: str) -> str:
     """Return the signed note in an exported checkpoint that passed through email or a file.
 
     Carriage returns, trailing spaces and blank lines around the note are
-    removed; the note's own blank separator line is kept.
+    removed; the note's own blank separator line is kept. Whatever follows
+    the note's signature lines is ignored, so the whole output of
+    ``shoumi audit checkpoint --export`` (note, QR code, public key) can be
+    saved to a file and read back.
 
     Raises:
         CheckpointFormatError: no signed note remains.
@@ -58,6 +61,12 @@ def read_checkpoint_export(text: str) -> str:
     lines = [line.rstrip(" \t\r") for line in text.replace("\r\n", "\n").split("\n")]
     while lines and not lines[0]:
         lines.pop(0)
+    if "" in lines:
+        end = lines.index("") + 1
+        while end < len(lines) and lines[end].startswith(SIGNATURE_DASH):
+            end += 1
+        if end > lines.index("") + 1:
+            lines = lines[:end]
     while lines and not lines[-1]:
         lines.pop()
     note = "\n".join(lines) + "\n"
