@@ -129,6 +129,27 @@ def test_truncated_log_is_named(stored_log) -> None:
     _assert_fails_at(35, "truncated")
 
 
+def test_events_removed_after_the_last_checkpoint_are_named(stored_log) -> None:
+    """The tester's case: the tail beyond the last checkpoint and that checkpoint removed."""
+    append_events(5)
+    with without_guards():
+        execute("DELETE FROM audit_auditevent WHERE seq >= %s", [33])
+        execute("DELETE FROM audit_signedcheckpoint WHERE size > %s", [30])
+
+    _assert_fails_at(33, "truncated")
+    assert "45" in VerificationRun.objects.latest("id").message
+
+
+def test_shortened_log_fails_against_an_earlier_run_too(stored_log) -> None:
+    assert run_command("audit", "verify").exit_code == 0
+    with without_guards():
+        execute("DELETE FROM audit_auditevent WHERE seq >= %s", [33])
+        execute("DELETE FROM audit_signedcheckpoint WHERE size > %s", [30])
+        execute("UPDATE audit_loghead SET size = %s", [33])
+
+    _assert_fails_at(33, "truncated")
+
+
 def test_edited_index_column_is_named(stored_log) -> None:
     with without_guards():
         execute(

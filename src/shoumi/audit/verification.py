@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import structlog
 from django.db import connection, transaction
+from django.db.models import Max
 
 from shoumi.audit import keys
 from shoumi.audit.encoding import index_mismatch
@@ -182,7 +183,33 @@ def _verify(against_note: str | None, archive_dir: Path | None) -> LogVerificati
         # alone narrows the change down to the events it covers.
         mismatches.clear()
         report = _replay(paths, [against_note], hash_name, mismatches)
-    return _combine(report, mismatches, len(segments))
+    outcome = _combine(report, mismatches, len(segments))
+    return _check_known_size(outcome, head.size if head is not None else 0)
+
+
+def _check_known_size(outcome: LogVerification, head_size: int) -> LogVerification:
+    """Fail a verified log that holds fewer events than the log head or an earlier run saw.
+
+    Events removed from the end after the last signed checkpoint leave a
+    log that verifies by itself; the head row and the recorded runs still
+    remember how long it was. Only an exported checkpoint proves it against
+    someone who rewrites those rows too, but this catches the plain case.
+    """
+    if not outcome.is_valid:
+        return outcome
+    seen = VerificationRun.objects.aggregate(size=Max("tree_size"))["size"] or 0
+    known = max(head_size, seen)
+    if known <= outcome.tree_size:
+        return outcome
+    source = "the log head" if head_size >= seen else "an earlier verification"
+    return dataclasses.replace(
+        outcome,
+        is_valid=False,
+        problem=Problem.TRUNCATED,
+        first_bad_seq=outcome.tree_size,
+        last_bad_seq=known - 1,
+        message=f"{source} recorded {known} events, but only {outcome.tree_size} are stored",
+    )
 
 
 def _replay(
