@@ -205,15 +205,17 @@ def record_get(*, user: User, model_name: str, record_id: uuid.UUID | str) -> ob
     return records.select_related("client").first()
 
 
-def clients_by_codes(*, codes: list[str]) -> tuple[list[Client], list[str]]:
-    """Return the clients with these credit codes and the codes no client has.
+def client_choice_list(*, user: User) -> QuerySet[Client]:
+    """Return the clients ``user`` may see, by name, with only the fields a picker shows.
 
-    Used for grant requests, which may name clients the requester cannot
-    see yet; only public fields (name, credit code) are involved.
+    Name and credit code are public, so a picker of them reveals nothing
+    beyond which clients the user may see.
     """
-    found = list(Client.objects.filter(uscc__in=codes))
-    known = {client.uscc for client in found}
-    return found, [code for code in codes if code not in known]
+    return (
+        policy.limit_clients(user, Client.objects.all())
+        .only("pk", "name", "uscc")
+        .order_by("name", "pk")
+    )
 
 
 def _record_ids(client: Client) -> list[str]:
