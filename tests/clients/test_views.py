@@ -8,7 +8,7 @@ from django.test import Client as HttpClient
 from shoumi.accounts.roles import Role
 from shoumi.audit.actions import Action, Result
 from shoumi.audit.models import AuditEvent
-from shoumi.clients.models import Client, Person
+from shoumi.clients.models import AccountKind, Client, Person
 from tests.accounts.conftest import log_in
 from tests.accounts.factories import DepartmentFactory, enrolled_staff
 from tests.clients.factories import make_bank_account, make_client, make_person
@@ -120,6 +120,22 @@ def test_search_by_resident_id_finds_the_client(own_client: Client, department) 
     assert own_client.name in page
     assert "330***********019X" in page
     assert RESIDENT_ID not in page
+
+
+def test_search_by_account_number(department) -> None:
+    wanted = make_client(department=department, name="宁波新桥贸易有限公司")
+    make_bank_account(wanted, number="281590830166", kind=AccountKind.CORPORATE)
+    hidden = make_client(department=DepartmentFactory(name="记账二部"), name="温州远航有限公司")
+    make_bank_account(hidden, number="281590830166", kind=AccountKind.CORPORATE)
+    browser = _logged_in(Role.CLERK, department)
+
+    page = browser.get("/clients/", {"q": "2815 9083 0166"}).content.decode()
+
+    assert wanted.name in page
+    assert hidden.name not in page
+    assert "****0166" in page
+    assert "281590830166" not in page
+    assert browser.get(f"/clients/{hidden.pk}/").status_code == 404
 
 
 def test_create_person_form_reports_chinese_errors(own_client: Client, department) -> None:

@@ -49,7 +49,9 @@ def test_clerk_gets_a_grant_and_reveals(browser, live_server, monkeypatch) -> No
     clerk_page.wait_for_selector("#people [id$='-resident_id'] .error")
     assert "只能查看脱敏" in clerk_page.inner_text("#people [id$='-resident_id']")
 
-    clerk_page.goto(f"/access/grants/new/?codes={client.uscc}")
+    clerk_page.click("a[href*='/access/grants/new/']")
+    clerk_page.wait_for_selector("#id_clients")
+    assert clerk_page.eval_on_selector("#id_clients", "select => select.value") == str(client.pk)
     clerk_page.check("input[value='clients.person.resident_id']")
     clerk_page.check("input[name=actions][value=reveal]")
     clerk_page.select_option("#id_duration_minutes", "60")
@@ -63,6 +65,9 @@ def test_clerk_gets_a_grant_and_reveals(browser, live_server, monkeypatch) -> No
     _log_in(manager_page, manager)
     assert "待审批的临时权限申请" in manager_page.inner_text("#pending-items")
     manager_page.goto("/access/grants/")
+    waiting = manager_page.inner_text("#grants-waiting")
+    assert "人员：证件号码" in waiting
+    assert "clients.person.resident_id" not in waiting
     manager_page.click("#grants-waiting button.primary")
     manager_page.wait_for_selector(".message.success")
 

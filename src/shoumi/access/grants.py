@@ -53,7 +53,12 @@ def grant_request(
     duration_minutes: int,
     request: HttpRequest | None = None,
 ) -> AccessGrant:
-    """Ask for a temporary grant; raises GrantError with a Chinese message on invalid input."""
+    """Ask for a temporary grant; raises GrantError with a Chinese message on invalid input.
+
+    ``clients`` may include clients the requester cannot see, and an approved
+    grant then opens them. The request page offers only the visible ones
+    (``client_choice_list``).
+    """
     purpose = " ".join(purpose.split())
     if len(purpose) < 2:
         raise GrantError(_("State the purpose of the request."), code="purpose_missing")

@@ -28,6 +28,28 @@ GRANTABLE_ACTIONS = [
     (Action.EXPORT.value, _("Export")),
 ]
 
+# Labels of the fields a grant can open, keyed "<model label>.<field>", in the order
+# the request form lists them.
+GRANTABLE_FIELD_LABELS = {
+    "clients.person.name": _("Person: name"),
+    "clients.person.resident_id": _("Person: ID number"),
+    "clients.person.mobile": _("Person: mobile"),
+    "clients.bankaccount.account_number": _("Bank account: account number"),
+    "clients.taxlogin.username": _("Tax-bureau login: login name"),
+    "clients.taxlogin.password": _("Tax-bureau login: password"),
+    "documents.document.scan": _("Document scan: marked copies"),
+}
+
+
+def field_label(field_key: str) -> str:
+    """Return the label of a "<model label>.<field>" key; a key without one is returned as is."""
+    return str(GRANTABLE_FIELD_LABELS.get(field_key, field_key))
+
+
+def action_label(action: str) -> str:
+    """Return the label of a grantable action; another action is returned as is."""
+    return str(dict(GRANTABLE_ACTIONS).get(action, action))
+
 
 class AccessGrant(models.Model):
     """A time-boxed permission for named clients, fields and actions (临时权限申请).
@@ -92,6 +114,16 @@ class AccessGrant(models.Model):
         if self.status == GrantStatus.APPROVED and self.expires_at and moment >= self.expires_at:
             return "expired"
         return self.status
+
+    @property
+    def field_labels(self) -> list[str]:
+        """Labels of the granted fields, for pages."""
+        return [field_label(key) for key in self.fields]
+
+    @property
+    def action_labels(self) -> list[str]:
+        """Labels of the granted actions, for pages."""
+        return [action_label(action) for action in self.actions]
 
 
 class ApprovalKind(models.TextChoices):

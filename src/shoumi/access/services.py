@@ -123,7 +123,7 @@ def break_glass_request(
     *, user: User, record: Model, field: str, reason: str, request: HttpRequest | None = None
 ) -> object:
     """Ask a second person to approve one reveal of ``record.<field>`` by ``user``."""
-    from shoumi.access.models import ApprovalKind
+    from shoumi.access.models import ApprovalKind, field_label
 
     label = record._meta.label_lower
     if not policy.is_own_client(user, client_of(record)):
@@ -136,7 +136,7 @@ def break_glass_request(
         subject={"model": label, "id": str(record.pk), "field": field},
         subject_key=policy.subject_key(label, str(record.pk), field),
         summary=_("Reveal %(field)s of %(client)s")
-        % {"field": field, "client": str(client_of(record))},
+        % {"field": field_label(f"{label}.{field}"), "client": str(client_of(record))},
         reason=reason,
         request=request,
     )

@@ -130,32 +130,29 @@ def grant_list_view(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def grant_request_view(request: AuthenticatedRequest) -> HttpResponse:
-    initial = {"client_codes": request.GET.get("codes", "")}
-    form = GrantRequestForm(request.POST or None, initial=initial)
+    # ``?client=<id>`` (repeatable) preselects clients, as the client page's link does.
+    form = GrantRequestForm(
+        request.POST or None,
+        clients=client_selectors.client_choice_list(user=request.user),
+        initial={"clients": request.GET.getlist("client")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        found, missing = client_selectors.clients_by_codes(codes=data["client_codes"])
-        if missing:
-            form.add_error(
-                "client_codes",
-                _("No client has these credit codes: %(codes)s") % {"codes": "、".join(missing)},
+        try:
+            grants.grant_request(
+                actor=request.user,
+                clients=list(data["clients"]),
+                fields=data["field_keys"],
+                actions=data["actions"],
+                purpose=data["purpose"],
+                duration_minutes=data["duration_minutes"],
+                request=request,
             )
+        except GrantError as error:
+            form.add_error(None, error.message)
         else:
-            try:
-                grants.grant_request(
-                    actor=request.user,
-                    clients=found,
-                    fields=data["field_keys"],
-                    actions=data["actions"],
-                    purpose=data["purpose"],
-                    duration_minutes=data["duration_minutes"],
-                    request=request,
-                )
-            except GrantError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, _("Your request was sent to the managers."))
-                return redirect("access:grants")
+            messages.success(request, _("Your request was sent to the managers."))
+            return redirect("access:grants")
     return render(request, "access/grant_request.html", {"form": form})
 
 

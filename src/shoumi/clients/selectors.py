@@ -20,9 +20,11 @@ from shoumi.clients.models import (
     ValueWarning,
     ValueWarningStatus,
 )
+from shoumi.identifiers.base import MASK_CHARACTER
 from shoumi.vault import services as vault
 
-# Identifier kinds searched through the blind index of which (model, field).
+# Identifier kinds searched through the blind index of which (model, field). Cards and
+# corporate accounts share one field, so both kinds search the same index.
 SEARCHABLE_KINDS: dict[str, list[tuple[type[Person] | type[BankAccount], str]]] = {
     identifiers.Kind.RESIDENT_ID: [(Person, "resident_id")],
     identifiers.Kind.RESIDENCE_PERMIT: [(Person, "resident_id")],
@@ -43,13 +45,29 @@ class ClientFilters:
 
 @dataclass(frozen=True)
 class SearchResult:
+    """Clients found, with the identifier kinds searched and the query's mask.
+
+    ``matched_kinds`` is empty for a name search; otherwise its first kind is
+    the most likely reading of the query.
+    """
+
     clients: QuerySet[Client]
-    matched_kind: str = ""
+    matched_kinds: tuple[str, ...] = ()
     query_mask: str = ""
+
+    @property
+    def matched_kind(self) -> str:
+        """The most likely identifier kind of the query, or "" for a name search."""
+        return self.matched_kinds[0] if self.matched_kinds else ""
 
 
 def client_list(*, user: User, filters: ClientFilters | None = None) -> SearchResult:
-    """Return the visible clients, filtered; an identifier query is matched by blind index."""
+    """Return the visible clients, filtered; an identifier query is matched by blind index.
+
+    A query may have several readings (an 18-digit number can be a resident
+    ID and an account number). Every searchable reading is looked up and
+    the results are united, always within the clients ``user`` may see.
+    """
     filters = filters or ClientFilters()
     clients = policy.limit_clients(user, Client.objects.all())
     if filters.staff_id:
@@ -69,36 +87,76 @@ def client_list(*, user: User, filters: ClientFilters | None = None) -> SearchRe
         clients=result.clients.select_related("department")
         .prefetch_related("assigned_staff")
         .order_by("name", "pk"),
-        matched_kind=result.matched_kind,
+        matched_kinds=result.matched_kinds,
         query_mask=result.query_mask,
     )
 
 
 def _search(clients: QuerySet[Client], query: str) -> SearchResult:
-    matches = _identifier_matches(query)
-    for parsed in matches:
-        if parsed.kind == identifiers.Kind.USCC:
-            return SearchResult(clients.filter(uscc=parsed.value), parsed.kind, parsed.masked)
-        targets = SEARCHABLE_KINDS.get(parsed.kind)
-        if not targets:
+    readings = [
+        reading
+        for reading in _identifier_readings(query)
+        if reading.kind == identifiers.Kind.USCC or reading.kind in SEARCHABLE_KINDS
+    ]
+    if not readings:
+        return SearchResult(clients.filter(Q(name__icontains=query) | Q(uscc=query.upper())))
+
+    condition = Q(pk__in=[])
+    searched: set[tuple[str, str, str]] = set()
+    for reading in readings:
+        if reading.kind == identifiers.Kind.USCC:
+            condition |= Q(uscc=reading.value)
             continue
-        condition = Q(pk__in=[])
-        for model, field in targets:
-            current, upcoming = vault.blind_indexes(model._meta.label_lower, field, parsed.value)
-            index_match = Q(**{f"{field}_blind_index": current})
-            if upcoming:
-                index_match |= Q(**{f"{field}_blind_index_next": upcoming})
-            owners = model.objects.filter(index_match).values("client_id")
-            condition |= Q(pk__in=owners)
-        return SearchResult(clients.filter(condition), parsed.kind, parsed.masked)
-    return SearchResult(clients.filter(Q(name__icontains=query) | Q(uscc=query.upper())))
+        for model, field in SEARCHABLE_KINDS[reading.kind]:
+            target = (model._meta.label_lower, field, reading.value)
+            if target in searched:
+                continue
+            searched.add(target)
+            condition |= Q(pk__in=_owners_by_blind_index(model, field, reading.value))
+    kinds = tuple(dict.fromkeys(str(reading.kind) for reading in readings))
+    return SearchResult(clients.filter(condition), kinds, _least_revealing_mask(readings))
 
 
-def _identifier_matches(query: str) -> list[identifiers.Identifier]:
+def _owners_by_blind_index(
+    model: type[Person] | type[BankAccount], field: str, canonical_value: str
+) -> QuerySet:
+    """Return the client ids of the records whose ``field`` has this value, as a subquery."""
+    current, upcoming = vault.blind_indexes(model._meta.label_lower, field, canonical_value)
+    index_match = Q(**{f"{field}_blind_index": current})
+    if upcoming:
+        index_match |= Q(**{f"{field}_blind_index_next": upcoming})
+    return model.objects.filter(index_match).values("client_id")
+
+
+def _identifier_readings(query: str) -> list[identifiers.Identifier]:
+    """Return every reading of ``query`` worth searching, most likely first.
+
+    ``identify`` never returns a bank account, because an account number has
+    no check digit and any run of 8 to 32 digits fits. So every query that
+    parses as one is also read as an account number. Cards share the account
+    field, so this reading also finds a card that fails the Luhn check, which
+    ``identify`` does not read as a card.
+    """
     try:
-        return identifiers.identify(query)
+        readings = identifiers.identify(query)
     except identifiers.InvalidIdentifier:
         return []
+    try:
+        account = identifiers.parse_bank_account(query)
+    except identifiers.InvalidIdentifier:
+        return readings
+    return [*readings, account]
+
+
+def _least_revealing_mask(readings: list[identifiers.Identifier]) -> str:
+    """Return the mask of the reading that shows the fewest characters of the query.
+
+    Masks differ by kind (a resident-ID mask shows seven characters, an
+    account mask four), and the audit log keeps the query's mask, so a query
+    read several ways is recorded with the one that discloses least.
+    """
+    masks = [reading.masked for reading in readings]
+    return min(masks, key=lambda mask: len(mask) - mask.count(MASK_CHARACTER))
 
 
 def client_get(*, user: User, client_id: uuid.UUID | str) -> Client | None:
@@ -147,15 +205,17 @@ def record_get(*, user: User, model_name: str, record_id: uuid.UUID | str) -> ob
     return records.select_related("client").first()
 
 
-def clients_by_codes(*, codes: list[str]) -> tuple[list[Client], list[str]]:
-    """Return the clients with these credit codes and the codes no client has.
+def client_choice_list(*, user: User) -> QuerySet[Client]:
+    """Return the clients ``user`` may see, by name, with only the fields a picker shows.
 
-    Used for grant requests, which may name clients the requester cannot
-    see yet; only public fields (name, credit code) are involved.
+    Name and credit code are public, so a picker of them reveals nothing
+    beyond which clients the user may see.
     """
-    found = list(Client.objects.filter(uscc__in=codes))
-    known = {client.uscc for client in found}
-    return found, [code for code in codes if code not in known]
+    return (
+        policy.limit_clients(user, Client.objects.all())
+        .only("pk", "name", "uscc")
+        .order_by("name", "pk")
+    )
 
 
 def _record_ids(client: Client) -> list[str]:

@@ -309,16 +309,20 @@ def _seal_change(
 def client_search(
     *, actor: User, filters: selectors.ClientFilters, request: HttpRequest | None = None
 ) -> selectors.SearchResult:
-    """List visible clients; a search by identifier is audited with the query's mask only."""
+    """List visible clients; a search by identifier is audited with the query's mask only.
+
+    The event's field is the most likely reading of the query, and its
+    details list every identifier kind whose index was searched.
+    """
     result = selectors.client_list(user=actor, filters=filters)
-    if result.matched_kind:
+    if result.matched_kinds:
         audit.append(
             action=Action.SEARCH,
             actor=actor,
             object_type="clients.client",
-            field=str(result.matched_kind),
+            field=result.matched_kind,
             request=request,
-            details={"query": result.query_mask},
+            details={"query": result.query_mask, "kinds": list(result.matched_kinds)},
         )
     return result
 
