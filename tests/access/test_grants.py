@@ -162,14 +162,35 @@ def test_grant_covers_only_named_fields_and_actions(setting) -> None:
 
 
 def test_grant_opens_a_client_of_another_department(setting) -> None:
+    """Covering a colleague's client: that client's own department manager decides."""
+    clerk, _manager, _person = setting
+    second = DepartmentFactory(name="记账二部")
+    other = make_person(make_client(department=second), resident_id="320106197809230418")
+    their_manager = UserFactory(roles=[Role.MANAGER], department=second)
+    grant = _request(clerk, other)
+    grants.grant_approve(actor=their_manager, grant=grant)
+
+    assert _reveal(clerk, other) == "320106197809230418"
+
+
+def test_manager_cannot_open_another_departments_client(setting) -> None:
+    """The tester's case: a clerk names a 二部 client and a 一部 manager approves."""
+    from shoumi.access import selectors
+
     clerk, manager, _person = setting
     other = make_person(
         make_client(department=DepartmentFactory(name="记账二部")), resident_id="320106197809230418"
     )
     grant = _request(clerk, other)
-    grants.grant_approve(actor=manager, grant=grant)
 
-    assert _reveal(clerk, other) == "320106197809230418"
+    with pytest.raises(GrantError) as raised:
+        grants.grant_approve(actor=manager, grant=grant)
+
+    assert raised.value.code == "client_out_of_scope"
+    assert grant not in selectors.grants_waiting_for(user=manager)
+    assert grant not in selectors.grants_for(user=manager)
+    with pytest.raises(RevealDeniedError):
+        _reveal(clerk, other)
 
 
 def test_decided_grants_stay_visible(setting) -> None:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from shoumi.access import notifications
+from shoumi.access import notifications, policy
 from shoumi.access.errors import GrantError
 from shoumi.access.matrix import Action
 from shoumi.access.models import MAX_GRANT_MINUTES, AccessGrant, GrantStatus
@@ -120,6 +120,16 @@ def _check_approver(actor: User, grant: AccessGrant) -> None:
     if not actor.has_role(Role.MANAGER):
         raise GrantError(
             _("Only a manager can decide temporary access requests."), code="not_manager"
+        )
+    if grant.clients.exclude(pk__in=policy.own_clients(actor, Client.objects.all())).exists():
+        # A manager answers for their own department's clients; otherwise a
+        # clerk could have any manager open another department's client.
+        raise GrantError(
+            _(
+                "This request names clients outside your department. The manager responsible "
+                "for those clients must decide it."
+            ),
+            code="client_out_of_scope",
         )
 
 

@@ -92,6 +92,17 @@ def limit_clients(user: User, clients: QuerySet) -> QuerySet:
     return clients.filter(condition | granted)
 
 
+def own_clients(user: User, clients: QuerySet) -> QuerySet:
+    """Limit a Client queryset to the user's own clients, leaving out those only granted.
+
+    Own clients are the assigned ones, the department's, or all of them, by role.
+    """
+    condition = visible_clients_filter(user)
+    if condition is None:
+        return clients.none()
+    return clients.filter(condition) if condition else clients
+
+
 def _pk_of(client: object) -> str:
     return str(getattr(client, "pk", ""))
 

@@ -12,19 +12,36 @@ from shoumi.config import clock
 
 
 def grants_for(*, user: User) -> QuerySet[AccessGrant]:
-    """The user's own grants, plus every grant for managers and security administrators."""
+    """The user's own grants; for managers also those for their clients; all for security."""
     grants = AccessGrant.objects.select_related(
         "requester", "decided_by", "revoked_by"
     ).prefetch_related("clients")
-    if user.has_role(Role.MANAGER, Role.SECURITY_ADMIN):
+    if user.has_role(Role.SECURITY_ADMIN):
         return grants
+    if user.has_role(Role.MANAGER):
+        return grants.filter(Q(requester=user) | ~Q(pk__in=_grants_beyond(user)))
     return grants.filter(requester=user)
 
 
+def _grants_beyond(user: User) -> QuerySet[AccessGrant]:
+    """Grants that name at least one client outside what ``user`` may see."""
+    from shoumi.access import policy
+    from shoumi.clients.models import Client
+
+    hidden = Client.objects.exclude(pk__in=policy.own_clients(user, Client.objects.all()))
+    return AccessGrant.objects.filter(clients__in=hidden).values("pk")
+
+
 def grants_waiting_for(*, user: User) -> QuerySet[AccessGrant]:
+    """Pending requests ``user`` may decide: a manager's, for clients they answer for."""
     if not user.has_role(Role.MANAGER):
         return AccessGrant.objects.none()
-    return grants_for(user=user).filter(status=GrantStatus.PENDING).exclude(requester=user)
+    return (
+        grants_for(user=user)
+        .filter(status=GrantStatus.PENDING)
+        .exclude(requester=user)
+        .exclude(pk__in=_grants_beyond(user))
+    )
 
 
 def grant_get(*, user: User, grant_id: object) -> AccessGrant | None:
