@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from shoumi.access.approvals import APPROVER_ROLES
@@ -23,7 +25,7 @@ def grants_for(*, user: User) -> QuerySet[AccessGrant]:
     return grants.filter(requester=user)
 
 
-def _grants_beyond(user: User) -> QuerySet[AccessGrant]:
+def _grants_beyond(user: User) -> QuerySet[AccessGrant, Any]:
     """Grants that name at least one client outside what ``user`` may see."""
     from shoumi.access import policy
     from shoumi.clients.models import Client
