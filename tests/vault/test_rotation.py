@@ -11,7 +11,9 @@ from shoumi.access import services as access
 from shoumi.accounts.roles import Role
 from shoumi.clients import selectors
 from shoumi.clients.models import Person
+from shoumi.crypto.formats import SHREDDED_MARKER
 from shoumi.vault import rotation, runtime
+from shoumi.vault import services as vault
 from shoumi.vault.runtime import get_vault, reset_vault
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import make_client, make_person
@@ -151,6 +153,31 @@ def test_retire_refuses_key_still_in_use(key_file, other_process) -> None:
         other_process("retire", old)
 
     assert old in [key.key_id for key in crypto.load_key_file(key_file).keys]
+
+
+def test_status_reports_keys_wrapped_under_missing_master_key(key_file, capsys) -> None:
+    make_person(make_client())
+    old = get_vault().keyring.current_key_id
+    crypto.add_key(key_file)
+    crypto.remove_key(key_file, old, count_usage=lambda _: 0)
+
+    call_command("keys", "status")
+
+    output = capsys.readouterr().out
+    assert f"{old}：封装 " in output
+    assert "无法解密" in output
+
+
+def test_shredded_keys_do_not_block_rotation(key_file) -> None:
+    person = make_person(make_client())
+    vault.shred(record=person)
+    person.save()
+    old = get_vault().keyring.current_key_id
+
+    call_command("keys", "rotate", "--execute")
+
+    assert crypto.load_key_file(key_file).current_key_id != old
+    assert SHREDDED_MARKER not in rotation.master_key_usage()
 
 
 def test_rotate_is_a_dry_run_without_execute(key_file, capsys) -> None:

@@ -85,6 +85,20 @@ class Command(BaseCommand):
                 % {"key_id": kek.key_id, "count": usage.get(kek.key_id, 0), "marker": marker}
             )
             kek.destroy()
+        # Keys wrapped under a master key that left the file cannot be decrypted any more.
+        in_file = {kek.key_id for kek in key_file.keys}
+        for key_id, count in sorted(usage.items()):
+            if key_id not in in_file:
+                self.stdout.write(
+                    self.style.ERROR(
+                        _(
+                            "%(key_id)s: wraps %(count)d keys, but the key file no longer "
+                            "contains this master key, so they cannot be decrypted. Put the "
+                            "key back into the key file from a backup."
+                        )
+                        % {"key_id": key_id, "count": count}
+                    )
+                )
 
     def _rotate(self, *, execute: bool, batch_size: int) -> None:
         path = self._require_key_file()
@@ -131,10 +145,10 @@ class Command(BaseCommand):
         path = self._require_key_file()
         counted: dict[str, int] = {}
 
-        # NOTE: the count includes committed rows only. A server that wrapped a data key
-        # under this master key before it noticed the rotation, in a transaction
-        # that commits after the count, still leaves a record that cannot be
-        # decrypted; `keys status` lists such keys. Wraps made after the server
+        # NOTE: the count includes committed rows only. A server transaction that
+        # wrapped a data key under this master key before it noticed the rotation,
+        # and commits after the count, still leaves a record that cannot be
+        # decrypted. `keys status` lists such keys. Wraps made after the server
         # noticed the rotation use the new key, so only a transaction that was
         # already open when the rotation began can cause this.
         def count_usage(kek_id: str) -> int:
