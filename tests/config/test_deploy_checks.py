@@ -96,3 +96,74 @@ def test_readable_secret_file_is_refused(tmp_path) -> None:
 
     with pytest.raises(ImproperlyConfigured, match="chmod 600"):
         load_or_create_secret(tmp_path, "example")
+
+
+@pytest.fixture
+def common_umask():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+@pytest.fixture
+def ledger_keys(secure_settings, common_umask):
+    """Create the audit log's key files through the code path a fresh install runs."""
+    from shoumi.audit.keys import forget_signers, key_directory, log_signer
+
+    forget_signers()
+    log_signer()
+    yield key_directory()
+    forget_signers()
+
+
+def test_check_deploy_passes_with_fresh_ledger_keys(ledger_keys, capsys) -> None:
+    call_command("check_deploy")
+
+    output = capsys.readouterr().out
+    assert "部署检查通过" in output
+    assert "shoumi.E004" not in output
+
+
+def test_ledger_lock_file_is_private(ledger_keys) -> None:
+    from shoumi.audit.keys import LOCK_FILE
+
+    assert stat.S_IMODE((ledger_keys / LOCK_FILE).stat().st_mode) == 0o600
+
+
+def test_loose_ledger_lock_file_is_made_private(secure_settings, common_umask) -> None:
+    from shoumi.audit.keys import LOCK_FILE, forget_signers, key_directory, log_signer
+
+    lock_path = key_directory() / LOCK_FILE
+    lock_path.touch(mode=0o644)
+    forget_signers()
+
+    log_signer()
+
+    assert stat.S_IMODE(lock_path.stat().st_mode) == 0o600
+    forget_signers()
+
+
+def test_check_deploy_allows_readable_public_key_only(ledger_keys) -> None:
+    from shoumi.config.checks import check_secret_files
+    from shoumi.ledger.keys import PUBLIC_KEY_FILE, SIGNING_KEY_FILE
+
+    public_mode = stat.S_IMODE((ledger_keys / PUBLIC_KEY_FILE).stat().st_mode)
+    (ledger_keys / SIGNING_KEY_FILE).chmod(0o644)
+
+    messages = check_secret_files()
+
+    assert public_mode == 0o644
+    assert [message.id for message in messages] == ["shoumi.E004"]
+    assert SIGNING_KEY_FILE in messages[0].msg
+
+
+def test_check_deploy_rejects_writable_public_key(ledger_keys) -> None:
+    from shoumi.config.checks import check_secret_files
+    from shoumi.ledger.keys import PUBLIC_KEY_FILE
+
+    (ledger_keys / PUBLIC_KEY_FILE).chmod(0o666)
+
+    messages = check_secret_files()
+
+    assert [message.id for message in messages] == ["shoumi.E004"]
+    assert PUBLIC_KEY_FILE in messages[0].msg

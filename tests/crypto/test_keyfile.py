@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import stat
@@ -11,8 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import structlog
 
+from shoumi.crypto import keyfile as keyfile_module
 from shoumi.crypto.context import RecordContext
-from shoumi.crypto.errors import KeyFileError, KeyInUseError, KeyringError
+from shoumi.crypto.errors import DecryptionError, KeyFileError, KeyInUseError, KeyringError
 from shoumi.crypto.keyfile import (
     add_key,
     create_key_file,
@@ -276,7 +278,7 @@ def test_remove_key_refuses_key_in_use(created):
     add_key(key_path)
 
     with pytest.raises(KeyInUseError, match=old_id):
-        remove_key(key_path, old_id, usage_count=1)
+        remove_key(key_path, old_id, count_usage=lambda _: 1)
 
     assert old_id in load_key_file(key_path).keys[0].key_id
 
@@ -285,14 +287,14 @@ def test_remove_key_refuses_current_key(created):
     key_path, key_id = created
 
     with pytest.raises(KeyringError, match="is current"):
-        remove_key(key_path, key_id, usage_count=0)
+        remove_key(key_path, key_id, count_usage=lambda _: 0)
 
 
 def test_remove_unused_retired_key(created):
     key_path, old_id = created
     new_id = add_key(key_path)
 
-    remove_key(key_path, old_id, usage_count=0)
+    remove_key(key_path, old_id, count_usage=lambda _: 0)
 
     assert [key.key_id for key in load_key_file(key_path).keys] == [new_id]
 
@@ -321,3 +323,129 @@ def test_is_inside_directory(tmp_path):
     assert is_inside_directory(sneaky / "master.json", data_dir)
     assert not is_inside_directory(outside / "master.json", data_dir)
     assert not is_inside_directory(tmp_path / "variable" / "master.json", data_dir)
+
+
+def test_loaded_keyring_follows_rotation_by_another_user(created):
+    key_path, old_id = created
+    server = load_keyring(key_path)
+    old_data_key, old_wrapped = server.new_data_key(PERSON)
+    old_sealed = old_data_key.seal("mobile", "13800138000")
+
+    new_id = add_key(key_path)
+    rotator = load_keyring(key_path)
+    rewrapped = rotator.rewrap_data_key(old_wrapped, PERSON).wrapped
+    _, wrapped_after = server.new_data_key(PERSON)
+
+    assert rewrapped.kek_id == new_id
+    assert server.current_key_id == new_id
+    assert server.key_ids == sorted([old_id, new_id])
+    assert wrapped_after.kek_id == new_id
+    assert server.unwrap_data_key(rewrapped, PERSON).open_text("mobile", old_sealed) == (
+        "13800138000"
+    )
+    assert rotator.unwrap_data_key(wrapped_after, PERSON).key_id == wrapped_after.key_id
+
+
+def test_loaded_keyring_rereads_file_for_unknown_master_key(created):
+    key_path, _ = created
+    server = load_keyring(key_path)
+    new_id = add_key(key_path)
+    _, wrapped = load_keyring(key_path).new_data_key(PERSON)
+    # As if stat showed no change, as on a file system with coarse timestamps.
+    server._signature = keyfile_module._file_signature(os.stat(key_path))
+
+    data_key = server.unwrap_data_key(wrapped, PERSON)
+
+    assert wrapped.kek_id == new_id
+    assert data_key.key_id == wrapped.key_id
+
+
+def test_loaded_keyring_forgets_retired_master_key(created):
+    key_path, old_id = created
+    server = load_keyring(key_path)
+    _, old_wrapped = server.new_data_key(PERSON)
+    new_id = add_key(key_path)
+
+    remove_key(key_path, old_id, count_usage=lambda _: 0)
+
+    assert server.key_ids == [new_id]
+    with pytest.raises(DecryptionError):
+        server.unwrap_data_key(old_wrapped, PERSON)
+
+
+def test_loaded_keyring_stops_when_file_becomes_unsafe(created):
+    key_path, _ = created
+    server = load_keyring(key_path)
+    os.chmod(key_path, 0o644)
+
+    with pytest.raises(KeyFileError, match="chmod 600"):
+        server.new_data_key(PERSON)
+
+
+def test_loaded_keyring_rejects_key_changed_in_place(created):
+    key_path, key_id = created
+    server = load_keyring(key_path)
+    document = json.loads(key_path.read_text())
+    document["keys"][0]["key"] = base64.b64encode(b"k" * 32).decode()
+    key_path.write_text(json.dumps(document))
+
+    with pytest.raises(KeyFileError, match=f"bytes of master key\\(s\\) {key_id}"):
+        server.new_data_key(PERSON)
+
+
+def test_loaded_keyring_rejects_in_memory_changes(created):
+    key_path, key_id = created
+    server = load_keyring(key_path)
+
+    with pytest.raises(KeyringError, match="add_key"):
+        server.set_current(key_id)
+    with pytest.raises(KeyringError, match="remove_key"):
+        server.remove(key_id, usage_count=0)
+
+
+def test_loaded_keyring_survives_concurrent_rotations(created):
+    key_path, _ = created
+    server = load_keyring(key_path)
+
+    def wrap_and_unwrap(_: int) -> str:
+        data_key, wrapped = server.new_data_key(PERSON)
+        sealed = data_key.seal("mobile", "13800138000")
+        return server.unwrap_data_key(wrapped, PERSON).open_text("mobile", sealed)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pending = pool.map(wrap_and_unwrap, range(200))
+        added = [add_key(key_path) for _ in range(5)]
+        opened = list(pending)
+
+    assert opened == ["13800138000"] * 200
+    assert server.current_key_id == added[-1]
+
+
+def test_remove_key_counts_usage_while_file_is_locked(created):
+    key_path, old_id = created
+    add_key(key_path)
+    lock_path = key_path.with_name(f".{key_path.name}.lock")
+    counted = []
+
+    def count_usage(key_id: str) -> int:
+        with open(lock_path, "rb") as other:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        counted.append(key_id)
+        return 1
+
+    with pytest.raises(KeyInUseError, match=old_id):
+        remove_key(key_path, old_id, count_usage=count_usage)
+
+    assert counted == [old_id]
+    assert old_id in [key.key_id for key in load_key_file(key_path).keys]
+
+
+def test_remove_key_rejects_current_key_before_counting(created):
+    key_path, key_id = created
+    counted = []
+
+    with pytest.raises(KeyringError, match="is current"):
+        remove_key(key_path, key_id, count_usage=counted.append)
+
+    assert counted == []

@@ -504,7 +504,7 @@ def test_data_key_cannot_be_pickled_or_copied(keyring, duplicate):
 
 def test_repr_shows_no_key_material(keyring):
     data_key, _ = keyring.new_data_key(PERSON)
-    provider = keyring._providers["kek-a"]
+    provider = keyring._state.providers["kek-a"]
 
     assert repr(data_key) == f"<DataKey {data_key.key_id} for clients.Person/42>"
     assert data_key._key.hex() not in repr(data_key)

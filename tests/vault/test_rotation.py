@@ -11,7 +11,9 @@ from shoumi.access import services as access
 from shoumi.accounts.roles import Role
 from shoumi.clients import selectors
 from shoumi.clients.models import Person
-from shoumi.vault import rotation
+from shoumi.crypto.formats import SHREDDED_MARKER
+from shoumi.vault import rotation, runtime
+from shoumi.vault import services as vault
 from shoumi.vault.runtime import get_vault, reset_vault
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import make_client, make_person
@@ -94,6 +96,88 @@ def test_removing_a_key_in_use_is_refused_with_its_id(key_file) -> None:
     call_command("keys", "retire", old)
     assert old not in crypto.load_key_file(key_file).current_key_id
     assert old not in [key.key_id for key in crypto.load_key_file(key_file).keys]
+
+
+@pytest.fixture
+def other_process(monkeypatch):
+    """Run a `keys` command with its own vault, as a second process on the same key file would.
+
+    The vault this test loaded stays untouched, like that of a server that keeps running.
+    """
+
+    def run(*arguments: str) -> None:
+        server_vault = runtime._vault
+        monkeypatch.setattr(runtime, "_vault", None)
+        try:
+            call_command("keys", *arguments)
+        finally:
+            runtime.reset_vault()
+            monkeypatch.setattr(runtime, "_vault", server_vault)
+
+    return run
+
+
+def test_running_server_follows_rotation(key_file, other_process) -> None:
+    reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER]))
+    client = make_client(staff=[reviewer])
+    before = make_person(client, resident_id=ID_B)
+    old = get_vault().keyring.current_key_id
+
+    other_process("rotate", "--execute")
+    new = crypto.load_key_file(key_file).current_key_id
+    after = make_person(client, resident_id=ID_C)
+    other_process("retire", old)
+
+    assert new != old
+    assert crypto.WrappedKey.parse(after.data_key).kek_id == new
+    assert set(rotation.master_key_usage()) == {new}
+    for person, expected in ((before, ID_B), (after, ID_C)):
+        fresh = Person.objects.get(pk=person.pk)
+        assert (
+            access.reveal(user=reviewer, record=fresh, field="resident_id", purpose="核对")
+            == expected
+        )
+
+
+def test_retire_refuses_key_still_in_use(key_file, other_process) -> None:
+    person = make_person(make_client())
+    old_key_file = crypto.load_key_file(key_file)
+    old = old_key_file.current_key_id
+    other_process("rotate", "--execute")
+    # A writer that wrapped its data key just before it saw the new master key.
+    stale = crypto.Keyring(old_key_file.keys, current=old)
+    _, wrapped = stale.new_data_key(crypto.RecordContext("clients.person", str(person.pk)))
+    Person.objects.filter(pk=person.pk).update(data_key=wrapped.to_text())
+
+    with pytest.raises(CommandError, match=f"主密钥 {old} 仍封装着 1 个密钥"):
+        other_process("retire", old)
+
+    assert old in [key.key_id for key in crypto.load_key_file(key_file).keys]
+
+
+def test_status_reports_keys_wrapped_under_missing_master_key(key_file, capsys) -> None:
+    make_person(make_client())
+    old = get_vault().keyring.current_key_id
+    crypto.add_key(key_file)
+    crypto.remove_key(key_file, old, count_usage=lambda _: 0)
+
+    call_command("keys", "status")
+
+    output = capsys.readouterr().out
+    assert f"{old}：封装 " in output
+    assert "无法解密" in output
+
+
+def test_shredded_keys_do_not_block_rotation(key_file) -> None:
+    person = make_person(make_client())
+    vault.shred(record=person)
+    person.save()
+    old = get_vault().keyring.current_key_id
+
+    call_command("keys", "rotate", "--execute")
+
+    assert crypto.load_key_file(key_file).current_key_id != old
+    assert SHREDDED_MARKER not in rotation.master_key_usage()
 
 
 def test_rotate_is_a_dry_run_without_execute(key_file, capsys) -> None:

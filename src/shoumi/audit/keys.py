@@ -16,6 +16,8 @@ checkpoint exported and kept outside the system (``shoumi audit checkpoint
 from __future__ import annotations
 
 import fcntl
+import os
+import stat
 import threading
 from pathlib import Path
 
@@ -41,7 +43,13 @@ def key_directory() -> Path:
 
 def _load_or_create(directory: Path, gm_mode: bool) -> CheckpointSigner:
     ensure_private_dir(directory)
-    with open(directory / LOCK_FILE, "a") as lock:
+    descriptor = os.open(directory / LOCK_FILE, os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "w") as lock:
+        # Older versions created the lock file with the umask's mode, usually 0644.
+        # It contains nothing, but `shoumi check-deploy` reports every file in
+        # secrets/ that others can read, so the mode is tightened here.
+        if stat.S_IMODE(os.fstat(descriptor).st_mode) & 0o077:
+            os.fchmod(descriptor, 0o600)
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (directory / SIGNING_KEY_FILE).exists():
             try:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from shoumi.config.secrets import SECRETS_FOLDER
+from shoumi.ledger.keys import PUBLIC_KEY_FILE
 
 
 @register(Tags.security, deploy=True)
@@ -55,7 +56,21 @@ def check_secret_files(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
             )
     if secrets_dir.exists():
         for secret_file in sorted(secrets_dir.iterdir()):
-            if secret_file.is_file() and stat.S_IMODE(secret_file.stat().st_mode) & 0o077:
+            if not secret_file.is_file():
+                continue
+            mode = stat.S_IMODE(secret_file.stat().st_mode)
+            if secret_file.name == PUBLIC_KEY_FILE:
+                # The checkpoint verification key is public, but a writable one could be
+                # swapped for an attacker's key.
+                if mode & 0o022:
+                    messages.append(
+                        Error(
+                            f"Public key file {secret_file} is writable by group or others.",
+                            hint=f"Run: chmod 644 {secret_file}",
+                            id="shoumi.E004",
+                        )
+                    )
+            elif mode & 0o077:
                 messages.append(
                     Error(
                         f"Secret file {secret_file} is readable or writable by group or others.",

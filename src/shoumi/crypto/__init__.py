@@ -55,12 +55,15 @@ Search::
 Rotation and deletion
 ---------------------
 
-- New master key: ``add_key(path)`` (or rotate the Transit key), reload the keyring,
-  then for every stored wrapped key call ``keyring.rewrap_data_key(wrapped, record)``
-  and save ``result.wrapped.to_text()`` where ``result.changed`` is true. The job
-  is idempotent, so it can stop and resume anywhere. Sealed values stay untouched.
-  Then ``keyring.remove(old_id, usage_count=n)`` or ``remove_key(path, old_id,
-  usage_count=n)`` refuses while ``n`` stored keys still name the old key.
+- New master key: ``add_key(path)`` (or rotate the Transit key), then for every
+  stored wrapped key call ``keyring.rewrap_data_key(wrapped, record)`` and save
+  ``result.wrapped.to_text()`` where ``result.changed`` is true. The job is
+  idempotent, so it can stop and resume anywhere. Sealed values stay untouched.
+  A keyring from :func:`load_keyring` notices the changed file on its next use, in
+  this process and in every other one, and wraps new keys under the new master key.
+  Then ``keyring.remove(old_id, usage_count=n)`` refuses while ``n`` stored keys
+  still name the old key, and ``remove_key(path, old_id, count_usage=count)`` does
+  the same with a count taken while the key file's lock is held.
 - Blind-index root rotation: :class:`BlindIndexRotation` computes old and new
   indexes, so a second column keeps search working until the back-fill is done.
 - Crypto-shredding: store ``shred_data_key(wrapped).to_text()`` in place of the
@@ -107,6 +110,7 @@ from shoumi.crypto.errors import (
 from shoumi.crypto.formats import Ciphertext, WrappedKey, is_sealed
 from shoumi.crypto.keyfile import (
     KeyFile,
+    KeyFileKeyring,
     add_key,
     create_key_file,
     is_inside_directory,
@@ -136,6 +140,7 @@ __all__ = [
     "KeyDestroyedError",
     "KeyFile",
     "KeyFileError",
+    "KeyFileKeyring",
     "KeyInUseError",
     "Keyring",
     "KeyringError",

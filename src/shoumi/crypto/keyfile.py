@@ -11,6 +11,8 @@ Protects against: another local user reading the master key, because the file is
 created with mode 0600 and loading rejects a file that group or others may read or
 write. Changes go to a temporary file that atomically replaces the old one, so a
 crash leaves no partly written file. An existing master key is never overwritten.
+A keyring from :func:`load_keyring` reloads the file when another process changes
+it, so a running server follows a rotation without a restart.
 
 Does not protect against: root or the service's own user reading the file, or the
 file being copied along with the data it protects. Keep it outside the data
@@ -27,6 +29,7 @@ import fcntl
 import json
 import os
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,10 +38,10 @@ from typing import Any
 
 import structlog
 
-from shoumi.crypto.errors import KeyFileError, UnknownSuiteError
+from shoumi.crypto.errors import KeyFileError, KeyringError, UnknownSuiteError
 from shoumi.crypto.formats import KEY_ID_PATTERN
-from shoumi.crypto.keyring import Keyring, new_key_id
-from shoumi.crypto.providers import LocalKek
+from shoumi.crypto.keyring import Keyring, _build_state, _KeyringState, new_key_id
+from shoumi.crypto.providers import KekProvider, LocalKek
 from shoumi.crypto.suites import DEFAULT_SUITE, get_suite
 
 logger = structlog.get_logger(__name__)
@@ -94,14 +97,126 @@ def load_key_file(path: str | os.PathLike[str]) -> KeyFile:
     is not a valid key file.
     """
     key_path = Path(path)
-    document = _read_document(key_path)
+    document, _ = _read_document(key_path)
     return _parse_document(key_path, document)
 
 
-def load_keyring(path: str | os.PathLike[str]) -> Keyring:
-    """Load a key file into a :class:`Keyring` whose current key is the file's current key."""
-    key_file = load_key_file(path)
-    return Keyring(key_file.keys, current=key_file.current_key_id)
+def load_keyring(path: str | os.PathLike[str]) -> KeyFileKeyring:
+    """Load a key file into a keyring that follows later changes to the file.
+
+    Raises :class:`KeyFileError` as :func:`load_key_file` does.
+    """
+    return KeyFileKeyring(path)
+
+
+class KeyFileKeyring(Keyring):
+    """A keyring loaded from a key file that reloads the file when it changes.
+
+    Another process may rotate (:func:`add_key`) or retire (:func:`remove_key`)
+    master keys while this one runs. Before every wrap, unwrap and re-wrap the
+    keyring compares the file's ``os.stat`` result (device, inode, size and
+    timestamps) with the one it loaded, and reads the file again when they
+    differ, so a wrap uses the key that was current in the file when it started.
+    An unwrap that names a master key the keyring lacks reads the file once more
+    even when ``stat`` shows no change, which covers file systems with coarse
+    timestamps.
+
+    A key file that can no longer be loaded (deleted, mode loosened, invalid)
+    makes every later operation raise :class:`KeyFileError` until it is fixed,
+    so the process never carries on with keys that the file no longer holds.
+    In-memory changes (:meth:`add`, :meth:`set_current`, :meth:`remove`) are
+    refused, because the next reload would undo them.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        key_file, signature = _load_key_file_with_signature(self.path)
+        super().__init__(key_file.keys, current=key_file.current_key_id)
+        self._signature = signature
+        self._reload_lock = threading.Lock()
+
+    def add(self, provider: KekProvider, *, make_current: bool = False) -> None:
+        raise KeyringError(f"This keyring follows {self.path}. Change the file with add_key().")
+
+    def set_current(self, key_id: str) -> None:
+        raise KeyringError(f"This keyring follows {self.path}. Change the file with add_key().")
+
+    def remove(self, key_id: str, *, usage_count: int) -> KekProvider:
+        raise KeyringError(f"This keyring follows {self.path}. Change the file with remove_key().")
+
+    def _checked_state(self) -> _KeyringState:
+        try:
+            signature = _file_signature(os.stat(self.path))
+        except OSError:
+            # Reloading raises the KeyFileError that names the problem and the fix.
+            signature = None
+        if signature == self._signature:
+            return self._state
+        return self._reload(force=False)
+
+    def _state_for_missing_key(self, kek_id: str) -> _KeyringState:
+        return self._reload(force=True)
+
+    def _reload(self, *, force: bool) -> _KeyringState:
+        with self._reload_lock:
+            try:
+                key_file, signature = _load_key_file_with_signature(self.path)
+            except KeyFileError as error:
+                logger.critical("key_file_reload_failed", path=str(self.path), error=str(error))
+                raise
+            if signature == self._signature and not force:
+                # Another thread reloaded this version first.
+                for key in key_file.keys:
+                    key.destroy()
+                return self._state
+
+            state = self._state
+            # Keep loaded providers, which other threads may be using right now.
+            kept = {
+                key.key_id: state.providers[key.key_id]
+                for key in key_file.keys
+                if key.key_id in state.providers
+            }
+            changed = [
+                key.key_id
+                for key in key_file.keys
+                if key.key_id in kept and not _is_same_key(kept[key.key_id], key)
+            ]
+            for key in key_file.keys:
+                if key.key_id in kept or changed:
+                    key.destroy()
+            if changed:
+                logger.critical("key_file_key_changed", path=str(self.path), key_ids=changed)
+                raise KeyFileError(
+                    f"Key file {self.path} changed the bytes of master key(s) "
+                    f"{', '.join(changed)}. A master key is never changed in place, "
+                    "so restore the file from a backup."
+                )
+            providers = [kept.get(key.key_id, key) for key in key_file.keys]
+            new_state = _build_state(providers, key_file.current_key_id)
+            removed = [
+                provider
+                for key_id, provider in state.providers.items()
+                if key_id not in new_state.providers
+            ]
+            self._state = new_state
+            self._signature = signature
+
+        # A thread still using a removed key gets KeyDestroyedError, never a zeroised key.
+        for provider in removed:
+            provider.destroy()
+        if new_state.current != state.current or set(new_state.providers) != set(state.providers):
+            logger.info(
+                "key_file_reloaded",
+                path=str(self.path),
+                current_key_id=new_state.current,
+                key_ids=sorted(new_state.providers),
+            )
+        return new_state
+
+
+def _is_same_key(loaded: KekProvider, fresh: LocalKek) -> bool:
+    return isinstance(loaded, LocalKek) and loaded.has_same_key(fresh)
 
 
 def add_key(
@@ -115,7 +230,7 @@ def add_key(
     key_path = Path(path)
     entry = _new_entry(get_suite(suite).name)
     with _locked(key_path):
-        document = _read_document(key_path)
+        document, _ = _read_document(key_path)
         _validate_document(key_path, document)
         document["keys"].append(entry)
         if make_current:
@@ -126,20 +241,27 @@ def add_key(
     return entry["id"]
 
 
-def remove_key(path: str | os.PathLike[str], key_id: str, *, usage_count: int) -> None:
+def remove_key(
+    path: str | os.PathLike[str], key_id: str, *, count_usage: Callable[[str], int]
+) -> None:
     """Remove a retired master key from a key file.
 
-    ``usage_count`` is the number of stored wrapped keys that still name ``key_id``.
-    Raises :class:`~shoumi.crypto.errors.KeyInUseError` while it is above zero, and
-    :class:`~shoumi.crypto.errors.KeyringError` for the current key or an unknown id.
+    ``count_usage(key_id)`` returns the number of stored wrapped keys that still
+    name ``key_id``. It is called while the key file's lock is held, just before
+    the file is rewritten, so the count cannot go stale while another
+    :func:`add_key` or :func:`remove_key` waits. Raises
+    :class:`~shoumi.crypto.errors.KeyInUseError` while the count is above zero,
+    and :class:`~shoumi.crypto.errors.KeyringError` for the current key or an
+    unknown id (both checked before ``count_usage`` runs).
     """
     key_path = Path(path)
     with _locked(key_path):
-        document = _read_document(key_path)
+        document, _ = _read_document(key_path)
         key_file = _parse_document(key_path, document)
         try:
             keyring = Keyring(key_file.keys, current=key_file.current_key_id)
-            keyring.remove(key_id, usage_count=usage_count)
+            keyring.check_removable(key_id)
+            keyring.remove(key_id, usage_count=count_usage(key_id))
         finally:
             for key in key_file.keys:
                 key.destroy()
@@ -179,7 +301,32 @@ def _document(current: str, entries: list[dict[str, str]]) -> dict[str, object]:
     }
 
 
-def _read_document(key_path: Path) -> dict[str, Any]:
+def _load_key_file_with_signature(key_path: Path) -> tuple[KeyFile, _FileSignature]:
+    document, signature = _read_document(key_path)
+    return _parse_document(key_path, document), signature
+
+
+_FileSignature = tuple[int, int, int, int, int, int]
+
+
+def _file_signature(status: os.stat_result) -> _FileSignature:
+    """Return the ``stat`` fields that change when the key file is replaced or rewritten.
+
+    :func:`add_key` and :func:`remove_key` replace the file, which gives it a new
+    inode. A chmod changes the ctime, so a loosened mode is noticed as well.
+    """
+    return (
+        status.st_dev,
+        status.st_ino,
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+        status.st_mode,
+    )
+
+
+def _read_document(key_path: Path) -> tuple[dict[str, Any], _FileSignature]:
+    """Read the key file and return its JSON object and the ``stat`` signature of what was read."""
     try:
         fd = os.open(key_path, os.O_RDONLY)
     except FileNotFoundError:
@@ -205,6 +352,7 @@ def _read_document(key_path: Path) -> dict[str, Any]:
             )
         with os.fdopen(os.dup(fd), "rb") as handle:
             raw = handle.read()
+        signature = _file_signature(status)
     finally:
         os.close(fd)
 
@@ -215,7 +363,7 @@ def _read_document(key_path: Path) -> dict[str, Any]:
         raise KeyFileError(f"Key file {key_path} is not valid JSON.") from None
     if not isinstance(document, dict):
         raise KeyFileError(f"Key file {key_path} does not hold a JSON object.")
-    return document
+    return document, signature
 
 
 def _validate_document(key_path: Path, document: dict[str, Any]) -> None:

@@ -42,9 +42,9 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import NoReturn, SupportsIndex
 
 import structlog
@@ -242,52 +242,71 @@ def _looks_sealed(data: bytes) -> bool:
     return is_sealed(data)
 
 
+@dataclass(frozen=True)
+class _KeyringState:
+    """The master keys and the current key's id, replaced as a whole on every change.
+
+    Methods read the state once per call, so a thread never combines the keys of
+    one version with the current id of another while a key file is reloaded.
+    """
+
+    providers: Mapping[str, KekProvider]
+    current: str
+
+
+def _build_state(providers: Iterable[KekProvider], current: str) -> _KeyringState:
+    by_id: dict[str, KekProvider] = {}
+    for provider in providers:
+        check_key_id(provider.key_id)
+        if provider.key_id in by_id:
+            raise KeyringError(f"Master key {provider.key_id} is already in the keyring.")
+        by_id[provider.key_id] = provider
+    if current not in by_id:
+        raise KeyringError(
+            f"Current master key {current} is not among the keyring's keys "
+            f"({', '.join(sorted(by_id)) or 'none'})."
+        )
+    return _KeyringState(providers=MappingProxyType(by_id), current=current)
+
+
 class Keyring:
     """The master keys of a deployment, one of them current.
 
     New keys are wrapped under the current master key. Unwrapping picks the master key
     named in the wrapped form. Retired master keys stay in the keyring until nothing
     depends on them. Providers may be local key-file keys, Vault Transit keys or any
-    other :class:`KekProvider`.
+    other :class:`KekProvider`. A keyring loaded from a key file
+    (:class:`~shoumi.crypto.keyfile.KeyFileKeyring`) follows changes to the file.
     """
 
     def __init__(self, providers: Iterable[KekProvider], *, current: str) -> None:
-        self._providers: dict[str, KekProvider] = {}
-        for provider in providers:
-            self.add(provider)
-        if current not in self._providers:
-            raise KeyringError(
-                f"Current master key {current} is not among the keyring's keys "
-                f"({', '.join(sorted(self._providers)) or 'none'})."
-            )
-        self._current = current
+        self._state = _build_state(providers, current)
 
     def __repr__(self) -> str:
-        return f"<Keyring current={self._current} keys={sorted(self._providers)}>"
+        state = self._state
+        return f"<{type(self).__name__} current={state.current} keys={sorted(state.providers)}>"
 
     @property
     def current_key_id(self) -> str:
         """Id of the master key that wraps new keys."""
-        return self._current
+        return self._checked_state().current
 
     @property
     def key_ids(self) -> list[str]:
         """Ids of all master keys in the keyring, sorted."""
-        return sorted(self._providers)
+        return sorted(self._checked_state().providers)
 
     def add(self, provider: KekProvider, *, make_current: bool = False) -> None:
         """Add a master key, and make it current if ``make_current`` is set."""
-        check_key_id(provider.key_id)
-        if provider.key_id in self._providers:
-            raise KeyringError(f"Master key {provider.key_id} is already in the keyring.")
-        self._providers[provider.key_id] = provider
-        if make_current:
-            self._current = provider.key_id
+        state = self._state
+        current = provider.key_id if make_current else state.current
+        self._state = _build_state([*state.providers.values(), provider], current)
 
     def set_current(self, key_id: str) -> None:
         """Make ``key_id`` the master key that wraps new keys."""
-        self._provider(key_id)
-        self._current = key_id
+        state = self._state
+        self._provider(state, key_id)
+        self._state = _KeyringState(providers=state.providers, current=key_id)
 
     def remove(self, key_id: str, *, usage_count: int) -> KekProvider:
         """Remove a retired master key and return its provider.
@@ -299,18 +318,29 @@ class Keyring:
         """
         if isinstance(usage_count, bool) or not isinstance(usage_count, int) or usage_count < 0:
             raise ValueError(f"usage_count must be an int of at least 0, got {usage_count!r}")
-        provider = self._provider(key_id)
-        if key_id == self._current:
-            raise KeyringError(
-                f"Master key {key_id} is current. Make another key current before removing it."
-            )
+        state = self._state
+        provider = self._provider(state, key_id)
+        self.check_removable(key_id)
         if usage_count > 0:
             raise KeyInUseError(
                 f"Master key {key_id} still wraps {usage_count} stored key(s). "
                 "Rewrap them under the current key before removing it."
             )
-        del self._providers[key_id]
+        remaining = [kept for kept_id, kept in state.providers.items() if kept_id != key_id]
+        self._state = _build_state(remaining, state.current)
         return provider
+
+    def check_removable(self, key_id: str) -> None:
+        """Raise :class:`KeyringError` when ``key_id`` is unknown or is the current key.
+
+        Lets a caller reject a removal before it counts the key's usage.
+        """
+        state = self._state
+        self._provider(state, key_id)
+        if key_id == state.current:
+            raise KeyringError(
+                f"Master key {key_id} is current. Make another key current before removing it."
+            )
 
     def new_data_key(self, record: RecordContext) -> tuple[DataKey, WrappedKey]:
         """Create a fresh data key for ``record`` and return it with its wrapped form to store."""
@@ -352,10 +382,11 @@ class Keyring:
 
     def wrap_secret(self, secret: bytes | bytearray, *, key_id: str, purpose: bytes) -> WrappedKey:
         """Wrap ``secret`` under the current master key, bound to ``key_id`` and ``purpose``."""
-        provider = self._providers[self._current]
-        context = _provider_context(self._current, key_id, purpose)
+        state = self._checked_state()
+        provider = state.providers[state.current]
+        context = _provider_context(state.current, key_id, purpose)
         payload = provider.wrap(bytes(secret), context)
-        return WrappedKey(kek_id=self._current, key_id=key_id, payload=payload)
+        return WrappedKey(kek_id=state.current, key_id=key_id, payload=payload)
 
     def unwrap_secret(self, wrapped: WrappedKey | str | bytes, *, purpose: bytes) -> bytearray:
         """Unwrap a secret wrapped by :meth:`wrap_secret` with the same ``purpose``.
@@ -363,7 +394,11 @@ class Keyring:
         Returns a ``bytearray`` for the caller to zeroise.
         """
         wrapped_key = _parse_wrapped(wrapped)
-        provider = self._providers.get(wrapped_key.kek_id)
+        provider = self._checked_state().providers.get(wrapped_key.kek_id)
+        if provider is None:
+            provider = self._state_for_missing_key(wrapped_key.kek_id).providers.get(
+                wrapped_key.kek_id
+            )
         if provider is None:
             # Operators need the id, but callers still get the opaque error.
             logger.warning("master_key_not_in_keyring", kek_id=wrapped_key.kek_id)
@@ -375,13 +410,14 @@ class Keyring:
         """Re-wrap a secret under the current master key, as :meth:`rewrap_data_key` does."""
         wrapped_key = _parse_wrapped(wrapped)
 
-        if wrapped_key.kek_id == self._current:
-            provider = self._providers[self._current]
+        state = self._checked_state()
+        if wrapped_key.kek_id == state.current:
+            provider = state.providers[state.current]
             context = _provider_context(wrapped_key.kek_id, wrapped_key.key_id, purpose)
             payload = provider.rewrap(wrapped_key.payload, context)
             if payload is None:
                 return RewrapResult(wrapped=wrapped_key, changed=False)
-            rewrapped = WrappedKey(kek_id=self._current, key_id=wrapped_key.key_id, payload=payload)
+            rewrapped = WrappedKey(kek_id=state.current, key_id=wrapped_key.key_id, payload=payload)
             return RewrapResult(wrapped=rewrapped, changed=True)
 
         secret = self.unwrap_secret(wrapped_key, purpose=purpose)
@@ -393,15 +429,31 @@ class Keyring:
 
     def destroy(self) -> None:
         """Zeroise every master key held in memory."""
-        for provider in self._providers.values():
+        for provider in self._state.providers.values():
             provider.destroy()
 
-    def _provider(self, key_id: str) -> KekProvider:
+    def _checked_state(self) -> _KeyringState:
+        """Return the state to use for one operation.
+
+        A keyring backed by a key file overrides this to reload the file when it
+        has changed since it was read.
+        """
+        return self._state
+
+    def _state_for_missing_key(self, kek_id: str) -> _KeyringState:
+        """Return the state to retry with after ``kek_id`` was not found.
+
+        A keyring backed by a key file overrides this to read the file again.
+        """
+        return self._state
+
+    @staticmethod
+    def _provider(state: _KeyringState, key_id: str) -> KekProvider:
         try:
-            return self._providers[key_id]
+            return state.providers[key_id]
         except KeyError:
             raise KeyringError(
-                f"Master key {key_id} is not in the keyring ({', '.join(self.key_ids)})."
+                f"Master key {key_id} is not in the keyring ({', '.join(sorted(state.providers))})."
             ) from None
 
 

@@ -16,6 +16,7 @@ process. Python cannot guarantee that key bytes are erased from memory (see
 from __future__ import annotations
 
 import abc
+import hmac
 
 from shoumi.crypto.errors import KeyDestroyedError
 from shoumi.crypto.formats import check_key_id
@@ -85,6 +86,14 @@ class LocalKek(KekProvider):
     def unwrap(self, wrapped: bytes, context: bytes) -> bytes:
         self._check_not_destroyed()
         return self.suite.decrypt(self._key, wrapped, context)
+
+    def has_same_key(self, other: LocalKek) -> bool:
+        """Return whether ``other`` holds the same id, suite and key bytes (constant-time)."""
+        return (
+            self.key_id == other.key_id
+            and self.suite == other.suite
+            and hmac.compare_digest(self._key, other._key)
+        )
 
     def destroy(self) -> None:
         self._key[:] = bytes(len(self._key))

@@ -44,7 +44,10 @@ def sealed_record_models() -> list[type[Model]]:
 
 
 def master_key_usage() -> Counter[str]:
-    """Count stored wrapped keys per master key id (data keys and stored keys)."""
+    """Count stored wrapped keys per master key id (data keys and stored keys).
+
+    Shredded data keys are left out, because no master key wraps them.
+    """
     usage: Counter[str] = Counter()
     for model in sealed_record_models():
         for wrapped_text in (
@@ -52,7 +55,9 @@ def master_key_usage() -> Counter[str]:
             .values_list("data_key", flat=True)
             .iterator()
         ):
-            usage[crypto.WrappedKey.parse(wrapped_text).kek_id] += 1
+            wrapped = crypto.WrappedKey.parse(wrapped_text)
+            if not wrapped.is_shredded:
+                usage[wrapped.kek_id] += 1
     for wrapped_text in StoredKey.objects.values_list("wrapped", flat=True):
         usage[crypto.WrappedKey.parse(wrapped_text).kek_id] += 1
     return usage

@@ -5,7 +5,10 @@ HashiCorp Vault Transit when ``SHOUMI_KEK_PROVIDER=vault``). A missing or
 unsafe key file is a configuration error: the ``vault.E001`` system check
 stops ``runserver`` and ``migrate``, and the WSGI entry point loads the
 keyring before serving, so the service refuses to start rather than run
-without protection.
+without protection. The keyring follows the key file: when ``shoumi keys
+rotate`` or ``retire`` changes the file, a running process reloads it on its
+next wrap or unwrap (see :class:`~shoumi.crypto.KeyFileKeyring`), so no
+restart is needed.
 
 The blind-index root key is created once per deployment, stored wrapped by
 the master key in :class:`~shoumi.vault.models.StoredKey`, and unwrapped
@@ -106,7 +109,7 @@ def get_vault() -> Vault:
 
 
 def reset_vault() -> None:
-    """Forget the loaded keys (after a rotation, and between tests)."""
+    """Forget the loaded vault, so the next use loads the keys and blind-index keys again."""
     global _vault
     with _lock:
         if _vault is not None:

@@ -85,16 +85,26 @@ class Command(BaseCommand):
                 % {"key_id": kek.key_id, "count": usage.get(kek.key_id, 0), "marker": marker}
             )
             kek.destroy()
+        # Keys wrapped under a master key that left the file cannot be decrypted any more.
+        in_file = {kek.key_id for kek in key_file.keys}
+        for key_id, count in sorted(usage.items()):
+            if key_id not in in_file:
+                self.stdout.write(
+                    self.style.ERROR(
+                        _(
+                            "%(key_id)s: wraps %(count)d keys, but the key file no longer "
+                            "contains this master key, so they cannot be decrypted. Put the "
+                            "key back into the key file from a backup."
+                        )
+                        % {"key_id": key_id, "count": count}
+                    )
+                )
 
     def _rotate(self, *, execute: bool, batch_size: int) -> None:
         path = self._require_key_file()
         key_file = crypto.load_key_file(path)
         usage = rotation.master_key_usage()
-        pending = sum(
-            count
-            for key_id, count in usage.items()
-            if key_id not in (key_file.current_key_id, "shredded")
-        )
+        pending = sum(count for key_id, count in usage.items() if key_id != key_file.current_key_id)
         for kek in key_file.keys:
             kek.destroy()
         if not execute:
@@ -133,16 +143,29 @@ class Command(BaseCommand):
 
     def _retire(self, key_id: str) -> None:
         path = self._require_key_file()
-        usage = rotation.master_key_usage().get(key_id, 0)
+        counted: dict[str, int] = {}
+
+        # NOTE: the count includes committed rows only. A server transaction that
+        # wrapped a data key under this master key before it noticed the rotation,
+        # and commits after the count, still leaves a record that cannot be
+        # decrypted. `keys status` lists such keys. Wraps made after the server
+        # noticed the rotation use the new key, so only a transaction that was
+        # already open when the rotation began can cause this.
+        def count_usage(kek_id: str) -> int:
+            # Runs while the key file is locked, so the count is taken at the moment of removal.
+            counted[kek_id] = rotation.master_key_usage().get(kek_id, 0)
+            return counted[kek_id]
+
         try:
-            crypto.remove_key(path, key_id, usage_count=usage)
+            crypto.remove_key(path, key_id, count_usage=count_usage)
         except crypto.KeyInUseError as error:
             raise CommandError(
                 _(
-                    "Master key %(key_id)s still wraps %(count)d keys; "
-                    "run `shoumi keys rotate --execute` first."
+                    "Master key %(key_id)s still wraps %(count)d keys and was not removed, "
+                    "because removing it would make them impossible to decrypt. Run `shoumi "
+                    "keys rotate --execute` (it continues where it stopped), then retry."
                 )
-                % {"key_id": key_id, "count": usage}
+                % {"key_id": key_id, "count": counted.get(key_id, 0)}
             ) from error
         except crypto.KeyringError as error:
             raise CommandError(str(error)) from error
