@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client as HttpClient
 
@@ -112,10 +114,76 @@ def test_reveal_of_hidden_client_answers_404(department) -> None:
     assert not AuditEvent.objects.filter(action=Action.REVEAL).exists()
 
 
+def _search(browser: HttpClient, query: str, **filters: str):
+    """Post the search form as the page does and follow the redirect to the result."""
+    return browser.post("/clients/", {"q": query, **filters}, follow=True)
+
+
+def test_search_text_never_appears_in_an_address(own_client: Client, department) -> None:
+    browser = _logged_in(Role.CLERK, department)
+
+    posted = browser.post("/clients/", {"q": RESIDENT_ID, "status": "active"})
+    result = browser.get(posted["Location"])
+
+    assert posted.status_code == 302
+    assert RESIDENT_ID not in posted["Location"] and "0418" not in posted["Location"]
+    assert "?s=" in posted["Location"] and "status=active" in posted["Location"]
+    assert own_client.name in result.content.decode()
+    assert "no-store" in result["Cache-Control"]
+
+
+def test_search_by_htmx_answers_with_a_location(own_client: Client, department) -> None:
+    browser = _logged_in(Role.CLERK, department)
+
+    posted = browser.post("/clients/", {"q": RESIDENT_ID}, headers={"HX-Request": "true"})
+
+    location = json.loads(posted["HX-Location"])
+    assert posted.status_code == 204
+    assert RESIDENT_ID not in location["path"] and location["target"] == "#client-table"
+    partial = browser.get(location["path"], headers={"HX-Request": "true"}).content.decode()
+    assert own_client.name in partial
+
+
+def test_plain_query_in_the_address_is_ignored(own_client: Client, department) -> None:
+    other = make_client(department=department, name="台州东海机械有限公司")
+    browser = _logged_in(Role.CLERK, department)
+
+    page = browser.get("/clients/", {"q": RESIDENT_ID}).content.decode()
+
+    assert own_client.name in page and other.name in page
+    assert RESIDENT_ID not in page
+
+
+def test_search_token_opens_nothing_for_another_user(own_client: Client, department) -> None:
+    other = make_client(department=department, name="台州东海机械有限公司")
+    searcher = _logged_in(Role.CLERK, department)
+    location = searcher.post("/clients/", {"q": RESIDENT_ID})["Location"]
+    colleague = _logged_in(Role.CLERK, department)
+
+    page = colleague.get(location).content.decode()
+
+    assert other.name in page and own_client.name in page
+    assert RESIDENT_ID not in page
+
+
+def test_export_approval_names_the_search_without_its_text(own_client: Client, department) -> None:
+    from shoumi.access.models import ApprovalRequest
+
+    browser = _logged_in(Role.MANAGER, department)
+    location = browser.post("/clients/", {"q": RESIDENT_ID})["Location"]
+    query = location.split("?", 1)[1]
+
+    browser.post(f"/clients/export/approval/?{query}", {"file_format": "csv", "purpose": "年报"})
+
+    request = ApprovalRequest.objects.get()
+    assert RESIDENT_ID not in json.dumps(request.subject) and "0418" not in request.subject_key
+    assert "query=" in request.subject["filters"]
+
+
 def test_search_by_resident_id_finds_the_client(own_client: Client, department) -> None:
     browser = _logged_in(Role.CLERK, department)
 
-    page = browser.get("/clients/", {"q": "33010619880315019x"}).content.decode()
+    page = _search(browser, "33010619880315019x").content.decode()
 
     assert own_client.name in page
     assert "330***********019X" in page
@@ -129,7 +197,7 @@ def test_search_by_account_number(department) -> None:
     make_bank_account(hidden, number="281590830166", kind=AccountKind.CORPORATE)
     browser = _logged_in(Role.CLERK, department)
 
-    page = browser.get("/clients/", {"q": "2815 9083 0166"}).content.decode()
+    page = _search(browser, "2815 9083 0166").content.decode()
 
     assert wanted.name in page
     assert hidden.name not in page

@@ -76,3 +76,16 @@ def test_injected_request_id_is_replaced(client: Client) -> None:
     response = client.get("/accounts/login/", HTTP_X_REQUEST_ID="bad id\nwith newline")
 
     assert re.fullmatch(r"[0-9a-f]{16}", response["X-Request-ID"])
+
+
+def test_pages_are_not_stored_by_browsers_or_proxies(client) -> None:
+    response = client.get("/accounts/login/")
+
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_static_files_stay_cacheable(client) -> None:
+    response = client.get("/static/vendor/htmx-2.0.11.min.js")
+
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from shoumi.access.forms import ExportForm
 from shoumi.access.models import ApprovalKind
 from shoumi.accounts.http import AuthenticatedRequest
 from shoumi.accounts.models import User
-from shoumi.clients import selectors, services
+from shoumi.clients import search_tokens, selectors, services
 from shoumi.clients.errors import ClientsError, WarningsNeedConfirmationError
 from shoumi.clients.forms import (
     BankAccountForm,
@@ -61,8 +62,50 @@ def _client_or_404(request: AuthenticatedRequest, client_id: Any) -> Client:
     return client
 
 
+def _search_params(request: AuthenticatedRequest) -> QueryDict:
+    """The list's filters from the address, with the search text opened from its token.
+
+    A plain ``q`` in the address is ignored: the form posts the search, so an
+    ID number never appears in a URL and so never in an access log.
+    """
+    params = request.GET.copy()
+    params.pop("q", None)
+    tokens = params.pop(search_tokens.TOKEN_PARAMETER, None)
+    if tokens:
+        query = search_tokens.open_query(tokens[-1], user_id=request.user.pk)
+        if query is not None:
+            params["q"] = query
+    return params
+
+
+def _search_redirect(request: AuthenticatedRequest) -> HttpResponse:
+    """Turn a posted search into the list's address, with the search text as a token."""
+    form = ClientFilterForm(request.POST, user=request.user)
+    params = QueryDict(mutable=True)
+    if form.is_valid():
+        query = str(form.cleaned_data["q"] or "")
+        if query:
+            token = search_tokens.seal_query(query, user_id=request.user.pk)
+            params[search_tokens.TOKEN_PARAMETER] = token
+        for name in ("staff", "department", "status"):
+            if request.POST.get(name):
+                params[name] = request.POST[name]
+    else:
+        messages.error(request, _("The search could not be read. Check the fields and try again."))
+    url = reverse("clients:list") + (f"?{params.urlencode()}" if params else "")
+    if request.htmx:  # type: ignore[attr-defined]
+        response = HttpResponse(status=204)
+        response["HX-Location"] = json.dumps({"path": url, "target": "#client-table"})
+        return response
+    return redirect(url)
+
+
+@require_http_methods(["GET", "POST"])
 def client_list_view(request: AuthenticatedRequest) -> HttpResponse:
-    form = ClientFilterForm(request.GET or None, user=request.user)
+    if request.method == "POST":
+        return _search_redirect(request)
+    params = _search_params(request)
+    form = ClientFilterForm(params or None, user=request.user)
     filters = selectors.ClientFilters()
     if form.is_valid():
         filters = selectors.ClientFilters(
@@ -90,6 +133,7 @@ def client_list_view(request: AuthenticatedRequest) -> HttpResponse:
 def _querystring(request: AuthenticatedRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop("q", None)
     return params.urlencode()
 
 
@@ -285,15 +329,18 @@ def _filters_from(params: Any, user: User) -> tuple[selectors.ClientFilters, str
             else None,
             status=form.cleaned_data["status"] or "",
         )
-    key = "&".join(f"{name}={value}" for name, value in sorted(vars(filters).items()))
+    # The key names the filters in approvals and export records, so the search
+    # text goes in as a keyed fingerprint, not as typed.
+    named = {**vars(filters), "query": search_tokens.query_fingerprint(filters.query)}
+    key = "&".join(f"{name}={value}" for name, value in sorted(named.items()))
     return filters, key
 
 
 @require_http_methods(["GET", "POST"])
 def client_export_view(request: AuthenticatedRequest) -> HttpResponse:
-    filters, filters_key = _filters_from(request.GET, request.user)
+    filters, filters_key = _filters_from(_search_params(request), request.user)
     form = ExportForm(request.POST or None)
-    context: dict[str, Any] = {"form": form, "querystring": request.GET.urlencode()}
+    context: dict[str, Any] = {"form": form, "querystring": _querystring(request)}
     if request.method == "POST" and form.is_valid():
         clients = exports.clients_for_export(
             user=request.user,
@@ -321,7 +368,7 @@ def client_export_view(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_POST
 def client_export_approval_view(request: AuthenticatedRequest) -> HttpResponse:
-    _filters, filters_key = _filters_from(request.GET, request.user)
+    _filters, filters_key = _filters_from(_search_params(request), request.user)
     form = ExportForm(request.POST)
     if form.is_valid():
         try:
@@ -340,7 +387,7 @@ def client_export_approval_view(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(
                 request, _("The approval was requested. Export again once it is approved.")
             )
-    return redirect(reverse("clients:export") + "?" + request.GET.urlencode())
+    return redirect(reverse("clients:export") + "?" + _querystring(request))
 
 
 def client_history_view(request: AuthenticatedRequest, client_id: Any) -> HttpResponse:

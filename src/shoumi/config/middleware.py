@@ -61,3 +61,22 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class NoStoreMiddleware:
+    """Tell browsers and proxies not to keep any page (``Cache-Control: no-store``).
+
+    Client pages show masks, search results and sometimes revealed values;
+    a shared office computer's browser cache or a caching proxy must not keep
+    them. A view that sets its own ``Cache-Control`` keeps it. Static files
+    are answered by WhiteNoise before this runs, so they stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shoumi.config.middleware.RequestIdMiddleware",
+    "shoumi.config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shoumi.config.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
