@@ -28,6 +28,7 @@ from shoumi.accounts.roles import Role
 from shoumi.audit import services as audit
 from shoumi.audit.actions import Action as AuditAction
 from shoumi.config import clock
+from shoumi.vault.free_text import reject_identifiers
 
 # Who may approve each kind. Key rotation, restore and role changes concern
 # the system itself, so the security administrator approves them. An
@@ -80,6 +81,7 @@ def approval_request(
     reason = " ".join(reason.split())
     if len(reason) < 2:
         raise ApprovalError(_("State the reason for the request."), code="reason_missing")
+    reject_identifiers(ApprovalError, reason=reason)
     now = clock.now()
     approval = ApprovalRequest.objects.create(
         kind=kind,

@@ -1,8 +1,18 @@
+from __future__ import annotations
+
 from shoumi.errors import ShoumiError
 
 
 class AccessError(ShoumiError):
+    """A refused access step; ``field`` names the form field it belongs to, if any."""
+
     code = "access_error"
+
+    def __init__(
+        self, message: str = "", *, field: str | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.field = field
 
 
 class RevealDeniedError(AccessError):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shoumi.access.models import GRANTABLE_ACTIONS, GRANTABLE_FIELD_LABELS
 from shoumi.clients.models import Client
+from shoumi.vault.free_text import validate_free_text
 from shoumi.vault.sensitivity import Sensitivity, registry
 
 DURATION_CHOICES = [
@@ -85,7 +86,7 @@ class GrantRequestForm(forms.Form):
     duration_minutes = forms.TypedChoiceField(
         label=_("Duration"), choices=DURATION_CHOICES, coerce=int
     )
-    purpose = forms.CharField(label=_("Purpose"), max_length=200)
+    purpose = forms.CharField(validators=[validate_free_text], label=_("Purpose"), max_length=200)
 
     def __init__(self, *args: Any, clients: QuerySet[Client], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -98,15 +99,17 @@ class GrantRequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = forms.CharField(
+        validators=[validate_free_text], label=_("Note"), max_length=200, required=False
+    )
 
 
 class BreakGlassForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.CharField(validators=[validate_free_text], label=_("Reason"), max_length=300)
 
 
 class ExportForm(forms.Form):
     file_format = forms.ChoiceField(
         label=_("Format"), choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV")]
     )
-    purpose = forms.CharField(label=_("Purpose"), max_length=200)
+    purpose = forms.CharField(validators=[validate_free_text], label=_("Purpose"), max_length=200)

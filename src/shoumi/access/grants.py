@@ -27,6 +27,7 @@ from shoumi.audit import services as audit
 from shoumi.audit.actions import Action as AuditAction
 from shoumi.clients.models import Client
 from shoumi.config import clock
+from shoumi.vault.free_text import reject_identifiers
 from shoumi.vault.sensitivity import registry
 
 GRANTABLE = {Action.REVEAL.value, Action.EDIT.value, Action.EXPORT.value}
@@ -62,6 +63,7 @@ def grant_request(
     purpose = " ".join(purpose.split())
     if len(purpose) < 2:
         raise GrantError(_("State the purpose of the request."), code="purpose_missing")
+    reject_identifiers(GrantError, purpose=purpose)
     if not 1 <= duration_minutes <= MAX_GRANT_MINUTES:
         raise GrantError(_("A temporary grant lasts at most 24 hours."), code="duration_invalid")
     if not clients:
@@ -139,6 +141,7 @@ def grant_approve(
 ) -> AccessGrant:
     """Approve a pending grant; its clock starts now. Two managers at once give one approval."""
     _check_approver(actor, grant)
+    reject_identifiers(GrantError, note=note)
     now = clock.now()
     # The conditional update is the race guard: only one decision can move
     # the row out of "pending", whatever the database's locking does.
@@ -180,6 +183,7 @@ def grant_reject(
     *, actor: User, grant: AccessGrant, note: str = "", request: HttpRequest | None = None
 ) -> AccessGrant:
     _check_approver(actor, grant)
+    reject_identifiers(GrantError, note=note)
     updated = AccessGrant.objects.filter(pk=grant.pk, status=GrantStatus.PENDING).update(
         status=GrantStatus.REJECTED,
         decided_by=actor,

@@ -24,6 +24,7 @@ from shoumi.audit import services as audit
 from shoumi.audit.actions import Action as AuditAction
 from shoumi.audit.actions import Result
 from shoumi.vault import services as vault
+from shoumi.vault.free_text import reject_identifiers
 
 logger = structlog.get_logger(__name__)
 
@@ -37,9 +38,17 @@ def client_of(record: Model) -> Model:
 
 
 def clean_purpose(purpose: str) -> str:
+    """Collapse whitespace in a reveal or export purpose and check it.
+
+    Raises PurposeInvalidError for a purpose that is too short or too long,
+    or that contains a personal identifier. The purpose goes into the
+    append-only audit log, where it cannot be corrected later, so such a
+    purpose is rejected before anything is recorded rather than redacted.
+    """
     purpose = " ".join(purpose.split())
     if not PURPOSE_MIN_LENGTH <= len(purpose) <= PURPOSE_MAX_LENGTH:
         raise PurposeInvalidError(_("State what the value is needed for (2 to 200 characters)."))
+    reject_identifiers(PurposeInvalidError, purpose=purpose)
     return purpose
 
 

@@ -27,6 +27,8 @@ from shoumi.clients import selectors as client_selectors
 from shoumi.clients.forms import RevealForm
 from shoumi.config import clock
 from shoumi.vault.fields import SealedField
+from shoumi.vault.free_text import CODE as FREE_TEXT_CODE
+from shoumi.vault.free_text import MESSAGE as FREE_TEXT_MESSAGE
 from shoumi.vault.sensitivity import Sensitivity
 
 # How long a revealed value stays on screen before the page hides it again.
@@ -109,6 +111,8 @@ def break_glass_view(
             context["error"] = _(
                 "The approval was requested. Reveal again once a second person has approved it."
             )
+    elif form.has_error("reason", FREE_TEXT_CODE):
+        context["error"] = FREE_TEXT_MESSAGE
     else:
         context["error"] = _("State the reason for the request.")
     context["form"] = RevealForm()
@@ -162,7 +166,11 @@ def grant_decide_view(request: AuthenticatedRequest, grant_id: Any, decision: st
     if grant is None:
         raise Http404
     form = DecisionForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        for message in form.errors.get("note", []):
+            messages.error(request, str(message))
+        return redirect("access:grants")
+    note = form.cleaned_data["note"]
     try:
         if decision == "approve":
             grants.grant_approve(actor=request.user, grant=grant, note=note, request=request)

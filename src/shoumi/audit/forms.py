@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shoumi.audit.actions import Action
 from shoumi.audit.selectors import EventFilters
+from shoumi.vault.free_text import validate_free_text
 
 
 class EventSearchForm(forms.Form):
@@ -51,4 +52,6 @@ class EventSearchForm(forms.Form):
 
 
 class AuditExportForm(forms.Form):
-    purpose = forms.CharField(label=_("Purpose"), min_length=2, max_length=200)
+    purpose = forms.CharField(
+        validators=[validate_free_text], label=_("Purpose"), min_length=2, max_length=200
+    )

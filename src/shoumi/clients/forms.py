@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shoumi.accounts.models import Department, User
 from shoumi.clients.models import AccountKind, ClientStatus, PersonRole, TaxLoginMethod
+from shoumi.vault.free_text import validate_free_text
 
 
 def _set_queryset(field: forms.Field, queryset: QuerySet[User]) -> None:
@@ -22,6 +23,7 @@ class ConfirmWarningsMixin(forms.Form):
     """Adds the reviewer's confirmation of a value that carries warnings."""
 
     confirm_reason = forms.CharField(
+        validators=[validate_free_text],
         label=_("Reason for accepting the warning"),
         max_length=200,
         required=False,
@@ -73,10 +75,13 @@ class ClientFilterForm(forms.Form):
 
 
 class ClientForm(ConfirmWarningsMixin):
-    name = forms.CharField(label=_("Company name"), max_length=200)
+    name = forms.CharField(validators=[validate_free_text], label=_("Company name"), max_length=200)
     uscc = forms.CharField(label=_("Unified social credit code"), max_length=40, required=False)
     registered_address = forms.CharField(
-        label=_("Registered address"), max_length=300, required=False
+        validators=[validate_free_text],
+        label=_("Registered address"),
+        max_length=300,
+        required=False,
     )
     status = forms.ChoiceField(label=_("Status"), choices=ClientStatus.choices)
     department = forms.ModelChoiceField(
@@ -115,7 +120,7 @@ class PersonForm(ConfirmWarningsMixin):
 
 
 class BankAccountForm(ConfirmWarningsMixin):
-    bank_name = forms.CharField(label=_("Bank"), max_length=100)
+    bank_name = forms.CharField(validators=[validate_free_text], label=_("Bank"), max_length=100)
     account_kind = forms.ChoiceField(label=_("Account kind"), choices=AccountKind.choices)
     account_number = forms.CharField(label=_("Account number"), max_length=40)
 
@@ -156,7 +161,9 @@ class TaxLoginForm(forms.Form):
 
 
 class RevealForm(forms.Form):
-    purpose = forms.CharField(label=_("Purpose"), min_length=2, max_length=200)
+    purpose = forms.CharField(
+        validators=[validate_free_text], label=_("Purpose"), min_length=2, max_length=200
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -214,6 +221,7 @@ class LedgerUploadForm(forms.Form):
 
 class ValueConfirmForm(forms.Form):
     reason = forms.CharField(
+        validators=[validate_free_text],
         label=_("How the value was checked"),
         min_length=2,
         max_length=200,

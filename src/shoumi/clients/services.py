@@ -13,6 +13,10 @@ it with a reason; the reason is kept in the audit event. With
 :class:`~shoumi.clients.models.ValueWarning` asks a reviewer to confirm it
 later.
 
+Company names, registered addresses, bank names and confirmation reasons
+are stored in clear, so a value that contains a personal identifier raises
+ClientDataInvalidError (see ``shoumi.vault.free_text``).
+
 The ``clean_*`` and ``parse_*_text`` functions and the ``*_build`` functions
 hold the rules the services apply, without touching the database, so that
 the ledger import checks every cell by the same rules before it writes.
@@ -59,6 +63,7 @@ from shoumi.clients.models import (
 from shoumi.config import clock
 from shoumi.vault import services as vault
 from shoumi.vault.fields import SealedValue
+from shoumi.vault.free_text import reject_identifiers
 
 # Length of the reason a reviewer gives when confirming a warned value.
 CONFIRMATION_REASON_MIN_LENGTH = 2
@@ -138,6 +143,7 @@ def _check_warnings(
     if not codes:
         return
     if confirmation is not None and confirmation.reason.strip():
+        reject_identifiers(ClientDataInvalidError, confirm_reason=confirmation.reason)
         built.confirmed.extend(codes)
         return
     if pending_review:
@@ -188,13 +194,20 @@ def _is_blank(text: IdentifierInput) -> bool:
 
 
 def clean_model_value(model: type[Model], field_name: str, value: Any) -> Any:
-    """Apply a model field's own checks (blank, length, choices) to one value."""
+    """Apply a model field's own checks (blank, length, choices) to one value.
+
+    A text value is also checked for personal identifiers, because every
+    text field this is used for is stored unencrypted.
+    """
     try:
-        return model._meta.get_field(field_name).clean(value, None)  # type: ignore[union-attr]
+        cleaned = model._meta.get_field(field_name).clean(value, None)  # type: ignore[union-attr]
     except ValidationError as error:
         code = error.error_list[0].code or "invalid"
         message = "；".join(error.messages)
         raise ClientDataInvalidError(message, field=field_name, code=code) from None
+    if isinstance(cleaned, str):
+        reject_identifiers(ClientDataInvalidError, **{field_name: cleaned})
+    return cleaned
 
 
 def parse_uscc_text(text: IdentifierInput) -> identifiers.Identifier | None:
@@ -347,6 +360,7 @@ def client_build(
     model's field checks for a caller that applied ``clean_model_value`` to
     every text field already (the ledger import).
     """
+    reject_identifiers(ClientDataInvalidError, name=name, registered_address=registered_address)
     parsed = parse_uscc_text(uscc)
     client = Client(
         name=name.strip(),
@@ -444,6 +458,10 @@ def client_update(
     unknown = set(changes) - allowed
     if unknown:
         raise TypeError(f"client_update got unknown fields {sorted(unknown)}")
+    reject_identifiers(
+        ClientDataInvalidError,
+        **{name: changes[name] for name in ("name", "registered_address") if name in changes},
+    )
     changed: list[str] = []
     built = Built(record=client)
     if "uscc" in changes:
@@ -571,6 +589,7 @@ def value_warning_confirm(
             field="reason",
             code="reason_missing",
         )
+    reject_identifiers(ClientDataInvalidError, reason=cleaned_reason)
 
     locked = ValueWarning.objects.select_for_update().get(pk=value_warning.pk)
     if locked.status != ValueWarningStatus.PENDING:
@@ -771,6 +790,7 @@ def bank_account_build(
     account is checked by ``bank_account_save``. ``check_fields`` is as for
     ``client_build``.
     """
+    reject_identifiers(ClientDataInvalidError, bank_name=bank_name)
     record = account or BankAccount(client=client)
     record.bank_name = bank_name.strip()
     record.account_kind = account_kind

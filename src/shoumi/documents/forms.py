@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from shoumi.accounts.models import User
 from shoumi.documents.models import CopyChannel, DocumentType, RecipientKind
 from shoumi.documents.selectors import recipient_staff_list
+from shoumi.vault.free_text import validate_free_text
 
 ISSUABLE_CHANNELS = [
     (CopyChannel.VIEW.value, _("View on screen")),
@@ -37,6 +38,7 @@ class CopyForm(forms.Form):
     # Set by the button that submits the form (view, download or print).
     channel = forms.ChoiceField(choices=ISSUABLE_CHANNELS, widget=forms.HiddenInput)
     purpose = forms.CharField(
+        validators=[validate_free_text],
         label=_("Purpose (printed as 仅供…使用)"),
         max_length=40,
         help_text=_("For example: 办理税务登记. Printed on the copy with “再复印无效”."),
@@ -48,6 +50,7 @@ class CopyForm(forms.Form):
         label=_("Staff member"), queryset=User.objects.none(), required=False
     )
     vendor_name = forms.CharField(
+        validators=[validate_free_text],
         label=_("Vendor or other party"),
         max_length=40,
         required=False,
@@ -73,7 +76,11 @@ class CopyForm(forms.Form):
 
 class ApprovalRequestForm(forms.Form):
     channel = forms.ChoiceField(choices=ISSUABLE_CHANNELS, required=False)
-    reason = forms.CharField(label=_("Reason for the two-person approval"), max_length=300)
+    reason = forms.CharField(
+        validators=[validate_free_text],
+        label=_("Reason for the two-person approval"),
+        max_length=300,
+    )
 
 
 class TraceForm(forms.Form):

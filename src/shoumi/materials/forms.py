@@ -23,6 +23,7 @@ from shoumi.materials.models import (
     StorageLocation,
 )
 from shoumi.materials.retention import RetentionPeriod
+from shoumi.vault.free_text import validate_free_text
 from shoumi.vault.sensitivity import Sensitivity
 
 
@@ -74,7 +75,9 @@ class IntakeForm(forms.Form):
         required=False,
         help_text=_("PNG or JPEG, at most 5 MB."),
     )
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = forms.CharField(
+        validators=[validate_free_text], label=_("Note"), max_length=200, required=False
+    )
 
     def __init__(self, *args: Any, clients: QuerySet[Client], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,7 +85,9 @@ class IntakeForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    name = forms.CharField(label=_("Material"), max_length=100, required=False)
+    name = forms.CharField(
+        validators=[validate_free_text], label=_("Material"), max_length=100, required=False
+    )
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000, initial=1)
     kind = forms.ChoiceField(label=_("Kind"), choices=MaterialKind.choices, initial="copy")
     sensitivity = forms.TypedChoiceField(
@@ -121,7 +126,9 @@ class MoveForm(forms.Form):
         label=_("New location"), queryset=StorageLocation.objects.none(), required=False
     )
     holder = StaffChoiceField(label=_("New holder"), queryset=User.objects.none(), required=False)
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = forms.CharField(
+        validators=[validate_free_text], label=_("Note"), max_length=200, required=False
+    )
 
     def __init__(self, *args: Any, locations: QuerySet[StorageLocation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -130,12 +137,16 @@ class MoveForm(forms.Form):
 
 
 class LoanRequestForm(forms.Form):
-    purpose = forms.CharField(label=_("Purpose"), min_length=2, max_length=200)
+    purpose = forms.CharField(
+        validators=[validate_free_text], label=_("Purpose"), min_length=2, max_length=200
+    )
     due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    reason = forms.CharField(
+        validators=[validate_free_text], label=_("Reason"), max_length=200, required=False
+    )
 
 
 class ReturnForm(forms.Form):
@@ -166,7 +177,7 @@ class LoanFilterForm(forms.Form):
 
 class LocationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LocationKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(validators=[validate_free_text], label=_("Name"), max_length=100)
     parent = LocationChoiceField(
         label=_("Inside"), queryset=StorageLocation.objects.none(), required=False
     )
@@ -231,7 +242,9 @@ class InspectionForm(forms.Form):
         help_text=_("At least 90 days (3 months)."),
     )
     windows_ok = forms.BooleanField(label=_("Windows in order"), required=False)
-    notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
+    notes = forms.CharField(
+        validators=[validate_free_text], label=_("Notes"), max_length=500, required=False
+    )
 
     def __init__(self, *args: Any, rooms: QuerySet[StorageLocation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -242,8 +255,12 @@ class FindingForm(forms.Form):
     check_name = forms.ChoiceField(
         label=_("Check"), choices=[("", "—"), *InspectionCheck.choices], required=False
     )
-    description = forms.CharField(label=_("Finding"), max_length=300, required=False)
-    follow_up = forms.CharField(label=_("Follow-up"), max_length=300, required=False)
+    description = forms.CharField(
+        validators=[validate_free_text], label=_("Finding"), max_length=300, required=False
+    )
+    follow_up = forms.CharField(
+        validators=[validate_free_text], label=_("Follow-up"), max_length=300, required=False
+    )
     assignee = StaffChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
     due_on = forms.DateField(
         label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -258,12 +275,14 @@ FindingFormSet = forms.formset_factory(FindingForm, extra=2, max_num=20)
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(label=_("What was done"), max_length=300)
+    resolution = forms.CharField(
+        validators=[validate_free_text], label=_("What was done"), max_length=300
+    )
 
 
 class SensorForm(forms.Form):
     room = LocationChoiceField(label=_("Archive room"), queryset=StorageLocation.objects.none())
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(validators=[validate_free_text], label=_("Name"), max_length=100)
 
     def __init__(self, *args: Any, rooms: QuerySet[StorageLocation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

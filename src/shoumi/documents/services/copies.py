@@ -66,6 +66,7 @@ from shoumi.documents.services.common import (
     record_event,
     today_local,
 )
+from shoumi.vault.free_text import reject_identifiers
 from shoumi.vault.sensitivity import Sensitivity
 
 logger = structlog.get_logger(__name__)
@@ -146,7 +147,8 @@ def clean_purpose(text: str) -> str:
     """Return the purpose as printed after "仅供", without a "仅供" or "使用" the user typed.
 
     Raises DocumentInputInvalidError (field ``purpose``) unless 2 to 30
-    characters remain.
+    characters remain, or when the purpose contains a personal identifier,
+    which would be stored in clear and printed on the copy.
     """
     purpose = " ".join(text.split())
     purpose = purpose.removeprefix("仅供").removesuffix("，再复印无效").removesuffix("使用")
@@ -157,6 +159,7 @@ def clean_purpose(text: str) -> str:
             field="purpose",
             code="purpose_invalid",
         )
+    reject_identifiers(DocumentInputInvalidError, purpose=purpose)
     return purpose
 
 
@@ -180,6 +183,8 @@ def _check_recipient(recipient: Recipient) -> None:
             field=field,
             code="recipient_invalid",
         )
+    if is_vendor:
+        reject_identifiers(DocumentInputInvalidError, vendor_name=recipient.name)
 
 
 def _check_glyphs(purpose: str, recipient: Recipient) -> None:

@@ -38,7 +38,13 @@ from shoumi.materials.models import (
     SensorReading,
     StorageLocation,
 )
-from shoumi.materials.services.common import clean_text, record_event, require_active_staff, today
+from shoumi.materials.services.common import (
+    clean_note,
+    clean_text,
+    record_event,
+    require_active_staff,
+    today,
+)
 
 logger = structlog.get_logger(__name__)
 
@@ -138,7 +144,7 @@ def inspection_record(
         cctv_ok=results[InspectionCheck.CCTV],
         cctv_retention_days=cctv_retention_days,
         windows_ok=results[InspectionCheck.WINDOWS],
-        notes=" ".join(notes.split())[:500],
+        notes=clean_note(notes, field="notes", maximum=500),
     )
     inspection.full_clean()
     inspection.save()

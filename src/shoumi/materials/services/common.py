@@ -14,6 +14,7 @@ from shoumi.accounts.models import User
 from shoumi.audit import services as audit
 from shoumi.config import clock
 from shoumi.materials.errors import MaterialsInputInvalidError
+from shoumi.vault.free_text import reject_identifiers
 
 
 def today() -> date:
@@ -22,10 +23,25 @@ def today() -> date:
 
 
 def clean_text(text: str, *, field: str, minimum: int, maximum: int, message: str) -> str:
-    """Collapse whitespace in ``text`` and check its length, else raise with ``message``."""
+    """Collapse whitespace in ``text`` and check its length, else raise with ``message``.
+
+    Also raises MaterialsInputInvalidError when the text contains a personal
+    identifier, because every text this cleans is stored unencrypted.
+    """
     cleaned = " ".join((text or "").split())
     if not minimum <= len(cleaned) <= maximum:
         raise MaterialsInputInvalidError(message, field=field)
+    reject_identifiers(MaterialsInputInvalidError, **{field: cleaned})
+    return cleaned
+
+
+def clean_note(text: str, *, field: str, maximum: int) -> str:
+    """Collapse whitespace in an optional note and cut it to ``maximum`` characters.
+
+    Raises MaterialsInputInvalidError when the note contains a personal identifier.
+    """
+    cleaned = " ".join((text or "").split())[:maximum]
+    reject_identifiers(MaterialsInputInvalidError, **{field: cleaned})
     return cleaned
 
 

@@ -27,7 +27,12 @@ from shoumi.materials.models import (
     MaterialItem,
     StorageLocation,
 )
-from shoumi.materials.services.common import clean_text, record_event, require_active_staff
+from shoumi.materials.services.common import (
+    clean_note,
+    clean_text,
+    record_event,
+    require_active_staff,
+)
 from shoumi.vault.sensitivity import Sensitivity
 
 logger = structlog.get_logger(__name__)
@@ -193,7 +198,7 @@ def item_move(
         to_location=new_location,
         from_holder=item.holder,
         to_holder=new_holder,
-        note=" ".join(note.split())[:200],
+        note=clean_note(note, field="note", maximum=200),
     )
     item.location = new_location
     item.holder = new_holder

@@ -27,7 +27,7 @@ from shoumi.materials.models import (
     StorageLocation,
 )
 from shoumi.materials.retention import EARLIEST_FISCAL_YEAR, RetentionPeriod, needs_fiscal_year
-from shoumi.materials.services.common import clean_text, record_event, today
+from shoumi.materials.services.common import clean_note, clean_text, record_event, today
 from shoumi.materials.services.custody import check_location_for
 from shoumi.vault import services as vault
 from shoumi.vault.sensitivity import Sensitivity
@@ -160,7 +160,7 @@ def intake_create(
         received_at=received,
         receiver=actor,
         signature_method=signature_method,
-        note=" ".join(note.split())[:200],
+        note=clean_note(note, field="note", maximum=200),
     )
     vault.seal(record=intake, field_name="handed_over_by", canonical_value=handed_over_name or None)
     try:

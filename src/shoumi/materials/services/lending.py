@@ -31,7 +31,7 @@ from shoumi.materials.models import (
     StorageLocation,
 )
 from shoumi.materials.models.lending import OPEN_LOAN_STATUSES
-from shoumi.materials.services.common import clean_text, record_event, today
+from shoumi.materials.services.common import clean_note, clean_text, record_event, today
 from shoumi.materials.services.custody import check_location_for
 
 logger = structlog.get_logger(__name__)
@@ -139,7 +139,7 @@ def loan_approve(
     loan.status = LoanStatus.APPROVED
     loan.decided_by = actor
     loan.decided_at = clock.now()
-    loan.decision_note = " ".join(note.split())[:200]
+    loan.decision_note = clean_note(note, field="note", maximum=200)
     loan.full_clean()
     loan.save()
     record_event(
