@@ -187,6 +187,24 @@ def test_plaintext_in_a_path_is_rejected(report):
     assert "居民身份证号" in error.message
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        " ".join((resident_id()[:6], resident_id()[6:14], resident_id()[14:])),
+        "-".join((resident_id()[:6], resident_id()[6:14], resident_id()[14:])),
+        " ".join(resident_id()[index : index + 4] for index in range(0, 18, 4)),
+    ],
+)
+def test_grouped_id_in_a_path_is_rejected(report, written):
+    for entry in [report["files"][1], *report["findings"]]:
+        entry["path"] = entry["path"].replace("客户名单", f"客户 {written} ")
+
+    error = rejection(encode(report))
+
+    assert error.code == "plaintext_found"
+    assert written not in error.message
+
+
 def test_plaintext_behind_json_escapes_is_rejected(report):
     value = resident_id()
     report["files"][0]["message"] = f"see {value}"
