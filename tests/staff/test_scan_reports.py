@@ -255,3 +255,13 @@ def test_report_keys_order_does_not_matter(report):
     data = json.dumps(reordered, ensure_ascii=True).encode("ascii")
 
     assert check_report(data).document == report
+
+
+def test_report_of_a_file_named_after_an_id_is_accepted(tmp_path):
+    (tmp_path / f"张三 身份证 {resident_id()}.txt").write_text("无。\n", encoding="utf-8")
+
+    results = list(scan_paths([str(tmp_path)], ScanOptions()))
+    report = build_report(results, started_at=STARTED_AT, finished_at=FINISHED_AT)
+
+    checked = check_report(encode(report))
+    assert checked.findings_by_kind["resident_id"] == 1

@@ -119,8 +119,8 @@ _VISIBLE = {width: _visible_columns(width) for width in range(1, 64)}
 CANDIDATE_LENGTHS = (9, 11, 13, 15, 16, 17, 18, 19)
 
 # Kinds that an 18-character value written in groups can be: the 6-8-4 shape is only ever an
-# identity number, and 4-4-4-4-2 is an identity number or an 18-digit card. A credit code
-# (USCC) is not written in groups.
+# identity number, and 4-4-4-4-2 is an identity number or an 18-digit card. Credit codes
+# (USCC) are not matched in groups.
 _GROUPED_ID_KINDS = frozenset(
     {Kind.RESIDENT_ID, Kind.RESIDENCE_PERMIT, Kind.FOREIGN_PERMANENT_RESIDENCE_ID}
 )
