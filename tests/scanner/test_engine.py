@@ -76,6 +76,71 @@ def test_written_forms_are_found(text, kind, length):
     assert [(item[2], item[3]) for item in found] == [(kind, length)]
 
 
+def spaced(value: str, sizes: tuple[int, ...], separator: str = " ") -> str:
+    """Write ``value`` in groups of ``sizes`` characters joined by ``separator``."""
+    groups = []
+    position = 0
+    for size in sizes:
+        groups.append(value[position : position + size])
+        position += size
+    return separator.join(groups)
+
+
+ID_6_8_4 = (6, 8, 4)
+ID_4_4_4_4_2 = (4, 4, 4, 4, 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "sizes", "separator"),
+    [
+        (resident_id(), ID_6_8_4, " "),
+        (resident_id(), ID_6_8_4, "-"),
+        (resident_id(), ID_4_4_4_4_2, " "),
+        (resident_id(), ID_4_4_4_4_2, "-"),
+        ("33010619880315019x", ID_6_8_4, " "),
+        ("33010619880315019X", ID_4_4_4_4_2, " "),
+    ],
+)
+def test_grouped_resident_id_is_found(value, sizes, separator):
+    written = spaced(value, sizes, separator)
+
+    found = findings(f"证件 {written}。")
+
+    assert [(item[2], item[3]) for item in found] == [(Kind.RESIDENT_ID, len(written))]
+
+
+def test_grouped_resident_id_is_masked_like_a_plain_one():
+    matches = scan_utf8(f"身份证 {spaced(resident_id(), ID_6_8_4)}".encode())
+
+    assert matches.masked.tolist() == [b"320***********0418"]
+
+
+@pytest.mark.parametrize("sizes", [ID_6_8_4, ID_4_4_4_4_2])
+def test_grouped_resident_id_with_wrong_check_is_ignored(sizes):
+    assert findings(f"编号 {spaced(wrong_check(resident_id()), sizes)}。") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"编号 1 {spaced(resident_id(), ID_6_8_4)} 结束",
+        f"编号 {spaced(resident_id(), ID_6_8_4)} 1 结束",
+        f"编号 {spaced(resident_id(), ID_6_8_4)}-12 结束",
+    ],
+)
+def test_grouped_resident_id_inside_longer_group_is_ignored(text):
+    assert findings(text) == []
+
+
+def test_eighteen_digit_card_in_groups_of_four_is_found():
+    card = bank_card("62220212345678901")
+    written = spaced(card, ID_4_4_4_4_2)
+
+    found = findings(f"卡号 {written}。")
+
+    assert [(item[2], item[3]) for item in found] == [(Kind.BANK_CARD, len(written))]
+
+
 def test_grouped_number_inside_longer_group_is_ignored():
     assert findings("编号 6222 0212 3456 7890 1234 5678 结束") == []
     assert findings("号码 1 138 0013 8000 结束") == []

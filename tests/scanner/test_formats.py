@@ -1,6 +1,7 @@
 import io
 import zipfile
 from email.message import EmailMessage
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -152,6 +153,45 @@ def test_pdf_text_layer(tmp_path):
     [result] = scan(path)
 
     assert [(f.kind, f.location.page) for f in result.findings] == [(Kind.RESIDENT_ID, 1)]
+
+
+NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def make_cjk_pdf(lines: list[str]) -> bytes:
+    """Write ``lines`` with fpdf2 and Noto Sans CJK, as the receipts in materials.pdf are."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("noto", "", str(NOTO_CJK), collection_font_number=2)
+    pdf.set_font("noto", size=12)
+    for line in lines:
+        pdf.cell(text=line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+@pytest.mark.skipif(not NOTO_CJK.exists(), reason="fonts-noto-cjk is not installed")
+def test_pdf_with_embedded_cjk_font(tmp_path):
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(make_cjk_pdf(["材料接收登记", f"法定代表人身份证号：{ID}"]))
+
+    [result] = scan(path)
+
+    assert [(f.kind, f.location.page) for f in result.findings] == [(Kind.RESIDENT_ID, 1)]
+
+
+@pytest.mark.skipif(not NOTO_CJK.exists(), reason="fonts-noto-cjk is not installed")
+def test_pdf_with_more_than_255_glyphs(tmp_path):
+    # Glyph codes above 255 have a non-zero high byte, so dropping NULs would not decode them.
+    common = "".join(chr(code) for code in range(0x4E00, 0x4E00 + 600))
+    lines = [common[index : index + 40] for index in range(0, len(common), 40)]
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(make_cjk_pdf([*lines, f"身份证号：{ID}"]))
+
+    [result] = scan(path)
+
+    assert [f.kind for f in result.findings] == [Kind.RESIDENT_ID]
 
 
 def test_eml_body_and_attachment(tmp_path):

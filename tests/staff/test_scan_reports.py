@@ -187,6 +187,24 @@ def test_plaintext_in_a_path_is_rejected(report):
     assert "居民身份证号" in error.message
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        " ".join((resident_id()[:6], resident_id()[6:14], resident_id()[14:])),
+        "-".join((resident_id()[:6], resident_id()[6:14], resident_id()[14:])),
+        " ".join(resident_id()[index : index + 4] for index in range(0, 18, 4)),
+    ],
+)
+def test_grouped_id_in_a_path_is_rejected(report, written):
+    for entry in [report["files"][1], *report["findings"]]:
+        entry["path"] = entry["path"].replace("客户名单", f"客户 {written} ")
+
+    error = rejection(encode(report))
+
+    assert error.code == "plaintext_found"
+    assert written not in error.message
+
+
 def test_plaintext_behind_json_escapes_is_rejected(report):
     value = resident_id()
     report["files"][0]["message"] = f"see {value}"
@@ -237,3 +255,13 @@ def test_report_keys_order_does_not_matter(report):
     data = json.dumps(reordered, ensure_ascii=True).encode("ascii")
 
     assert check_report(data).document == report
+
+
+def test_report_of_a_file_named_after_an_id_is_accepted(tmp_path):
+    (tmp_path / f"张三 身份证 {resident_id()}.txt").write_text("无。\n", encoding="utf-8")
+
+    results = list(scan_paths([str(tmp_path)], ScanOptions()))
+    report = build_report(results, started_at=STARTED_AT, finished_at=FINISHED_AT)
+
+    checked = check_report(encode(report))
+    assert checked.findings_by_kind["resident_id"] == 1

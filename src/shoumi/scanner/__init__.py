@@ -8,7 +8,8 @@ Typical use::
         for finding in result.findings:
             print(finding.path, finding.location, finding.kind.label, finding.masked)
 
-Findings carry masked values only. The scanner imports nothing from Django.
+Findings carry masked values only, and paths are masked too (see ``names``). The
+scanner imports nothing from Django.
 """
 
 from shoumi.scanner.kinds import Confidence, Kind

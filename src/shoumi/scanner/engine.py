@@ -10,8 +10,9 @@ candidate on the common path:
    candidate boundary rule: it needs no ``\\b`` (Python counts CJK characters
    as word characters, so ``\\b`` fails straight after Chinese text).
 2. Runs of a candidate length, grouped shapes (``138 1234 5678``,
-   ``6222 0212 3456 7890 128``) and runs of full-width characters become
-   rows of a ``(n, length)`` matrix of normalised ASCII.
+   ``6222 0212 3456 7890 128``, ``320106 19780923 0418``) and runs of
+   full-width characters become rows of a ``(n, length)`` matrix of
+   normalised ASCII.
 3. :mod:`shoumi.scanner.bulk` validates whole matrices at once; masks and
    confidence are computed the same way, so the plaintext value leaves this
    module only as its mask.
@@ -116,6 +117,14 @@ def _visible_columns(width: int) -> np.ndarray:
 _VISIBLE = {width: _visible_columns(width) for width in range(1, 64)}
 
 CANDIDATE_LENGTHS = (9, 11, 13, 15, 16, 17, 18, 19)
+
+# Kinds that an 18-character value written in groups can be: the 6-8-4 shape is only ever an
+# identity number, and 4-4-4-4-2 is an identity number or an 18-digit card. Credit codes
+# (USCC) are not matched in groups.
+_GROUPED_ID_KINDS = frozenset(
+    {Kind.RESIDENT_ID, Kind.RESIDENCE_PERMIT, Kind.FOREIGN_PERMANENT_RESIDENCE_ID}
+)
+_GROUPED_18_KINDS = _GROUPED_ID_KINDS | {Kind.BANK_CARD}
 _IS_CANDIDATE_LENGTH = np.zeros(32, dtype=bool)
 _IS_CANDIDATE_LENGTH[list(CANDIDATE_LENGTHS)] = True
 
@@ -165,7 +174,7 @@ class _Batches:
     """
 
     def __init__(self) -> None:
-        self.parts: dict[tuple[int, Kind | None], list[tuple[np.ndarray, ...]]] = {}
+        self.parts: dict[tuple[int, frozenset[Kind] | None], list[tuple[np.ndarray, ...]]] = {}
 
     def add(
         self,
@@ -173,22 +182,23 @@ class _Batches:
         ends: np.ndarray,
         chars: np.ndarray | int,
         matrix: np.ndarray,
-        only: Kind | None = None,
+        allowed: frozenset[Kind] | None = None,
     ) -> None:
-        """Add rows of ``matrix``; ``only`` limits them to one kind (see ``_classify``)."""
+        """Add rows of ``matrix``; ``allowed`` limits their kinds (see ``_classify``)."""
         written = np.broadcast_to(np.asarray(chars, dtype=np.int64), starts.shape)
-        self.parts.setdefault((matrix.shape[1], only), []).append((starts, ends, written, matrix))
+        key = (matrix.shape[1], allowed)
+        self.parts.setdefault(key, []).append((starts, ends, written, matrix))
 
     def classify(self) -> list[_Group]:
         groups = []
-        for (_, only), parts in self.parts.items():
+        for (_, allowed), parts in self.parts.items():
             if len(parts) == 1:
                 starts, ends, chars, matrix = parts[0]
             else:
                 starts, ends, chars, matrix = (
                     np.concatenate(column) for column in zip(*parts, strict=True)
                 )
-            groups.append(_classify(starts, ends, chars, matrix, only))
+            groups.append(_classify(starts, ends, chars, matrix, allowed))
         return groups
 
 
@@ -352,7 +362,8 @@ def _plain_tokens(
 def _grouped_tokens(
     arr: np.ndarray, run_start: np.ndarray, run_end: np.ndarray, batches: _Batches
 ) -> None:
-    """Add numbers written in groups: mobile 3-4-4 and cards 4-4-4-4 with an optional tail."""
+    """Add numbers written in groups: mobile 3-4-4, identity numbers 6-8-4, and 4-4-4-4 with
+    an optional tail of one to three characters (cards, and 4-4-4-4-2 identity numbers)."""
     count = run_start.shape[0]
     if count < 3:
         return
@@ -396,6 +407,18 @@ def _grouped_tokens(
         # Eleven digits are only ever a mobile number, as a plain token is.
         batches.add(starts, starts + 13, 13, matrix)
 
+    identity = _positions(joined & (lengths == 6))
+    identity = identity[
+        (lengths[identity + 1] == 8) & (lengths[identity + 2] == 4) & joined[identity + 1]
+    ]
+    identity = identity[~joined[identity + 2] & ~preceded_by_group(identity)]
+    identity = identity[clean(identity, identity + 2)]
+    if identity.size:
+        starts = run_start[identity]
+        offsets = np.array([*range(6), *range(7, 15), *range(16, 20)], dtype=np.int64)
+        matrix = _gather(arr, starts, offsets)
+        batches.add(starts, starts + 20, 20, matrix, allowed=_GROUPED_ID_KINDS)
+
     card = _positions(joined & (lengths == 4))
     card = card[(lengths[card + 1] == 4) & (lengths[card + 2] == 4) & (lengths[card + 3] == 4)]
     card = card[joined[card + 1] & joined[card + 2] & ~preceded_by_group(card)]
@@ -412,10 +435,9 @@ def _grouped_tokens(
         offset_list += [20 + position for position in range(size)]
         matrix = _gather(arr, starts, np.array(offset_list, dtype=np.int64))
         span = 19 + (size + 1 if size else 0)
-        # Plain tokens of 16, 17 and 19 characters are validated as cards only, too; 18
-        # characters in groups are a card, never a resident ID or credit code.
-        only = Kind.BANK_CARD if matrix.shape[1] == 18 else None
-        batches.add(starts, starts + span, span, matrix, only=only)
+        # Plain tokens of 16, 17 and 19 characters are validated as cards only, too.
+        allowed = _GROUPED_18_KINDS if matrix.shape[1] == 18 else None
+        batches.add(starts, starts + span, span, matrix, allowed=allowed)
 
 
 def _fullwidth_tokens(arr: np.ndarray, fullwidth: np.ndarray, batches: _Batches) -> None:
@@ -448,12 +470,13 @@ def _classify(
     ends: np.ndarray,
     chars: np.ndarray,
     matrix: np.ndarray,
-    only: Kind | None = None,
+    allowed: frozenset[Kind] | None = None,
 ) -> _Group:
     """Validate rows of one length; rows that match no kind are dropped.
 
     ``chars`` is the length of each written form in characters, with group separators.
-    ``only`` limits the rows to that kind, for shapes that only it is written in.
+    ``allowed`` limits the kinds of 18-character rows, for shapes that only some kinds are
+    written in; ``None`` allows every kind.
     """
     length = matrix.shape[1]
     kind = np.zeros(matrix.shape[0], dtype=np.uint8)
@@ -472,22 +495,25 @@ def _classify(
             kind[valid] = found
             base[valid] = confidence
 
-    if only is Kind.BANK_CARD:
-        assign(bulk.bank_card(candidates), Kind.BANK_CARD, Confidence.MEDIUM)
-    elif length == 18:
-        resident = bulk.resident_id_18(candidates)
-        permit = resident & bulk.residence_permit(candidates)
-        assign(permit, Kind.RESIDENCE_PERMIT, Confidence.HIGH)
-        assign(resident, Kind.RESIDENT_ID, Confidence.HIGH)
+    if length == 18:
+        kinds = frozenset(Kind) if allowed is None else allowed
+        if Kind.RESIDENT_ID in kinds:
+            resident = bulk.resident_id_18(candidates)
+            permit = resident & bulk.residence_permit(candidates)
+            assign(permit, Kind.RESIDENCE_PERMIT, Confidence.HIGH)
+            assign(resident, Kind.RESIDENT_ID, Confidence.HIGH)
         # A value that is both a valid USCC and a valid 2023 permanent residence ID is far more
         # likely a USCC: the birth-date check accepts any year, and USCCs are common.
-        assign_rest(bulk.uscc, Kind.USCC, Confidence.HIGH)
-        assign_rest(
-            bulk.foreign_permanent_residence_id_18,
-            Kind.FOREIGN_PERMANENT_RESIDENCE_ID,
-            Confidence.HIGH,
-        )
-        assign_rest(bulk.bank_card, Kind.BANK_CARD, Confidence.MEDIUM)
+        if Kind.USCC in kinds:
+            assign_rest(bulk.uscc, Kind.USCC, Confidence.HIGH)
+        if Kind.FOREIGN_PERMANENT_RESIDENCE_ID in kinds:
+            assign_rest(
+                bulk.foreign_permanent_residence_id_18,
+                Kind.FOREIGN_PERMANENT_RESIDENCE_ID,
+                Confidence.HIGH,
+            )
+        if Kind.BANK_CARD in kinds:
+            assign_rest(bulk.bank_card, Kind.BANK_CARD, Confidence.MEDIUM)
     elif length == 11:
         assign(bulk.mobile(candidates), Kind.MOBILE, Confidence.MEDIUM)
     elif length == 15:

@@ -13,6 +13,7 @@ import email
 import email.policy
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -259,7 +260,10 @@ def _scan_pdf(path: str, content: bytes, options: ScanOptions) -> FileResult:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableFileError("password-protected PDF", status="encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = []
+        for page in reader.pages:
+            _use_two_byte_codes(page.get("/Resources"))
+            pages.append(page.extract_text() or "")
     except (PdfReadError, ValueError, KeyError) as error:
         raise UnreadableFileError(f"cannot read PDF: {type(error).__name__}") from error
     locations = [Location(page=number, line=1) for number in range(1, len(pages) + 1)]
@@ -270,6 +274,55 @@ def _scan_pdf(path: str, content: bytes, options: ScanOptions) -> FileResult:
     return FileResult(
         path=path, file_format="pdf", size=len(content), extra_findings=found, message=message
     )
+
+
+# A codespace range of an embedded CMap, as hexadecimal start and end codes.
+_CODESPACE_RANGE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
+
+
+def _use_two_byte_codes(resources, depth: int = 0) -> None:
+    """Read Type0 fonts whose embedded CMap has two-byte codes as ``/Identity-H``.
+
+    fpdf2 (2.8) embeds such a CMap as the font's ``/Encoding`` stream. pypdf (7.1) does not
+    parse it and reads the text one byte per code, so each character of a CJK PDF comes out
+    as a NUL followed by another character, and codes above 255 come out as two wrong
+    characters. With ``/Identity-H`` pypdf reads two bytes per code and maps each through
+    the font's ``/ToUnicode`` table, which is what the embedded CMap describes. Fonts of form
+    XObjects are fixed too, down to a few levels.
+    """
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    resources = resources.get_object() if resources is not None else None
+    if not isinstance(resources, DictionaryObject) or depth > 3:
+        return
+    fonts = resources.get("/Font")
+    fonts = fonts.get_object() if fonts is not None else None
+    if isinstance(fonts, DictionaryObject):
+        for reference in fonts.values():
+            font = reference.get_object()
+            if not isinstance(font, DictionaryObject) or font.get("/Subtype") != "/Type0":
+                continue
+            encoding = font.get("/Encoding")
+            encoding = encoding.get_object() if encoding is not None else None
+            if isinstance(encoding, StreamObject) and _has_two_byte_codespace(encoding.get_data()):
+                font[NameObject("/Encoding")] = NameObject("/Identity-H")
+    forms = resources.get("/XObject")
+    forms = forms.get_object() if forms is not None else None
+    if isinstance(forms, DictionaryObject):
+        for reference in forms.values():
+            form = reference.get_object()
+            if isinstance(form, DictionaryObject) and form.get("/Subtype") == "/Form":
+                _use_two_byte_codes(form.get("/Resources"), depth + 1)
+
+
+def _has_two_byte_codespace(cmap: bytes) -> bool:
+    """Whether every codespace range of a CMap program spans two-byte codes."""
+    start = cmap.find(b"begincodespacerange")
+    end = cmap.find(b"endcodespacerange", start)
+    if start < 0 or end < 0:
+        return False
+    ranges = _CODESPACE_RANGE.findall(cmap[start:end])
+    return bool(ranges) and all(len(low) == 4 and len(high) == 4 for low, high in ranges)
 
 
 def _scan_eml(

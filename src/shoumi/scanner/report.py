@@ -17,6 +17,7 @@ from typing import TextIO
 from shoumi.scanner.formats import MESSAGES_ZH
 from shoumi.scanner.kinds import Kind
 from shoumi.scanner.model import FileResult, FileStatus
+from shoumi.scanner.names import ATTACHMENT_NAME, FILE_NAME, FOLDER_NAME, MEMBER_NAME
 
 REPORT_FORMAT = "shoumi.scan-report"
 REPORT_VERSION = 1
@@ -100,7 +101,7 @@ def render_table(report: dict) -> str:
         rows.append(
             (
                 finding["path"],
-                finding["location"],
+                _LOCATION_ZH.get(finding["location"], finding["location"]),
                 Kind.from_label(finding["kind"]).title_zh,
                 finding["masked"],
                 _CONFIDENCE_ZH[finding["confidence"]],
@@ -132,6 +133,14 @@ def render_table(report: dict) -> str:
 
 
 _CONFIDENCE_ZH = {"high": "高", "medium": "中", "low": "低"}
+# Locations of identifiers in names (see scanner.names); other locations are cell
+# references, line numbers and part names, printed as they are.
+_LOCATION_ZH = {
+    FILE_NAME: "文件名",
+    FOLDER_NAME: "文件夹名",
+    MEMBER_NAME: "压缩包内文件名",
+    ATTACHMENT_NAME: "附件名",
+}
 
 
 def display_width(value: str) -> int:

@@ -1,0 +1,120 @@
+"""Identifiers in file, folder, archive member and attachment names.
+
+A name such as ``张三 身份证 320106197809230418.txt`` is personal data in itself. Every
+path a result carries is masked here, with the engine and the masks it uses for file
+contents, so no report prints an identifier from a name. An identifier in the name that a
+result adds (its file name, or its member name inside an archive) is also reported as a
+finding, located by ``part`` (``file name``, ``folder name``, ``member name`` or
+``attachment name``). Folders of a scanned tree are checked once each, not with every file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from shoumi.scanner.engine import scan_utf8
+from shoumi.scanner.kinds import Confidence, Kind
+from shoumi.scanner.model import FileResult, Finding, Location, ScanOptions
+from shoumi.scanner.text import scan_segments
+
+FILE_NAME = "file name"
+FOLDER_NAME = "folder name"
+MEMBER_NAME = "member name"
+ATTACHMENT_NAME = "attachment name"
+
+# Parts whose children are named ``parent!child``, by the parent's file format.
+_CHILD_PARTS = {"zip": MEMBER_NAME, "eml": ATTACHMENT_NAME}
+
+# Every identifier kind has at least seven digits (the fewest: a passport of two letters and
+# seven digits, such as MA1234567), so a name with fewer digits is not scanned.
+_DIGIT = re.compile(r"[0-9\uff10-\uff19]")
+_MIN_DIGITS = 7
+
+
+def may_contain_identifier(text: str) -> bool:
+    """Return whether ``text`` has enough digits to contain an identifier."""
+    return len(_DIGIT.findall(text)) >= _MIN_DIGITS
+
+
+def mask_path(path: str) -> str:
+    """Return ``path`` with each identifier replaced by its mask; the rest stays as it is.
+
+    Every kind is masked at every confidence, whatever the scan options report, because a
+    path that keeps any value the engine finds is rejected on upload.
+    """
+    if not may_contain_identifier(path):
+        return path
+    # surrogateescape keeps file names that are not valid UTF-8 byte for byte.
+    encoded = path.encode("utf-8", "surrogateescape")
+    matches = scan_utf8(encoded)
+    if not len(matches):
+        return path
+    pieces = []
+    position = 0
+    for start, end, masked in zip(
+        matches.start.tolist(), matches.end.tolist(), matches.masked.tolist(), strict=True
+    ):
+        pieces += [encoded[position:start], masked]
+        position = end
+    pieces.append(encoded[position:])
+    return b"".join(pieces).decode("utf-8", "surrogateescape")
+
+
+def name_findings(path: str, name_start: int, part: str, options: ScanOptions) -> list[Finding]:
+    """Return findings for the identifiers in ``path[name_start:]``, with the path masked."""
+    name = path[name_start:]
+    if not may_contain_identifier(name):
+        return []
+    found = scan_segments([name], options)
+    if not found:
+        return []
+    masked_path = mask_path(path)
+    return [
+        Finding(
+            path=masked_path,
+            location=Location(part=part),
+            kind=Kind(kind),
+            masked=masked,
+            confidence=Confidence(confidence),
+            length=length,
+        )
+        for _, _, _, kind, confidence, length, masked in found
+    ]
+
+
+def folder_result(path: str, name_start: int, options: ScanOptions) -> list[FileResult]:
+    """Return a ``folder`` result for a folder whose name contains an identifier, else nothing."""
+    found = name_findings(path, name_start, FOLDER_NAME, options)
+    if not found:
+        return []
+    return [FileResult(path=found[0].path, file_format="folder", extra_findings=found)]
+
+
+def check_names(results: list[FileResult], name_start: int, options: ScanOptions) -> None:
+    """Report identifiers in the names the results add, then mask every result's path.
+
+    ``results`` are those of one file on disk: the file first, then its archive members
+    and e-mail attachments, each named ``parent!name`` after a result before it.
+    ``name_start`` is where the file's own name begins in its path.
+    """
+    parents: list[tuple[str, str]] = []
+    for index, result in enumerate(results):
+        path = result.path
+        if index == 0:
+            start, part = name_start, FILE_NAME
+        else:
+            parent, part = max(
+                (entry for entry in parents if path.startswith(entry[0] + "!")),
+                key=lambda entry: len(entry[0]),
+                default=("", FILE_NAME),
+            )
+            start = len(parent) + 1 if parent else name_start
+        if result.file_format in _CHILD_PARTS:
+            parents.append((path, _CHILD_PARTS[result.file_format]))
+        result.extra_findings.extend(name_findings(path, start, part, options))
+    for result in results:
+        result.path = mask_path(result.path)
+        result.extra_findings = [
+            replace(finding, path=result.path) for finding in result.extra_findings
+        ]

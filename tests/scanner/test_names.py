@@ -1,0 +1,150 @@
+"""Identifiers in file, folder, archive member and attachment names."""
+
+import json
+import zipfile
+from email.message import EmailMessage
+
+import pytest
+
+from shoumi.scanner import Kind, ScanOptions, scan_paths
+from shoumi.scanner.cli import main
+from shoumi.scanner.names import mask_path
+from tests.scanner.helpers import resident_id
+
+ID = resident_id()
+MASK = "320***********0418"
+
+
+def scan(path) -> list:
+    return list(scan_paths([str(path)], ScanOptions()))
+
+
+def name_findings(results) -> list[tuple[str, Kind, str]]:
+    return [
+        (finding.location.part, finding.kind, finding.masked)
+        for result in results
+        for finding in result.findings
+        if finding.location.part and finding.location.part.endswith("name")
+    ]
+
+
+@pytest.fixture
+def named_file(tmp_path):
+    path = tmp_path / f"张三 身份证 {ID}.txt"
+    path.write_text("没有号码。\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv"])
+def test_cli_masks_identifier_in_file_name(named_file, capsys, output_format):
+    main([str(named_file.parent), "--format", output_format])
+
+    output = capsys.readouterr().out
+    assert ID not in output
+    assert f"张三 身份证 {MASK}.txt" in output
+
+
+def test_identifier_in_file_name_is_a_finding(named_file, capsys):
+    main([str(named_file.parent), "--format", "json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["findings_by_kind"]["resident_id"] == 1
+    finding = report["findings"][0]
+    assert finding["location"] == "file name"
+    assert finding["masked"] == MASK
+    assert finding["path"].endswith(f"张三 身份证 {MASK}.txt")
+    assert [entry["path"] for entry in report["files"]] == [finding["path"]]
+
+
+def test_table_names_the_location_in_chinese(named_file, capsys):
+    main([str(named_file.parent)])
+
+    assert "文件名" in capsys.readouterr().out
+
+
+def test_file_given_directly_is_checked(named_file):
+    results = scan(named_file)
+
+    assert name_findings(results) == [("file name", Kind.RESIDENT_ID, MASK)]
+    assert ID not in results[0].path
+
+
+def test_folder_name_is_reported_once(tmp_path):
+    folder = tmp_path / f"客户{ID}"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (folder / name).write_text("无。\n", encoding="utf-8")
+
+    results = scan(tmp_path)
+
+    assert name_findings(results) == [("folder name", Kind.RESIDENT_ID, MASK)]
+    assert [result.file_format for result in results] == ["folder", "text", "text"]
+    assert all(f"客户{MASK}" in result.path for result in results)
+    assert all(ID not in result.path for result in results)
+
+
+def test_folder_given_on_the_command_line_is_checked(tmp_path):
+    folder = tmp_path / ID
+    folder.mkdir()
+    (folder / "a.txt").write_text("无。\n", encoding="utf-8")
+
+    results = scan(folder)
+
+    assert name_findings(results) == [("folder name", Kind.RESIDENT_ID, MASK)]
+
+
+def test_zip_member_name_is_reported(tmp_path):
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr(f"客户/{ID}.txt", "无。\n")
+
+    results = scan(path)
+
+    assert name_findings(results) == [("member name", Kind.RESIDENT_ID, MASK)]
+    assert results[1].path.endswith(f"export.zip!客户/{MASK}.txt")
+
+
+def test_attachment_name_is_reported(tmp_path):
+    message = EmailMessage()
+    message["Subject"] = "资料"
+    message.set_content("请查收。\n")
+    message.add_attachment(b"none\n", maintype="text", subtype="plain", filename=f"{ID}.txt")
+    path = tmp_path / "mail.eml"
+    path.write_bytes(message.as_bytes())
+
+    results = scan(path)
+
+    assert ("attachment name", Kind.RESIDENT_ID, MASK) in name_findings(results)
+    assert all(ID not in result.path for result in results)
+
+
+def test_findings_in_content_carry_the_masked_path(tmp_path):
+    path = tmp_path / f"{ID}.xlsx"
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = f"身份证 {ID}"
+    workbook.save(path)
+
+    results = scan(path)
+
+    assert len(results[0].findings) == 2
+    assert all(ID not in finding.path for finding in results[0].findings)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (f"/srv/客户 {ID[:6]} {ID[6:14]} {ID[14:]}/a.txt", f"/srv/客户 {MASK}/a.txt"),
+        (f"/srv/{ID}!{ID}.txt", f"/srv/{MASK}!{MASK}.txt"),
+        ("/srv/2026年12月/report-20261204.csv", "/srv/2026年12月/report-20261204.csv"),
+    ],
+)
+def test_mask_path_hides_only_identifiers(path, expected):
+    assert mask_path(path) == expected
+
+
+def test_mask_path_keeps_bytes_that_are_not_utf8():
+    path = f"/srv/{ID}-\udcff.txt"
+
+    assert mask_path(path) == f"/srv/{MASK}-\udcff.txt"
