@@ -215,6 +215,23 @@ def test_eml_body_and_attachment(tmp_path):
     assert [f.kind for f in results[1].findings] == [Kind.RESIDENT_ID]
 
 
+def test_eml_boundary_and_message_id_digits_are_not_findings(tmp_path):
+    card_like = bank_card()
+    message = EmailMessage()
+    message["Subject"] = "月度报表"
+    message["Message-ID"] = f"<{card_like}@mail.example.invalid>"
+    message.set_content("见附件。\n")
+    message.add_attachment(b"a,b\n", maintype="text", subtype="csv", filename="r.csv")
+    message.set_boundary(f"=============={card_like}==")
+    path = tmp_path / "mail.eml"
+    path.write_bytes(message.as_bytes())
+    assert card_like in path.read_text()
+
+    results = scan(path)
+
+    assert [finding for result in results for finding in result.findings] == []
+
+
 def test_zip_members_are_scanned_recursively(tmp_path):
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as package:
