@@ -7,6 +7,7 @@ import json
 import pytest
 from django.test import Client as HttpClient
 
+from shoumi.access.models import Alert, AlertKind
 from shoumi.accounts.roles import Role
 from shoumi.audit.actions import Action, Result
 from shoumi.audit.models import AuditEvent
@@ -110,8 +111,11 @@ def test_reveal_of_hidden_client_answers_404(department) -> None:
 
     response = browser.post(f"/access/reveal/person/{person.pk}/resident_id/", {"purpose": "x" * 5})
 
+    event = AuditEvent.objects.get(action=Action.REVEAL)
     assert response.status_code == 404
-    assert not AuditEvent.objects.filter(action=Action.REVEAL).exists()
+    assert (event.result, event.object_id) == (Result.DENIED, str(person.pk))
+    assert event.details == {"reason": "not_found_or_hidden"}
+    assert Alert.objects.filter(kind=AlertKind.UNASSIGNED_CLIENT).count() == 1
 
 
 def _search(browser: HttpClient, query: str, **filters: str):

@@ -120,6 +120,38 @@ def reveal(
     return plaintext
 
 
+def record_out_of_reach(
+    *,
+    user: User,
+    object_type: str,
+    object_id: object,
+    field: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """Audit a reveal aimed at a record that does not exist or that ``user`` may not see.
+
+    The caller answers 404 either way; the event and the unassigned-client
+    alert make repeated probing visible to the security administrator.
+    """
+    audit.append(
+        action=AuditAction.REVEAL,
+        result=Result.DENIED,
+        actor=user,
+        object_type=object_type,
+        object_id=object_id,
+        field=field,
+        request=request,
+        details={"reason": "not_found_or_hidden"},
+    )
+    logger.warning("reveal_out_of_reach", user_id=user.pk, object_type=object_type)
+    alerts.evaluate(
+        user=user,
+        action=AuditAction.REVEAL,
+        result=Result.DENIED,
+        reason_code="client_not_assigned",
+    )
+
+
 def _deny(
     event_fields: dict[str, object], details: dict[str, object], user: User, code: str
 ) -> None:

@@ -42,6 +42,15 @@ def _sealed_record(
         user=request.user, model_name=model_name, record_id=record_id
     )
     if record is None:
+        # The answer is 404 whether the record is missing or hidden, but the
+        # attempt is audited and counted, so probing ids by URL shows up.
+        services.record_out_of_reach(
+            user=request.user,
+            object_type=f"clients.{model_name}"[:64],
+            object_id=record_id,
+            field=field[:64],
+            request=request,
+        )
         raise Http404
     model_field = next((f for f in record._meta.get_fields() if f.name == field), None)
     if not isinstance(model_field, SealedField):
@@ -73,6 +82,9 @@ def reveal_view(
         except (RevealDeniedError, PurposeInvalidError, RevealFailedError) as error:
             context["error"] = error.message
             context["needs_approval"] = getattr(error, "needs_approval", False)
+        except ApprovalError as error:
+            # Two clicks raced for one single-use approval; the loser is told so.
+            context["error"] = error.message
         else:
             context.update({"plaintext": plaintext or "", "seconds": REVEAL_SECONDS})
             response = render(request, "access/partials/revealed.html", context)
