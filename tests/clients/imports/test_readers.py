@@ -131,3 +131,33 @@ def test_file_over_row_limit_is_rejected(settings) -> None:
         read_sheet(data, ".csv")
 
     assert raised.value.code == "too_many_rows"
+
+
+def test_xlsx_declaring_too_many_rows_is_refused_before_reading(settings) -> None:
+    """A small file may declare millions of rows; it is refused without reading them."""
+    import io
+    import re
+    import zipfile
+
+    import openpyxl
+
+    settings.IMPORT_MAX_ROWS = 100
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["企业名称", "统一社会信用代码"])
+    workbook.active.append(["甲公司", ""])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(rewritten, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(
+                    rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B3000000"', content
+                )
+            target.writestr(item, content)
+
+    with pytest.raises(LedgerFileError) as raised:
+        read_sheet(rewritten.getvalue(), ".xlsx")
+
+    assert raised.value.code == "too_many_rows"

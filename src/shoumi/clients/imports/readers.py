@@ -161,6 +161,12 @@ def _read_xlsx(data: bytes) -> Sheet:
                 _("The workbook has %(count)d worksheets; only the first one was read.")
                 % {"count": len(workbook.worksheets)}
             )
+        # The sheet's declared size (its <dimension> element) refuses an oversized
+        # file at once instead of after reading 200,000 rows; a file without it,
+        # or one that understates it, is still stopped by _collect.
+        declared_rows = worksheet.max_row if isinstance(worksheet.max_row, int) else 0
+        if declared_rows > max_rows() + 20:
+            raise _row_limit_error()
         rows = _collect(
             [_xlsx_cell(value) for value in row] for row in worksheet.iter_rows(values_only=True)
         )
