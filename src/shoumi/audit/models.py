@@ -100,6 +100,60 @@ class AuditEvent(models.Model):
     def field(self) -> str:
         return self.decoded["field"] or ""
 
+    # Labels for the viewer; the stored event and the CSV export keep the codes.
+
+    @property
+    def actor_roles_label(self) -> str:
+        """The actor's roles as their translated names."""
+        from shoumi.accounts.roles import Role
+
+        names = []
+        for code in filter(None, self.actor_roles.split(",")):
+            try:
+                names.append(str(Role(code.strip()).label))
+            except ValueError:
+                names.append(code)
+        return "、".join(names)
+
+    def _model(self) -> type[models.Model] | None:
+        from django.apps import apps
+
+        label = "accounts.user" if self.object_type == "user" else self.object_type
+        try:
+            return apps.get_model(label) if "." in label else None
+        except (LookupError, ValueError):
+            return None
+
+    @property
+    def object_type_label(self) -> str:
+        """The translated name of the object's model, or its code when unknown."""
+        model = self._model()
+        return str(model._meta.verbose_name) if model is not None else self.object_type
+
+    @property
+    def field_label(self) -> str:
+        """The translated name of the field, or its code when unknown."""
+        from shoumi.access.models import field_label
+
+        model = self._model()
+        if model is None or not self.field:
+            return self.field
+        labelled = field_label(f"{model._meta.label_lower}.{self.field}")
+        if labelled != f"{model._meta.label_lower}.{self.field}":
+            return labelled
+        try:
+            verbose_name = getattr(model._meta.get_field(self.field), "verbose_name", None)
+        except Exception:  # noqa: BLE001 - FieldDoesNotExist
+            return self.field
+        return str(verbose_name) if verbose_name else self.field
+
+    @property
+    def purpose_label(self) -> str:
+        """The purpose, with the redaction marker explained."""
+        from shoumi.config.logging import REDACTED
+
+        return self.purpose.replace(REDACTED, str(_("(removed: it contained an identifier)")))
+
     @property
     def purpose(self) -> str:
         return self.decoded["purpose"] or ""

@@ -55,7 +55,9 @@ def _filterable_staff(user: User) -> QuerySet[User]:
 
 class ClientFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    staff = forms.ModelChoiceField(label=_("Staff"), queryset=User.objects.none(), required=False)
+    staff = forms.ModelChoiceField(
+        label=_("Responsible staff"), queryset=User.objects.none(), required=False
+    )
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.all(), required=False
     )
