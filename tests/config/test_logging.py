@@ -69,3 +69,20 @@ def test_record_uuid_with_digit_tail_is_kept() -> None:
 
     assert "8f2c1e7a-3b4d-4c5e-9f60-123456789012" in redacted
     assert "6222029876543214" not in redacted
+
+
+def test_refused_page_is_one_line_and_server_error_keeps_its_traceback(
+    log_output: io.StringIO,
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    logger = logging.getLogger("django.request")
+    for status, error in ((403, PermissionDenied()), (500, RuntimeError("boom"))):
+        try:
+            raise error
+        except Exception:
+            logger.warning("answer", exc_info=True, extra={"status_code": status})
+
+    refused, failed = log_output.getvalue().split("answer", 2)[1:]
+    assert "Traceback" not in refused and "PermissionDenied" not in refused
+    assert "RuntimeError" in failed

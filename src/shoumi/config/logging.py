@@ -11,6 +11,7 @@ is not number-shaped, such as names or addresses.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -84,6 +85,21 @@ def configure_structlog() -> None:
     )
 
 
+class ClientErrorTracebackFilter(logging.Filter):
+    """Drop the traceback Django attaches to a 4xx answer (403, 404, 400).
+
+    A refused or missing page is an expected answer, logged by Django at
+    WARNING with the stack of the PermissionDenied or Http404 it came from;
+    forty lines per refusal bury the log. Server errors keep their traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.request" and getattr(record, "status_code", 500) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def build_logging_config(level: str) -> dict[str, Any]:
     """Return a ``LOGGING`` dict that renders every record as one key=value line on stderr."""
     configure_structlog()
@@ -103,8 +119,15 @@ def build_logging_config(level: str) -> dict[str, Any]:
                 "foreign_pre_chain": _SHARED_PROCESSORS,
             },
         },
+        "filters": {
+            "client_error_traceback": {"()": ClientErrorTracebackFilter},
+        },
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "structured",
+                "filters": ["client_error_traceback"],
+            },
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
