@@ -31,6 +31,7 @@ from shoumi.accounts.models import Department, User
 from shoumi.audit import services as audit
 from shoumi.audit.actions import Action
 from shoumi.clients import services
+from shoumi.clients.imports import workers
 from shoumi.clients.imports.errors import ImportConflictError
 from shoumi.clients.imports.rows import (
     AccountValues,
@@ -64,22 +65,28 @@ class WriteCounts:
 
 @dataclass
 class _Batch:
-    """The column values of one batch's new records, by model, and their warnings."""
+    """One batch's new records as insert parameters, by model, with their ids and warnings."""
 
-    clients: list[dict[str, Any]] = field(default_factory=list)
-    people: list[dict[str, Any]] = field(default_factory=list)
-    accounts: list[dict[str, Any]] = field(default_factory=list)
+    clients: list[tuple[Any, ...]] = field(default_factory=list)
+    people: list[tuple[Any, ...]] = field(default_factory=list)
+    accounts: list[tuple[Any, ...]] = field(default_factory=list)
+    client_ids: list[uuid.UUID] = field(default_factory=list)
+    person_ids: list[uuid.UUID] = field(default_factory=list)
+    account_ids: list[uuid.UUID] = field(default_factory=list)
     warnings: list[ValueWarning] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _Context:
-    """What every record of one import shares."""
+    """What every batch of one import shares."""
 
     actor: User | None
     department: Department | None
     job_id: uuid.UUID | None
     reuses_indexes: bool
+    # The id of every client that rows refer to, by target key, new clients' ids included.
+    client_ids: dict[str, uuid.UUID]
+    inserts: dict[type[Model], _Insert]
 
 
 def write_plan(
@@ -93,31 +100,40 @@ def write_plan(
 ) -> WriteCounts:
     """Insert the records of the plan's new and added rows; the caller holds the transaction.
 
-    Raises ImportConflictError when records the plan would create appeared
-    after the rows were checked, and IntegrityError when the database
-    refuses a row (a credit code taken at the same moment on PostgreSQL).
+    Batches are built in worker processes when ``shoumi.clients.imports.workers``
+    finds that useful, and inserted here in order. Raises ImportConflictError
+    when records the plan would create appeared after the rows were checked,
+    and IntegrityError when the database refuses a row (a credit code taken at
+    the same moment on PostgreSQL).
     """
     rows = [row for row in plan.rows if row.status in (RowStatus.NEW_CLIENT, RowStatus.ADDED)]
     _check_unchanged(plan, rows)
+    # Everything a batch reads is ready before the first batch, so forked workers see it.
     context = _Context(
         actor=actor,
         department=department,
         job_id=job_id,
         reuses_indexes=plan.index_key_ids == vault.blind_index_key_ids(),
+        client_ids={target.key: target.existing_id or uuid.uuid4() for target in plan.targets},
+        inserts={model: _Insert.of(model) for model in (Client, Person, BankAccount)},
     )
-    client_ids: dict[str, uuid.UUID] = {
-        target.key: target.existing_id for target in plan.targets if target.existing_id is not None
-    }
+    batches = [
+        rows[start : start + WRITE_BATCH_ROWS] for start in range(0, len(rows), WRITE_BATCH_ROWS)
+    ]
+
+    def build(index: int) -> _Batch:
+        return _build_batch(batches[index], context)
+
     counts = WriteCounts()
-    total = len(rows)
-    for start in range(0, total, WRITE_BATCH_ROWS):
-        batch = _build_batch(rows[start : start + WRITE_BATCH_ROWS], client_ids, context)
+    done = 0
+    for index, batch in enumerate(workers.build_batches(build, len(batches))):
         _insert_batch(batch, assigned_staff, context)
         counts.clients += len(batch.clients)
         counts.people += len(batch.people)
         counts.accounts += len(batch.accounts)
+        done += len(batches[index])
         if progress is not None:
-            progress("writing", min(start + WRITE_BATCH_ROWS, total), total)
+            progress("writing", done, len(rows))
     return counts
 
 
@@ -166,38 +182,42 @@ def _check_unchanged(plan: ImportPlan, rows: list[RowPlan]) -> None:
 # Building column values ---------------------------------------------------------------
 
 
-def _build_batch(
-    rows: list[RowPlan], client_ids: dict[str, uuid.UUID], context: _Context
-) -> _Batch:
+def _build_batch(rows: list[RowPlan], context: _Context) -> _Batch:
+    """Seal one batch's records and convert them to insert parameters; no database access."""
     batch = _Batch()
     now = clock.now()
+    inserts = context.inserts
     for row in rows:
         target = row.target
         if target is None:
             raise TypeError("check_row sets a target on every row")
+        client_id = context.client_ids[target.key]
         if row.creates_client:
-            client_columns = _client_columns(target, context, now)
-            client_ids[target.key] = client_columns["id"]
-            batch.clients.append(client_columns)
-            _add_warnings(batch, row, "uscc", Client, client_columns, client_ids, context)
-        client_id = client_ids[target.key]
+            client_columns = _client_columns(target, client_id, context, now)
+            batch.clients.append(inserts[Client].parameters(client_columns))
+            batch.client_ids.append(client_id)
+            _add_warnings(batch, row, "uscc", Client, client_columns, client_id, context)
         if row.person is not None:
             person_columns = _person_columns(row.person, client_id, context, now)
-            batch.people.append(person_columns)
-            _add_warnings(batch, row, "resident_id", Person, person_columns, client_ids, context)
+            batch.people.append(inserts[Person].parameters(person_columns))
+            batch.person_ids.append(person_columns["id"])
+            _add_warnings(batch, row, "resident_id", Person, person_columns, client_id, context)
         if row.account is not None:
             account_columns = _account_columns(row.account, client_id, context, now)
-            batch.accounts.append(account_columns)
+            batch.accounts.append(inserts[BankAccount].parameters(account_columns))
+            batch.account_ids.append(account_columns["id"])
             _add_warnings(
-                batch, row, "account_number", BankAccount, account_columns, client_ids, context
+                batch, row, "account_number", BankAccount, account_columns, client_id, context
             )
     return batch
 
 
-def _client_columns(target: ClientTarget, context: _Context, now: Any) -> dict[str, Any]:
+def _client_columns(
+    target: ClientTarget, client_id: uuid.UUID, context: _Context, now: Any
+) -> dict[str, Any]:
     """Return a new client's columns, as ``services.client_build`` sets them."""
     return {
-        "id": uuid.uuid4(),
+        "id": client_id,
         "name": target.name.strip(),
         "uscc": target.uscc.value if target.uscc is not None else "",
         "registered_address": target.registered_address.strip(),
@@ -284,19 +304,19 @@ def _add_warnings(
     field_name: str,
     model: type[Model],
     columns: dict[str, Any],
-    client_ids: dict[str, uuid.UUID],
+    client_id: uuid.UUID,
     context: _Context,
 ) -> None:
     """Add a ValueWarning for ``field_name`` when the row's plan left a warning to confirm."""
     codes = row.pending.get(field_name)
-    if not codes or row.target is None:
+    if not codes:
         return
     # A sealed field's warning shows its mask; the credit code is stored in clear anyway.
     mask_column = f"{field_name}_mask" if f"{field_name}_mask" in columns else field_name
     batch.warnings += services.value_warnings_of(
         record_type=model._meta.label_lower,
         record_id=columns["id"],
-        client_id=client_ids[row.target.key],
+        client_id=client_id,
         pending={field_name: codes},
         masks={field_name: columns[mask_column]},
         actor=context.actor,
@@ -308,51 +328,71 @@ def _add_warnings(
 
 
 def _insert_batch(batch: _Batch, assigned_staff: Sequence[User], context: _Context) -> None:
-    _insert_rows(Client, batch.clients)
-    _assign_staff([columns["id"] for columns in batch.clients], assigned_staff)
-    _insert_rows(Person, batch.people)
-    _insert_rows(BankAccount, batch.accounts)
+    context.inserts[Client].run(batch.clients)
+    _assign_staff(batch.client_ids, assigned_staff)
+    context.inserts[Person].run(batch.people)
+    context.inserts[BankAccount].run(batch.accounts)
     ValueWarning.objects.bulk_create(batch.warnings)
 
-    for model, records in (
-        (Client, batch.clients),
-        (Person, batch.people),
-        (BankAccount, batch.accounts),
-    ):
-        _record_batch(model, [columns["id"] for columns in records], context)
+    _record_batch(Client, batch.client_ids, context)
+    _record_batch(Person, batch.person_ids, context)
+    _record_batch(BankAccount, batch.account_ids, context)
 
 
-def _insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
-    """Insert rows given as {attname: value} with one ``executemany``.
+@dataclass(frozen=True)
+class _Insert:
+    """The INSERT statement of one model and the conversion of its rows' values.
 
     Every concrete column must have a value, so a field added to the model
     later fails here until the import sets it. Values are converted for the
     database by the fields themselves, so sealed columns still refuse
-    plaintext; only text given as ``str`` and the batch's shared times skip
+    plaintext. Only text given as ``str`` and the batch's shared times skip
     the conversion.
     """
-    if not rows:
-        return
-    connection = connections[router.db_for_write(model)]
-    fields = model._meta.concrete_fields
-    attnames = [model_field.attname for model_field in fields]
-    missing = sorted(set(attnames) - rows[0].keys())
-    if missing:
-        raise TypeError(f"The import sets no value for {model.__name__} columns {missing}.")
-    converters = [_converter(model_field, connection) for model_field in fields]
-    quote = connection.ops.quote_name
-    # Concrete fields always have a column; the name is from the model, not from input.
-    columns = ", ".join(quote(model_field.get_attname_column()[1] or "") for model_field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    parameters = [
-        tuple(convert(row[attname]) for attname, convert in zip(attnames, converters, strict=True))
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})",  # noqa: S608
-            parameters,
+
+    model: type[Model]
+    alias: str
+    statement: str
+    attnames: tuple[str, ...]
+    converters: tuple[Callable[[Any], Any], ...]
+
+    @classmethod
+    def of(cls, model: type[Model]) -> _Insert:
+        alias = router.db_for_write(model)
+        connection = connections[alias]
+        fields = model._meta.concrete_fields
+        quote = connection.ops.quote_name
+        # Concrete fields always have a column; the names come from the model, not from input.
+        columns = ", ".join(
+            quote(model_field.get_attname_column()[1] or "") for model_field in fields
         )
+        placeholders = ", ".join(["%s"] * len(fields))
+        table = quote(model._meta.db_table)
+        return cls(
+            model=model,
+            alias=alias,
+            statement=f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+            attnames=tuple(model_field.attname for model_field in fields),
+            converters=tuple(_converter(model_field, connection) for model_field in fields),
+        )
+
+    def parameters(self, columns: dict[str, Any]) -> tuple[Any, ...]:
+        """Return one row's parameters, given as {attname: value}; raise if a column is missing."""
+        try:
+            return tuple(
+                convert(columns[attname])
+                for attname, convert in zip(self.attnames, self.converters, strict=True)
+            )
+        except KeyError as error:
+            raise TypeError(
+                f"The import sets no value for {self.model.__name__}.{error.args[0]}."
+            ) from None
+
+    def run(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert the rows with one ``executemany``."""
+        if rows:
+            with connections[self.alias].cursor() as cursor:
+                cursor.executemany(self.statement, rows)
 
 
 def _converter(model_field: Field, connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:

@@ -9,6 +9,7 @@ what differs.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -246,6 +247,13 @@ BULK_EXPORT_ID_NUMBERS = env_int("SHOUMI_BULK_EXPORT_ID_NUMBERS", 500, minimum=1
 # test data included.
 IMPORT_MAX_FILE_MB = env_int("SHOUMI_IMPORT_MAX_MB", 50, minimum=1, maximum=1024)
 IMPORT_MAX_ROWS = env_int("SHOUMI_IMPORT_MAX_ROWS", 200_000, minimum=1, maximum=2_000_000)
+# Worker processes that seal an import's records while the importing process
+# inserts them (shoumi.clients.imports.workers); 0 seals in the importing
+# process. By default one per core, at most 4, and none on a single core.
+_CORES = os.cpu_count() or 1
+IMPORT_WORKERS = env_int(
+    "SHOUMI_IMPORT_WORKERS", min(_CORES, 4) if _CORES > 1 else 0, minimum=0, maximum=64
+)
 
 # Background tasks run in a thread of the web process; with this set they run
 # inside the request instead (the test profile does, so tests see the result).
