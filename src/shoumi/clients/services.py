@@ -530,9 +530,9 @@ def value_warnings_of(
 ) -> list[ValueWarning]:
     """Return unsaved ValueWarning rows for a record given by type and id, not as an instance.
 
-    ``pending`` maps a field to the warning codes a reviewer must confirm,
-    ``masks`` a field to the value's mask (the value itself for a field that
-    is not sealed, such as the credit code).
+    ``pending`` maps a field to the warning codes a reviewer must confirm.
+    ``masks`` maps a field to the value's mask, which is the value itself for
+    a field that is not sealed, such as the credit code.
     """
     now = clock.now()
     return [

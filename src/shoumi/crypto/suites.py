@@ -154,7 +154,7 @@ class Suite:
 
 
 def encrypt_with(aead: Aead, plaintext: bytes, associated_data: bytes) -> bytes:
-    """Encrypt with a keyed AEAD under a fresh nonce; return ``nonce || ciphertext || tag``."""
+    """Encrypt with a keyed AEAD under a fresh nonce and return ``nonce || ciphertext || tag``."""
     nonce = os.urandom(NONCE_SIZE)
     return nonce + aead.encrypt(nonce, plaintext, associated_data)
 

@@ -96,7 +96,7 @@ def blind_indexes(model_label: str, field_name: str, canonical_value: str) -> tu
 
 
 def blind_index_key_ids() -> tuple[str, str]:
-    """Return the ids of the (current, next) blind-index keys; next is "" when no rotation runs.
+    """Return the ids of the (current, next) blind-index keys, with "" as next unless one rotates.
 
     A caller that keeps indexes from :func:`blind_indexes` compares these ids
     before reusing them, because a rotation may have started in between.

@@ -57,7 +57,7 @@ def _rows() -> list[list[object]]:
 
 @pytest.fixture
 def forked_batches(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Seal in two workers, two rows per batch; return the process id of each inserted batch."""
+    """Seal in two workers, two rows per batch, and return the process ids of the builders."""
     settings.IMPORT_WORKERS = 2
     monkeypatch.setattr(writing, "WRITE_BATCH_ROWS", BATCH_ROWS)
     build_batch = writing._build_batch
@@ -107,7 +107,7 @@ def test_batches_sealed_in_workers_are_imported(forked_batches: list[int]) -> No
 
 
 @pytest.mark.django_db
-def test_worker_batches_write_one_event_per_model_and_batch(forked_batches: list[int]) -> None:
+def test_worker_batches_audit_per_model(forked_batches: list[int]) -> None:
     run_import(csv_bytes(_rows()))
 
     events = AuditEvent.objects.filter(action=Action.RECORD_CREATED)

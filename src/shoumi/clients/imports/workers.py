@@ -9,15 +9,16 @@ environment. Only batch numbers go to a worker, and only sealed values,
 masks and blind indexes come back. A worker runs no database query and
 ends with its pool, when the write phase ends or fails.
 
-What this does not provide: on platforms without ``fork`` (Windows, and
-macOS, where forking is unsafe), and with the Vault Transit master key,
-whose HTTP connections a forked process must not share, batches are built
-in the importing process.
+What this does not provide: on platforms other than Linux (Windows has no
+``fork``, and on macOS system libraries are not safe to use after it), and
+with the Vault Transit master key, whose HTTP connections a forked process
+must not share, batches are built in the importing process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -28,15 +29,13 @@ logger = structlog.get_logger(__name__)
 
 BatchT = TypeVar("BatchT")
 
-# The function the forked workers call; set in the importing process just before forking.
+# The function that the forked workers call. The importing process sets it just before forking.
 _build: Callable[[int], Any] | None = None
 
 
 def worker_count(batch_count: int) -> int:
-    """Return how many worker processes to fork for ``batch_count`` batches (0: none)."""
-    if batch_count < 2 or settings.KEK_PROVIDER != "file":
-        return 0
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """Return how many worker processes to fork for ``batch_count`` batches, 0 for none."""
+    if batch_count < 2 or settings.KEK_PROVIDER != "file" or sys.platform != "linux":
         return 0
     return min(settings.IMPORT_WORKERS, batch_count)
 
@@ -46,7 +45,7 @@ def build_batches(build: Callable[[int], BatchT], batch_count: int) -> Iterator[
 
     The caller must have loaded everything ``build`` reads (the vault's keys
     among them) before the first batch is requested, because a forked worker
-    sees the importing process's memory as it was at that moment. An error
+    has a copy of the importing process's memory as it was at that moment. An error
     in a worker is raised here.
     """
     workers = worker_count(batch_count)

@@ -78,7 +78,7 @@ class _Batch:
 
 @dataclass(frozen=True)
 class _Context:
-    """What every batch of one import shares."""
+    """The values that every batch of one import shares."""
 
     actor: User | None
     department: Department | None
@@ -98,7 +98,7 @@ def write_plan(
     job_id: uuid.UUID | None,
     progress: Progress | None,
 ) -> WriteCounts:
-    """Insert the records of the plan's new and added rows; the caller holds the transaction.
+    """Insert the records of the plan's new and added rows inside the caller's transaction.
 
     Batches are built in worker processes when ``shoumi.clients.imports.workers``
     finds that useful, and inserted here in order. Raises ImportConflictError
@@ -183,7 +183,7 @@ def _check_unchanged(plan: ImportPlan, rows: list[RowPlan]) -> None:
 
 
 def _build_batch(rows: list[RowPlan], context: _Context) -> _Batch:
-    """Seal one batch's records and convert them to insert parameters; no database access."""
+    """Seal one batch's records and convert them to insert parameters, without database access."""
     batch = _Batch()
     now = clock.now()
     inserts = context.inserts
@@ -377,7 +377,10 @@ class _Insert:
         )
 
     def parameters(self, columns: dict[str, Any]) -> tuple[Any, ...]:
-        """Return one row's parameters, given as {attname: value}; raise if a column is missing."""
+        """Return the parameters of one row given as {attname: value}.
+
+        Raises TypeError when the row has no value for a column.
+        """
         try:
             return tuple(
                 convert(columns[attname])
@@ -385,7 +388,8 @@ class _Insert:
             )
         except KeyError as error:
             raise TypeError(
-                f"The import sets no value for {self.model.__name__}.{error.args[0]}."
+                f"The import's row has no value for {self.model.__name__}.{error.args[0]}; "
+                "set it in shoumi.clients.imports.writing."
             ) from None
 
     def run(self, rows: list[tuple[Any, ...]]) -> None:

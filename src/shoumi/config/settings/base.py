@@ -248,8 +248,8 @@ BULK_EXPORT_ID_NUMBERS = env_int("SHOUMI_BULK_EXPORT_ID_NUMBERS", 500, minimum=1
 IMPORT_MAX_FILE_MB = env_int("SHOUMI_IMPORT_MAX_MB", 50, minimum=1, maximum=1024)
 IMPORT_MAX_ROWS = env_int("SHOUMI_IMPORT_MAX_ROWS", 200_000, minimum=1, maximum=2_000_000)
 # Worker processes that seal an import's records while the importing process
-# inserts them (shoumi.clients.imports.workers); 0 seals in the importing
-# process. By default one per core, at most 4, and none on a single core.
+# inserts them (shoumi.clients.imports.workers). With 0 the importing process
+# seals them itself. By default one per core, at most 4, and none on one core.
 _CORES = os.cpu_count() or 1
 IMPORT_WORKERS = env_int(
     "SHOUMI_IMPORT_WORKERS", min(_CORES, 4) if _CORES > 1 else 0, minimum=0, maximum=64
