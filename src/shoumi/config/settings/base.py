@@ -244,7 +244,8 @@ BULK_EXPORT_ID_NUMBERS = env_int("SHOUMI_BULK_EXPORT_ID_NUMBERS", 500, minimum=1
 # Ledger imports. The whole file and every row's checked values stay in memory
 # (the file is never written to disk in clear), so these bound the memory one
 # import takes. The 100,000-row benchmark peaked at about 750 MB, generated
-# test data included.
+# test data included, and each worker process at about 630 MB resident, part of
+# it pages shared with the importing process.
 IMPORT_MAX_FILE_MB = env_int("SHOUMI_IMPORT_MAX_MB", 50, minimum=1, maximum=1024)
 IMPORT_MAX_ROWS = env_int("SHOUMI_IMPORT_MAX_ROWS", 200_000, minimum=1, maximum=2_000_000)
 # Worker processes that seal an import's records while the importing process
