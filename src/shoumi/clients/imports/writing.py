@@ -24,7 +24,15 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import CharField, DateTimeField, Field, Model, TextField
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    Model,
+    TextField,
+    UUIDField,
+)
 
 from shoumi import identifiers
 from shoumi.accounts.models import Department, User
@@ -417,6 +425,12 @@ def _converter(model_field: Field, connection: BaseDatabaseWrapper) -> Callable[
             return prepared[value]
 
         return prepare_time
+    key_field = model_field.target_field if isinstance(model_field, ForeignKey) else model_field
+    if isinstance(key_field, UUIDField):
+        # What UUIDField.get_db_prep_value does with a UUID, without its checks per value.
+        if connection.features.has_native_uuid_field:
+            return lambda value: value if type(value) is uuid.UUID else prepare(value)
+        return lambda value: value.hex if type(value) is uuid.UUID else prepare(value)
     return prepare
 
 
