@@ -14,9 +14,9 @@ names every record id of the batch. One ``import`` event per file records
 the counts, the encoding and the SHA-256 of the file, never its name.
 
 NOTE: on SQLite the write transaction keeps the database's write lock until it
-commits. For 100,000 rows the write phase took about 47 s of CPU time, split
-between the importing process and two worker processes, and 84 s of wall time
-on a shared 2-core machine (BENCHMARKS.md, section Import). Other writers,
+commits. For 100,000 rows the write phase took 47 to 61 s of CPU time, split
+between the importing process and two worker processes, and 58 to 91 s of wall
+time on a shared 2-core machine (BENCHMARKS.md, section Import). Other writers,
 audit events of reveals included, wait up to the 10-second busy timeout and
 then fail, so run large imports outside office hours on SQLite.
 """
