@@ -24,6 +24,7 @@ the ledger import checks every cell by the same rules before it writes.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -532,20 +533,47 @@ def value_warnings_build(
 ) -> list[ValueWarning]:
     """Return unsaved ValueWarning rows for the pending warnings of a built record."""
     record = built.record
+    return value_warnings_of(
+        record_type=record._meta.label_lower,
+        record_id=record.pk,
+        client_id=client.pk,
+        pending=built.pending,
+        masks={field_name: str(getattr(record, field_name)) for field_name in built.pending},
+        actor=actor,
+        import_job_id=import_job.pk if import_job is not None else None,
+    )
+
+
+def value_warnings_of(
+    *,
+    record_type: str,
+    record_id: uuid.UUID,
+    client_id: uuid.UUID,
+    pending: dict[str, list[str]],
+    masks: dict[str, str],
+    actor: User | None,
+    import_job_id: uuid.UUID | None = None,
+) -> list[ValueWarning]:
+    """Return unsaved ValueWarning rows for a record given by type and id, not as an instance.
+
+    ``pending`` maps a field to the warning codes a reviewer must confirm.
+    ``masks`` maps a field to the value's mask, which is the value itself for
+    a field that is not sealed, such as the credit code.
+    """
     now = clock.now()
     return [
         ValueWarning(
-            client=client,
-            record_type=record._meta.label_lower,
-            record_id=record.pk,
+            client_id=client_id,
+            record_type=record_type,
+            record_id=record_id,
             field=field_name,
             warning_codes=list(codes),
-            value_mask=str(getattr(record, field_name))[:64],
+            value_mask=masks[field_name][:64],
             created_at=now,
             created_by=actor if actor is not None and actor.pk is not None else None,
-            import_job=import_job,
+            import_job_id=import_job_id,
         )
-        for field_name, codes in built.pending.items()
+        for field_name, codes in pending.items()
     ]
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 # Each part is stored with a 2-byte length prefix, so this is also the format's limit.
 MAX_PART_BYTES = 255
 
+_FIELD_LABEL = b"shoumi.field.v1"
+
 
 def encode_parts(label: bytes, *parts: str) -> bytes:
     """Encode ``parts`` after ``label``, each as a 2-byte big-endian length and UTF-8 bytes."""
@@ -66,6 +68,10 @@ class RecordContext:
         """Return the context of field ``name`` of this record."""
         return FieldContext(self.model, self.record_id, name)
 
+    def field_bytes(self, name: str) -> bytes:
+        """Return ``self.field(name).to_bytes()`` without checking model and record id again."""
+        return encode_parts(_FIELD_LABEL, self.model, self.record_id, _check_part("field", name))
+
     def to_bytes(self) -> bytes:
         """Return the unambiguous byte encoding used as associated data."""
         return encode_parts(b"shoumi.record.v1", self.model, self.record_id)
@@ -91,4 +97,4 @@ class FieldContext:
 
     def to_bytes(self) -> bytes:
         """Return the unambiguous byte encoding used as associated data."""
-        return encode_parts(b"shoumi.field.v1", self.model, self.record_id, self.field)
+        return encode_parts(_FIELD_LABEL, self.model, self.record_id, self.field)

@@ -49,7 +49,7 @@ from typing import NoReturn, SupportsIndex
 
 import structlog
 
-from shoumi.crypto.context import FieldContext, RecordContext, encode_parts
+from shoumi.crypto.context import RecordContext, encode_parts
 from shoumi.crypto.errors import (
     DecryptionError,
     KeyDestroyedError,
@@ -206,8 +206,7 @@ class DataKey:
         """Return the associated data of ``field``: the value's header and field context."""
         associated_data = self._associated_data.get((suite, field))
         if associated_data is None:
-            context = FieldContext(self.record.model, self.record.record_id, field)
-            associated_data = sealed_header(suite, self.key_id) + context.to_bytes()
+            associated_data = sealed_header(suite, self.key_id) + self.record.field_bytes(field)
             self._associated_data[(suite, field)] = associated_data
         return associated_data
 

@@ -123,15 +123,11 @@ class Suite:
 
     def encrypt(self, key: bytes | bytearray, plaintext: bytes, associated_data: bytes) -> bytes:
         """Encrypt under a fresh random nonce and return ``nonce || ciphertext || tag``."""
-        nonce = os.urandom(NONCE_SIZE)
-        return nonce + self.new_aead(key).encrypt(nonce, plaintext, associated_data)
+        return encrypt_with(self.new_aead(key), plaintext, associated_data)
 
     def decrypt(self, key: bytes | bytearray, sealed: bytes, associated_data: bytes) -> bytes:
         """Decrypt ``nonce || ciphertext || tag`` or raise :class:`DecryptionError`."""
-        if len(sealed) < NONCE_SIZE + TAG_SIZE:
-            raise DecryptionError()
-        nonce, body = sealed[:NONCE_SIZE], sealed[NONCE_SIZE:]
-        return self.new_aead(key).decrypt(nonce, body, associated_data)
+        return decrypt_with(self.new_aead(key), sealed, associated_data)
 
     def hmac(self, key: bytes | bytearray, message: bytes) -> bytes:
         """Return the full HMAC of ``message`` under the suite's hash."""
@@ -155,6 +151,20 @@ class Suite:
             # which stay in memory until garbage collection.
             derived[:] = hkdf.derive(bytes(secret))
         return derived
+
+
+def encrypt_with(aead: Aead, plaintext: bytes, associated_data: bytes) -> bytes:
+    """Encrypt with a keyed AEAD under a fresh nonce and return ``nonce || ciphertext || tag``."""
+    nonce = os.urandom(NONCE_SIZE)
+    return nonce + aead.encrypt(nonce, plaintext, associated_data)
+
+
+def decrypt_with(aead: Aead, sealed: bytes, associated_data: bytes) -> bytes:
+    """Decrypt ``nonce || ciphertext || tag`` with a keyed AEAD or raise DecryptionError."""
+    if len(sealed) < NONCE_SIZE + TAG_SIZE:
+        raise DecryptionError()
+    nonce, body = sealed[:NONCE_SIZE], sealed[NONCE_SIZE:]
+    return aead.decrypt(nonce, body, associated_data)
 
 
 AES_256_GCM = Suite(name="aes-256-gcm", code=1, key_size=32, hash_name="sha256")

@@ -2,7 +2,9 @@
 
 ``seal`` is how every app writes a sealed field: it gives the record a data
 key on first use, encrypts the value bound to (model, record id, field),
-and sets the field's mask and blind-index columns. ``open_for_reveal`` is
+and sets the field's mask and blind-index columns. ``sealed_columns`` does
+the same for a new record that exists only as column values (bulk
+inserts). ``open_for_reveal`` is
 the only function that returns plaintext, and only
 ``shoumi.access.services.reveal`` may call it, after the audit event has
 been written.
@@ -10,8 +12,10 @@ been written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Model
@@ -32,9 +36,13 @@ def record_context(record: Model) -> crypto.RecordContext:
 
 
 def _sealed_field(record: Model, field_name: str) -> SealedField:
-    field = record._meta.get_field(field_name)
+    return _model_sealed_field(type(record), field_name)
+
+
+def _model_sealed_field(model: type[Model], field_name: str) -> SealedField:
+    field = model._meta.get_field(field_name)
     if not isinstance(field, SealedField):
-        raise TypeError(f"{type(record).__name__}.{field_name} is not a sealed field.")
+        raise TypeError(f"{model.__name__}.{field_name} is not a sealed field.")
     return field
 
 
@@ -87,6 +95,17 @@ def blind_indexes(model_label: str, field_name: str, canonical_value: str) -> tu
     return current.compute(canonical_value), upcoming.compute(canonical_value) if upcoming else ""
 
 
+def blind_index_key_ids() -> tuple[str, str]:
+    """Return the ids of the (current, next) blind-index keys, with "" as next unless one rotates.
+
+    A caller that keeps indexes from :func:`blind_indexes` compares these ids
+    before reusing them, because a rotation may have started in between.
+    """
+    vault = get_vault()
+    next_key = vault.next_index_key
+    return vault.index_key.key_id, next_key.key_id if next_key is not None else ""
+
+
 def seal(
     *,
     record: Model,
@@ -111,21 +130,100 @@ def seal(
         return
 
     with _data_key(record) as data_key:
-        sealed_text = data_key.seal(field_name, canonical_value, suite=get_vault().suite)
-    current_index, next_index = ("", "")
-    if field.searchable:
-        current_index, next_index = blind_indexes(
-            record._meta.label_lower, field_name, canonical_value
+        columns = _seal_field(
+            record._meta.label_lower,
+            field,
+            data_key,
+            FieldValue(canonical_value, mask=mask),
+            mask_kind=mask_kind,
         )
     value = SealedValue(
-        mask if mask is not None else mask_for(mask_kind or field.mask_kind, canonical_value),
-        sealed_text=sealed_text,
-        blind_index=current_index,
+        columns.mask,
+        sealed_text=columns.sealed_text,
+        blind_index=columns.blind_index,
         field_name=field_name,
     )
     setattr(record, field_name, value)
     if field.searchable:
-        setattr(record, field.blind_index_next_attname, next_index)
+        setattr(record, field.blind_index_next_attname, columns.blind_index_next)
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """A normalised value to seal into one field, with what the caller already computed.
+
+    ``mask`` is the list-view mask (``Identifier.masked``); None masks the
+    value by the field's mask kind. ``blind_indexes`` is the (current, next)
+    pair that :func:`blind_indexes` returned for this same value; None
+    computes it.
+    """
+
+    canonical_value: str | None
+    mask: str | None = None
+    blind_indexes: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class _SealedColumns:
+    sealed_text: str
+    mask: str
+    blind_index: str
+    blind_index_next: str
+
+
+def _seal_field(
+    model_label: str,
+    field: SealedField,
+    data_key: crypto.DataKey,
+    value: FieldValue,
+    *,
+    mask_kind: str | None = None,
+) -> _SealedColumns:
+    """Seal one non-empty value and compute its mask and blind indexes."""
+    canonical_value = value.canonical_value or ""
+    sealed_text = data_key.seal(field.name, canonical_value, suite=get_vault().suite)
+    current_index, next_index = ("", "")
+    if field.searchable:
+        current_index, next_index = value.blind_indexes or blind_indexes(
+            model_label, field.name, canonical_value
+        )
+    mask = value.mask
+    if mask is None:
+        mask = mask_for(mask_kind or field.mask_kind, canonical_value)
+    return _SealedColumns(sealed_text, mask, current_index, next_index)
+
+
+def sealed_columns(
+    *, model: type[Model], record_id: uuid.UUID, values: Mapping[str, FieldValue]
+) -> dict[str, Any]:
+    """Give a new record of ``model`` a data key and seal ``values`` into column values.
+
+    Returns the values of the ``data_key`` column and, for each sealed field
+    in ``values``, of the field and its mask and blind-index columns, keyed
+    by attribute name, exactly as :func:`seal` would set them on a record
+    with this ``record_id``. An empty value gives NULL and empty siblings.
+    For bulk inserts that build no model instances; the caller inserts the
+    row and writes the audit event. Raises TypeError for a field that is not
+    sealed.
+    """
+    fields = [_model_sealed_field(model, field_name) for field_name in values]
+    model_label = model._meta.label_lower
+    context = crypto.RecordContext(model_label, str(record_id))
+    data_key, wrapped = get_vault().keyring.new_data_key(context)
+    columns: dict[str, Any] = {"data_key": wrapped.to_text()}
+    with data_key:
+        for field in fields:
+            value = values[field.name]
+            if not value.canonical_value:
+                sealed = _SealedColumns("", "", "", "")
+            else:
+                sealed = _seal_field(model_label, field, data_key, value)
+            columns[field.attname] = sealed.sealed_text or None
+            columns[field.mask_attname] = sealed.mask
+            if field.searchable:
+                columns[field.blind_index_attname] = sealed.blind_index
+                columns[field.blind_index_next_attname] = sealed.blind_index_next
+    return columns
 
 
 def open_for_reveal(*, record: Model, field_name: str) -> str | None:

@@ -8,13 +8,15 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from shoumi import crypto
 from shoumi.accounts.roles import Role
 from shoumi.audit.actions import Action, Result
 from shoumi.audit.models import AuditEvent
-from shoumi.clients import selectors
+from shoumi.clients import selectors, services
 from shoumi.clients.imports.readers import Encoding
 from shoumi.clients.imports.reports import render_csv, render_xlsx
 from shoumi.clients.imports.rows import RowStatus
+from shoumi.clients.imports.services import ImportOptions, ledger_import
 from shoumi.clients.models import (
     AccountKind,
     BankAccount,
@@ -25,6 +27,8 @@ from shoumi.clients.models import (
 )
 from shoumi.clients.warnings import LEGACY_ID_IN_18_DIGIT_COLUMN
 from shoumi.vault import services as vault
+from shoumi.vault.models import StoredKey
+from shoumi.vault.runtime import BLIND_INDEX_NEXT, get_vault, reset_vault
 from tests.accounts.factories import DepartmentFactory, UserFactory
 from tests.clients.factories import make_bank_account, make_client, make_person, synthetic
 from tests.clients.imports.ledgers import csv_bytes, run_import, statuses, xls_bytes, xlsx_bytes
@@ -459,6 +463,94 @@ def test_import_writes_one_import_event_and_names_every_record() -> None:
         *BankAccount.objects.values_list("pk", flat=True),
     ]
     assert named == {pk.hex for pk in created}
+
+
+def test_imported_records_match_the_services_builders() -> None:
+    run_import(csv_bytes([_row()]))
+
+    client = Client.objects.get()
+    person = Person.objects.get()
+    account = BankAccount.objects.get()
+    built_person = services.person_build(
+        client=client, name="王小明", resident_id=RESIDENT_ID, mobile="13800138000"
+    ).record
+    built_account = services.bank_account_build(
+        client=client,
+        bank_name="中国银行",
+        account_kind=AccountKind.CARD,
+        account_number="6217001234567890122",
+    ).record
+    for column in _SIBLING_COLUMNS[Person]:
+        assert getattr(person, column) == getattr(built_person, column), column
+    for column in _SIBLING_COLUMNS[BankAccount]:
+        assert getattr(account, column) == getattr(built_account, column), column
+    assert (client.name, client.uscc, client.status) == ("甲公司", USCC, ClientStatus.ACTIVE)
+
+
+_SIBLING_COLUMNS = {
+    Person: [
+        "role",
+        "resident_id_kind",
+        *(
+            f"{name}{suffix}"
+            for name in ("name", "resident_id", "mobile")
+            for suffix in ("_mask", "_blind_index", "_blind_index_next")
+        ),
+    ],
+    BankAccount: [
+        "bank_name",
+        "account_kind",
+        "account_number_mask",
+        "account_number_blind_index",
+        "account_number_blind_index_next",
+    ],
+}
+
+
+def test_imported_values_open_with_the_records_data_keys() -> None:
+    run_import(csv_bytes([_row()]))
+
+    person = Person.objects.get()
+    account = BankAccount.objects.get()
+    assert vault.open_for_reveal(record=person, field_name="name") == "王小明"
+    assert vault.open_for_reveal(record=person, field_name="resident_id") == RESIDENT_ID
+    assert vault.open_for_reveal(record=person, field_name="mobile") == "13800138000"
+    assert vault.open_for_reveal(record=account, field_name="account_number") == (
+        "6217001234567890122"
+    )
+
+
+def test_blind_index_rotation_started_while_checking_is_indexed() -> None:
+    def start_rotation(phase: str, done: int, total: int) -> None:
+        if phase == "validating" and done == total:
+            _start_blind_index_rotation()
+
+    ledger_import(
+        actor=None,
+        data=csv_bytes([_row()]),
+        suffix=".csv",
+        options=ImportOptions(),
+        progress=start_rotation,
+    )
+
+    person = Person.objects.get()
+    current, upcoming = vault.blind_indexes("clients.person", "resident_id", RESIDENT_ID)
+    assert upcoming
+    assert person.resident_id_blind_index == current
+    assert person.resident_id_blind_index_next == upcoming
+    account = BankAccount.objects.get()
+    assert (
+        account.account_number_blind_index_next
+        == vault.blind_indexes("clients.bankaccount", "account_number", "6217001234567890122")[1]
+    )
+
+
+def _start_blind_index_rotation() -> None:
+    """Store a next blind-index key, as a rotation does, and reload the vault's keys."""
+    key, wrapped = crypto.BlindIndexKey.create(get_vault().keyring)
+    key.destroy()
+    StoredKey.objects.create(name=BLIND_INDEX_NEXT, wrapped=wrapped.to_text())
+    reset_vault()
 
 
 def test_refused_import_is_audited_as_failure() -> None:

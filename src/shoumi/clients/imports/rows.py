@@ -98,19 +98,30 @@ class ClientTarget:
 
 @dataclass
 class PersonValues:
+    """The checked values of a row's person, with the blind indexes of name and ID number.
+
+    Each ``*_index_next`` is the index under the next blind-index key while a
+    rotation runs, otherwise "". The write phase stores both as they are.
+    """
+
     name: str
     resident_id: identifiers.Identifier | None
     mobile: identifiers.Identifier | None
     resident_id_index: str = ""
     name_index: str = ""
+    resident_id_index_next: str = ""
+    name_index_next: str = ""
 
 
 @dataclass
 class AccountValues:
+    """The checked values of a row's bank account, with blind indexes as in PersonValues."""
+
     bank_name: str
     account_kind: str
     number: identifiers.Identifier
     number_index: str = ""
+    number_index_next: str = ""
 
 
 @dataclass
@@ -159,6 +170,8 @@ class ImportPlan:
     notices: list[str]
     rows: list[RowPlan]
     targets: list[ClientTarget]
+    # Ids of the (current, next) blind-index keys the rows' indexes were computed with.
+    index_key_ids: tuple[str, str] = ("", "")
 
     def count(self, status: RowStatus) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -403,12 +416,18 @@ def _check_person_cells(checker: _RowChecker) -> None:
     if has_person_values and not name:
         checker.reject(ImportField.LEGAL_REP_NAME, _("The legal representative's name is missing."))
     if name or has_person_values:
+        resident_id_index, resident_id_index_next = _blind_indexes(
+            Person, "resident_id", resident_id_value
+        )
+        name_index, name_index_next = _blind_indexes(Person, "name", name)
         row.person = PersonValues(
             name=name,
             resident_id=parsed_id,
             mobile=parsed_mobile,
-            resident_id_index=_blind_index(Person, "resident_id", resident_id_value),
-            name_index=_blind_index(Person, "name", name),
+            resident_id_index=resident_id_index,
+            name_index=name_index,
+            resident_id_index_next=resident_id_index_next,
+            name_index_next=name_index_next,
         )
 
 
@@ -459,18 +478,20 @@ def _check_account_cells(checker: _RowChecker) -> None:
     if parsed is None:
         return
     _sort_warnings(row, "account_number", parsed)
+    number_index, number_index_next = _blind_indexes(BankAccount, "account_number", parsed.value)
     row.account = AccountValues(
         bank_name=bank_name,
         account_kind=account_kind,
         number=parsed,
-        number_index=_blind_index(BankAccount, "account_number", parsed.value),
+        number_index=number_index,
+        number_index_next=number_index_next,
     )
 
 
-def _blind_index(model: type[Model], field_name: str, canonical: str) -> str:
+def _blind_indexes(model: type[Model], field_name: str, canonical: str) -> tuple[str, str]:
     if not canonical:
-        return ""
-    return vault.blind_indexes(model._meta.label_lower, field_name, canonical)[0]
+        return ("", "")
+    return vault.blind_indexes(model._meta.label_lower, field_name, canonical)
 
 
 # Checking the whole sheet ---------------------------------------------------------------
@@ -516,6 +537,7 @@ def check_sheet(
             % {"header": column_map.header_of(ImportField.BANK_NAME)}
         )
 
+    index_key_ids = vault.blind_index_key_ids()
     rows: list[RowPlan] = []
     total = len(data_rows)
     for done, (number, cells) in enumerate(data_rows, start=1):
@@ -531,6 +553,7 @@ def check_sheet(
         notices=notices,
         rows=rows,
         targets=targets,
+        index_key_ids=index_key_ids,
     )
 
 

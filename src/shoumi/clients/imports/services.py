@@ -5,32 +5,31 @@ upload page. It never writes before every row is checked. By default the
 import is all-or-nothing: when any row is rejected nothing is written. With
 ``is_only_valid`` the valid rows are written and the rejected ones listed.
 
-The write phase runs in a single transaction, so a failure half-way leaves
-nothing behind. Records are created through the builders of
-``shoumi.clients.services`` (the same checks and sealing as the forms) and
-saved with ``bulk_create``. Instead of one audit event per record, each
-batch of records writes one ``record_created`` event per model that names
-every record id of the batch (as 32-digit hex). One ``import`` event per file
-records the counts, the encoding and the SHA-256 of the file, never its name.
+The write phase (``shoumi.clients.imports.writing``) runs in a single
+transaction, so a failure half-way leaves nothing behind. It inserts the
+values the builders of ``shoumi.clients.services`` would produce, sealed by
+the vault as the forms' records are. Instead of one audit event per record,
+each batch of records writes one ``record_created`` event per model that
+names every record id of the batch. One ``import`` event per file records
+the counts, the encoding and the SHA-256 of the file, never its name.
 
 NOTE: on SQLite the write transaction keeps the database's write lock until it
-commits. For 100,000 rows that took about 140 s of CPU time in the benchmark
-(BENCHMARKS.md, section Import). Other writers, audit events of reveals
-included, wait up to the 10-second busy timeout and then fail, so run large
-imports outside office hours on SQLite.
+commits. For 100,000 rows the write phase took 47 to 61 s of CPU time, split
+between the importing process and two worker processes, and 58 to 91 s of wall
+time on a shared 2-core machine (BENCHMARKS.md, section Import). Other writers,
+audit events of reveals included, wait up to the 10-second busy timeout and
+then fail, so run large imports outside office hours on SQLite.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import structlog
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -39,25 +38,19 @@ from shoumi.accounts.models import Department, User
 from shoumi.audit import services as audit
 from shoumi.audit.actions import Action, Result
 from shoumi.audit.errors import AuditError
-from shoumi.clients import services
 from shoumi.clients.imports.columns import ImportField, locate_header, map_columns
 from shoumi.clients.imports.errors import ImportConflictError, LedgerFileError
 from shoumi.clients.imports.readers import read_sheet
 from shoumi.clients.imports.reports import Report, build_report
 from shoumi.clients.imports.rows import (
-    ClientTarget,
     ImportPlan,
     Progress,
-    RowPlan,
     RowStatus,
     check_sheet,
 )
-from shoumi.clients.models import BankAccount, Client, Person, PersonRole, ValueWarning
+from shoumi.clients.imports.writing import write_plan
 
 logger = structlog.get_logger(__name__)
-
-# Rows written per batch; each batch writes one audit event per model.
-WRITE_BATCH_ROWS = 1000
 
 
 @dataclass
@@ -150,7 +143,17 @@ def ledger_import(
 
     try:
         with transaction.atomic():
-            _write(plan, result, actor=actor, options=options, job_id=job_id, progress=progress)
+            counts = write_plan(
+                plan,
+                actor=actor,
+                department=options.department,
+                assigned_staff=options.assigned_staff,
+                job_id=job_id,
+                progress=progress,
+            )
+            result.created_clients = counts.clients
+            result.created_people = counts.people
+            result.created_accounts = counts.accounts
             result.is_written = True
             _finish(result, actor=actor, options=options, job_id=job_id, request=request)
     except (ImportConflictError, IntegrityError) as error:
@@ -253,201 +256,6 @@ def summary_lines(result: ImportResult, options: ImportOptions) -> list[tuple[st
             lines.append((_("Columns ignored"), "、".join(column_map.ignored_headers)))
         lines.extend((_("Note on the file"), notice) for notice in plan.notices)
     return lines
-
-
-# Writing ------------------------------------------------------------------------------
-
-
-def _write(
-    plan: ImportPlan,
-    result: ImportResult,
-    *,
-    actor: User | None,
-    options: ImportOptions,
-    job_id: uuid.UUID | None,
-    progress: Progress | None,
-) -> None:
-    rows = [row for row in plan.rows if row.status in (RowStatus.NEW_CLIENT, RowStatus.ADDED)]
-    _check_unchanged(plan, rows)
-    existing = _load_existing_clients(plan.targets)
-    total = len(rows)
-    for start in range(0, total, WRITE_BATCH_ROWS):
-        batch = rows[start : start + WRITE_BATCH_ROWS]
-        _write_batch(batch, existing, result, actor=actor, options=options, job_id=job_id)
-        if progress is not None:
-            progress("writing", min(start + WRITE_BATCH_ROWS, total), total)
-
-
-def _load_existing_clients(targets: Iterable[ClientTarget]) -> dict[uuid.UUID, Client]:
-    ids = [target.existing_id for target in targets if target.existing_id is not None]
-    clients: dict[uuid.UUID, Client] = {}
-    for start in range(0, len(ids), 500):
-        clients.update(Client.objects.in_bulk(ids[start : start + 500]))
-    return clients
-
-
-def _check_unchanged(plan: ImportPlan, rows: list[RowPlan]) -> None:
-    """Raise ImportConflictError if records the plan will create appeared after checking.
-
-    Runs inside the write transaction. On SQLite that transaction already
-    has the write lock, so nothing can appear after this check. On
-    PostgreSQL the unique constraint on the credit code still catches a
-    client created at the same moment.
-    """
-    new_targets = [target for target in plan.targets if target.existing_id is None]
-    uscc_values = [target.key[5:] for target in new_targets if target.key.startswith("uscc:")]
-    names = [target.key[5:] for target in new_targets if target.key.startswith("name:")]
-    existing_ids = [target.existing_id for target in plan.targets if target.existing_id]
-    rows_for_existing = [row for row in rows if row.target and row.target.existing_id]
-    id_indexes = [
-        row.person.resident_id_index
-        for row in rows_for_existing
-        if row.person and row.person.resident_id_index
-    ]
-    account_indexes = [row.account.number_index for row in rows_for_existing if row.account]
-
-    checks = [
-        (uscc_values, lambda chunk: Client.objects.filter(uscc__in=chunk)),
-        (names, lambda chunk: Client.objects.filter(uscc="", name__in=chunk)),
-        (
-            id_indexes,
-            lambda chunk: Person.objects.filter(
-                client_id__in=existing_ids, resident_id_blind_index__in=chunk
-            ),
-        ),
-        (
-            account_indexes,
-            lambda chunk: BankAccount.objects.filter(
-                client_id__in=existing_ids, account_number_blind_index__in=chunk
-            ),
-        ),
-    ]
-    for values, query in checks:
-        for start in range(0, len(values), 500):
-            if query(values[start : start + 500]).exists():
-                raise ImportConflictError("Records of the import appeared after it was checked.")
-
-
-def _write_batch(
-    rows: list[RowPlan],
-    existing: dict[uuid.UUID, Client],
-    result: ImportResult,
-    *,
-    actor: User | None,
-    options: ImportOptions,
-    job_id: uuid.UUID | None,
-) -> None:
-    new_clients: list[services.Built[Client]] = []
-    people: list[tuple[services.Built[Person], Client]] = []
-    accounts: list[tuple[services.Built[BankAccount], Client]] = []
-
-    # check_fields=False: check_row applied the models' field checks to every cell.
-    for row in rows:
-        target = row.target
-        if target is None:
-            raise TypeError("check_row sets a target on every row")
-        if row.creates_client:
-            built_client = services.client_build(
-                name=target.name,
-                uscc=target.uscc or "",
-                registered_address=target.registered_address,
-                status=target.status,
-                department=options.department,
-                pending_review=True,
-                check_fields=False,
-            )
-            target.client = built_client.record
-            new_clients.append(built_client)
-        elif target.client is None:
-            target.client = existing[target.existing_id]  # type: ignore[index]
-        client = target.client
-        if row.person is not None:
-            built_person = services.person_build(
-                client=client,
-                role=PersonRole.LEGAL_REP,
-                name=row.person.name,
-                resident_id=row.person.resident_id or "",
-                mobile=row.person.mobile or "",
-                pending_review=True,
-                check_fields=False,
-            )
-            # The plan may add codes (a 15-digit number among 18-digit ones).
-            if "resident_id" in row.pending:
-                built_person.pending["resident_id"] = list(row.pending["resident_id"])
-            people.append((built_person, client))
-        if row.account is not None:
-            built_account = services.bank_account_build(
-                client=client,
-                bank_name=row.account.bank_name,
-                account_kind=row.account.account_kind,
-                account_number=row.account.number,
-                pending_review=True,
-                check_fields=False,
-            )
-            accounts.append((built_account, client))
-
-    Client.objects.bulk_create([built.record for built in new_clients])
-    _assign_staff([built.record for built in new_clients], options.assigned_staff)
-    Person.objects.bulk_create([built.record for built, _client in people])
-    BankAccount.objects.bulk_create([built.record for built, _client in accounts])
-
-    warnings: list[ValueWarning] = []
-    job_reference = _job_reference(job_id)
-    for built_client in new_clients:
-        warnings += services.value_warnings_build(
-            built_client, client=built_client.record, actor=actor, import_job=job_reference
-        )
-    for built_person, client in people:
-        warnings += services.value_warnings_build(
-            built_person, client=client, actor=actor, import_job=job_reference
-        )
-    for built_account, client in accounts:
-        warnings += services.value_warnings_build(
-            built_account, client=client, actor=actor, import_job=job_reference
-        )
-    ValueWarning.objects.bulk_create(warnings)
-
-    _record_batch(Client, [b.record.pk for b in new_clients], actor=actor, job_id=job_id)
-    _record_batch(Person, [b.record.pk for b, _c in people], actor=actor, job_id=job_id)
-    _record_batch(BankAccount, [b.record.pk for b, _c in accounts], actor=actor, job_id=job_id)
-    result.created_clients += len(new_clients)
-    result.created_people += len(people)
-    result.created_accounts += len(accounts)
-
-
-def _job_reference(job_id: uuid.UUID | None) -> Any:
-    if job_id is None:
-        return None
-    from shoumi.clients.models import ImportJob
-
-    return ImportJob(pk=job_id)
-
-
-def _assign_staff(clients: list[Client], staff: Sequence[User]) -> None:
-    through = Client.assigned_staff.through
-    through.objects.bulk_create(
-        [through(client_id=client.pk, user_id=user.pk) for client in clients for user in staff]
-    )
-
-
-def _record_batch(
-    model: type[Model], record_ids: list[uuid.UUID], *, actor: User | None, job_id: uuid.UUID | None
-) -> None:
-    """Write one record_created event naming every record of the batch."""
-    if not record_ids:
-        return
-    audit.append(
-        action=Action.RECORD_CREATED,
-        actor=actor,
-        object_type=model._meta.label_lower,
-        details={
-            "import": job_id.hex if job_id else "",
-            "count": len(record_ids),
-            # Hex without dashes: the redaction of digit runs would mask a dashed
-            # UUID whose last group happens to be all digits.
-            "records": [record_id.hex for record_id in record_ids],
-        },
-    )
 
 
 def record_import_failure(

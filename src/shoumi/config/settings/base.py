@@ -9,6 +9,7 @@ what differs.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -245,9 +246,17 @@ BULK_EXPORT_ID_NUMBERS = env_int("SHOUMI_BULK_EXPORT_ID_NUMBERS", 500, minimum=1
 # Ledger imports. The whole file and every row's checked values stay in memory
 # (the file is never written to disk in clear), so these bound the memory one
 # import takes. The 100,000-row benchmark peaked at about 750 MB, generated
-# test data included.
+# test data included, and each worker process at about 630 MB resident, part of
+# it pages shared with the importing process.
 IMPORT_MAX_FILE_MB = env_int("SHOUMI_IMPORT_MAX_MB", 50, minimum=1, maximum=1024)
 IMPORT_MAX_ROWS = env_int("SHOUMI_IMPORT_MAX_ROWS", 200_000, minimum=1, maximum=2_000_000)
+# Worker processes that seal an import's records while the importing process
+# inserts them (shoumi.clients.imports.workers). With 0 the importing process
+# seals them itself. By default one per core, at most 4, and none on one core.
+_CORES = os.cpu_count() or 1
+IMPORT_WORKERS = env_int(
+    "SHOUMI_IMPORT_WORKERS", min(_CORES, 4) if _CORES > 1 else 0, minimum=0, maximum=64
+)
 
 # Background tasks run in a thread of the web process; with this set they run
 # inside the request instead (the test profile does, so tests see the result).
