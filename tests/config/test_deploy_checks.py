@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -19,6 +22,7 @@ SECURE = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
     "SECURE_HSTS_PRELOAD": True,
     "ALLOWED_HOSTS": ["shoumi.example.cn"],
+    "BASE_URL": "https://shoumi.example.cn",
 }
 
 
@@ -167,3 +171,114 @@ def test_check_deploy_rejects_writable_public_key(ledger_keys) -> None:
 
     assert [message.id for message in messages] == ["shoumi.E004"]
     assert PUBLIC_KEY_FILE in messages[0].msg
+
+
+# MLPS level 3 limits and the base URL ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected_id", "level"),
+    [
+        ("BASE_URL", "http://shoumi.example.cn", "shoumi.E010", "错误"),
+        ("AXES_FAILURE_LIMIT", 6, "shoumi.W010", "警告"),
+        ("AXES_COOLOFF_TIME", timedelta(minutes=14), "shoumi.W011", "警告"),
+        ("IDLE_TIMEOUT", timedelta(minutes=16), "shoumi.W012", "警告"),
+        ("SESSION_COOKIE_AGE", 11 * 3600, "shoumi.W013", "警告"),
+    ],
+)
+def test_check_deploy_fails_on_weak_login_limits(
+    secure_settings, capsys, name, value, expected_id, level
+) -> None:
+    setattr(secure_settings, name, value)
+
+    with pytest.raises(CommandError):
+        call_command("check_deploy")
+
+    assert f"[{level}] {expected_id}" in capsys.readouterr().out
+
+
+def test_check_deploy_accepts_the_mlps_limits_themselves(secure_settings, capsys) -> None:
+    secure_settings.AXES_FAILURE_LIMIT = 5
+    secure_settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
+    secure_settings.IDLE_TIMEOUT = timedelta(minutes=15)
+    secure_settings.SESSION_COOKIE_AGE = 10 * 3600
+
+    call_command("check_deploy")
+
+    assert "部署检查通过" in capsys.readouterr().out
+
+
+RUN_SHOUMI = "import sys; from shoumi.config.cli import main; sys.exit(main())"
+
+
+def _shoumi(tmp_path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``shoumi`` console entry point with the production profile."""
+    from shoumi.crypto import create_key_file
+
+    key_file = tmp_path / "key" / "master.key"
+    if not key_file.exists():
+        key_file.parent.mkdir(mode=0o700)
+        create_key_file(str(key_file))
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SHOUMI_", "DJANGO_")) and name != "DATABASE_URL"
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="shoumi.config.settings.production",
+        SHOUMI_DATA_DIR=str(tmp_path / "data"),
+        SHOUMI_KEY_FILE=str(key_file),
+        SHOUMI_ALLOWED_HOSTS="shoumi.example.cn",
+        SHOUMI_LOG_LEVEL="WARNING",
+        **variables,
+    )
+    return subprocess.run(  # noqa: S603 - fixed command, no user input
+        [sys.executable, "-c", RUN_SHOUMI, "check-deploy"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_production_check_deploy_flags_the_testers_configuration(tmp_path) -> None:
+    result = _shoumi(
+        tmp_path,
+        SHOUMI_BASE_URL="http://shoumi.example.cn",
+        SHOUMI_LOCKOUT_FAILURES="100",
+        SHOUMI_IDLE_TIMEOUT_MINUTES="240",
+        SHOUMI_SESSION_MAX_HOURS="24",
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    for expected_id in ("shoumi.E010", "shoumi.W010", "shoumi.W012", "shoumi.W013"):
+        assert expected_id in result.stdout
+
+
+def test_out_of_range_variable_is_one_line_not_a_traceback(tmp_path) -> None:
+    result = _shoumi(tmp_path, SHOUMI_LOCKOUT_FAILURES="1000")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "配置错误" in lines[0]
+    assert "SHOUMI_LOCKOUT_FAILURES=1000" in lines[0]
+
+
+def test_configuration_error_inside_a_command_is_one_line(monkeypatch, capsys) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from shoumi.config import cli
+
+    def broken(arguments: list[str]) -> None:
+        raise ImproperlyConfigured("Environment variable SHOUMI_X is required\nbut not set.")
+
+    monkeypatch.setattr("django.core.management.execute_from_command_line", broken)
+
+    assert cli.main(["shoumi", "check-deploy"]) == 2
+    assert capsys.readouterr().err == (
+        "shoumi: 配置错误（configuration error）："
+        "Environment variable SHOUMI_X is required but not set.\n"
+    )

@@ -1,9 +1,13 @@
 """Two-person approval (双人审批) for dangerous actions.
 
 Covers bulk export, an administrator's reveal (break-glass), deletion of
-client data, master-key rotation, restore from backup, role changes, and the
-download of document copies and export of unmarked originals.
-The requester cannot approve; an approval expires (one hour by default,
+client data, master-key rotation, restore from backup, role changes, the
+download of document copies and export of unmarked originals, and the reset
+of a staff account's login (a new enrolment link for an account that has
+already enrolled, or for a system, security or audit administrator).
+The requester cannot approve; when the request concerns a staff account
+(``target_user_id`` in its subject), that account's holder cannot approve
+it either. An approval expires (one hour by default,
 ``SHOUMI_APPROVAL_MINUTES``) and is used once. Two approvers clicking at the
 same moment give one approval: the decision is a conditional UPDATE on the
 pending row, so only one of them changes it. A rejected or expired request
@@ -33,7 +37,10 @@ from shoumi.vault.free_text import reject_identifiers
 # Who may approve each kind. Key rotation, restore and role changes concern
 # the system itself, so the security administrator approves them. An
 # unmarked original leaves no trace code behind, so either a manager or the
-# security administrator may approve its export.
+# security administrator may approve its export. A login reset hands the
+# requester (the system administrator) the means to log in as someone else,
+# so the security administrator approves it, never the system administrator
+# alone.
 APPROVER_ROLES: dict[str, frozenset[str]] = {
     ApprovalKind.BULK_EXPORT: frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
     ApprovalKind.BREAK_GLASS_REVEAL: frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
@@ -43,6 +50,18 @@ APPROVER_ROLES: dict[str, frozenset[str]] = {
     ApprovalKind.ROLE_CHANGE: frozenset({Role.SECURITY_ADMIN}),
     ApprovalKind.COPY_EXPORT: frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
     ApprovalKind.ORIGINAL_EXPORT: frozenset({Role.MANAGER, Role.SECURITY_ADMIN}),
+    ApprovalKind.ENROLMENT_RESET: frozenset({Role.SECURITY_ADMIN}),
+}
+
+# Requests about a staff account also write an event on that account, named
+# for what happens to it, so a search of the log for the account shows who
+# asked for, approved or rejected a reset of its login.
+TARGET_EVENTS: dict[str, dict[str, str]] = {
+    ApprovalKind.ENROLMENT_RESET: {
+        AuditAction.APPROVAL_REQUESTED: AuditAction.ENROLMENT_RESET_REQUESTED,
+        AuditAction.APPROVAL_GRANTED: AuditAction.ENROLMENT_RESET_APPROVED,
+        AuditAction.APPROVAL_REJECTED: AuditAction.ENROLMENT_RESET_REJECTED,
+    },
 }
 
 
@@ -62,6 +81,28 @@ def _event(
         request=request,
         details={"kind": approval.kind, "subject": approval.subject_key},
     )
+    target_action = TARGET_EVENTS.get(approval.kind, {}).get(action)
+    target_id = target_user_id(approval)
+    if target_action is not None and target_id is not None:
+        audit.append(
+            action=target_action,
+            actor=actor,
+            object_type="user",
+            object_id=target_id,
+            purpose=approval.reason[:200],
+            request=request,
+            details={
+                "target": str(approval.subject.get("target_employee_number", "")),
+                "approval": str(approval.pk),
+                "requested_by": approval.requester.employee_number,
+            },
+        )
+
+
+def target_user_id(approval: ApprovalRequest) -> int | None:
+    """Return the id of the staff account the request is about, if it is about one."""
+    value = approval.subject.get("target_user_id") if isinstance(approval.subject, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @transaction.atomic
@@ -98,7 +139,7 @@ def approval_request(
         user
         for role in APPROVER_ROLES[kind]
         for user in notifications.users_with_role(role)
-        if user.pk != actor.pk
+        if user.pk not in (actor.pk, target_user_id(approval))
     ]
     transaction.on_commit(
         lambda: notifications.notify(
@@ -134,6 +175,10 @@ def _decide(
     expire_if_due(approval)
     if actor.pk == approval.requester_id:
         raise ApprovalError(_("You cannot approve your own request."), code="self_approval")
+    if actor.pk == target_user_id(approval):
+        raise ApprovalError(
+            _("You cannot decide a request about your own account."), code="target_approval"
+        )
     if not actor.role_set & APPROVER_ROLES[approval.kind]:
         raise ApprovalError(_("Your role cannot decide this kind of request."), code="not_approver")
     with transaction.atomic():

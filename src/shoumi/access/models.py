@@ -135,6 +135,7 @@ class ApprovalKind(models.TextChoices):
     ROLE_CHANGE = "role_change", _("Role change")
     COPY_EXPORT = "copy_export", _("Download or print of a marked document copy")
     ORIGINAL_EXPORT = "original_export", _("Export of an unmarked original document")
+    ENROLMENT_RESET = "enrolment_reset", _("Reset of a staff account's login")
 
 
 class ApprovalStatus(models.TextChoices):

@@ -27,3 +27,9 @@ class NotEnrolledError(AccountsError):
 
 class LockedOutError(AccountsError):
     code = "locked_out"
+
+
+class ResetApprovalRequiredError(AccountsError):
+    """A new enrolment link for this account needs the security administrator's approval first."""
+
+    code = "reset_approval_required"

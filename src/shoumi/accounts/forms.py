@@ -71,3 +71,16 @@ class StaffCreateForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
     )
+
+
+class ResetRequestForm(forms.Form):
+    # 200, not the 300 an approval keeps: the reason is also the audit
+    # events' purpose, which holds at most 200 characters.
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_(
+            "For example: lost phone, reported in person on 5 December. The security "
+            "administrator reads this before approving."
+        ),
+    )

@@ -1,6 +1,12 @@
 """Actions on staff accounts: creation, enrolment, two-factor login, roles.
 
-Every action writes its audit event in the same transaction. Login is two
+Every action writes its audit event in the same transaction. A new
+enrolment link lets whoever holds it set the account's password and TOTP
+device, so for an account that has already enrolled, and for any system,
+security or audit administrator, it is a reset that takes the account over:
+the system administrator needs the security administrator's approval for it
+(see :func:`enrolment_reissue`), and only the operator at the server
+(``shoumi enrolment-reissue``) may do it alone. Login is two
 steps: the password step authenticates through django-axes (which refuses
 locked-out accounts before any password is compared), and only the TOTP
 step logs the user in, so a session is never authenticated with one factor.
@@ -22,17 +28,23 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from shoumi.access import approvals
+from shoumi.access.errors import ApprovalError
+from shoumi.access.models import ApprovalKind, ApprovalRequest, ApprovalStatus
 from shoumi.accounts.errors import (
     CredentialsInvalidError,
     EnrolmentInvalidError,
     LockedOutError,
     NotEnrolledError,
+    ResetApprovalRequiredError,
     TokenInvalidError,
 )
 from shoumi.accounts.models import (
@@ -75,15 +87,35 @@ def _new_one_time_password() -> str:
     return "-".join(groups)
 
 
-@transaction.atomic
-def enrolment_issue(
-    *, actor: User | None, user: User, request: HttpRequest | None = None
-) -> EnrolmentTicket:
-    """Give ``user`` a new one-time password and enrolment link; earlier links stop working.
+def enrolment_completed(user: User) -> bool:
+    """Whether ``user`` has ever finished enrolment (a confirmed TOTP device or a used link)."""
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or Enrolment.objects.filter(user=user, used_at__isnull=False).exists()
+    )
 
-    The user's current password and TOTP device stay valid until the new
-    enrolment is completed, so issuing a link cannot lock anyone out.
+
+def reissue_needs_approval(user: User) -> bool:
+    """Whether a new enrolment link for ``user`` is a reset that needs a second person.
+
+    True for an account that has finished enrolment (the link would replace
+    its holder's password and TOTP device) and for every system, security
+    or audit administrator, enrolled or not, so that the system
+    administrator can never take over one of the other separated
+    administrators, or a reviewer who may reveal plaintext, alone.
     """
+    return user.is_separated_admin or enrolment_completed(user)
+
+
+def _issue(
+    *,
+    actor: User | None,
+    user: User,
+    request: HttpRequest | None,
+    reset: bool,
+    purpose: str = "",
+    details: dict[str, Any] | None = None,
+) -> EnrolmentTicket:
     now = clock.now()
     Enrolment.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(
         expires_at=now
@@ -104,16 +136,191 @@ def enrolment_issue(
         created_by=actor,
     )
     audit.append(
-        action=Action.ENROLMENT_ISSUED,
+        action=Action.ENROLMENT_RESET_ISSUED if reset else Action.ENROLMENT_ISSUED,
         actor=actor,
         object_type="user",
         object_id=user.pk,
+        purpose=purpose,
         request=request,
+        details={"target": user.employee_number, **(details or {})},
     )
     url = settings.BASE_URL + reverse("accounts:enrol", kwargs={"token": token})
     return EnrolmentTicket(
         user=user, one_time_password=one_time_password, url=url, expires_at=expires_at
     )
+
+
+@transaction.atomic
+def enrolment_issue(
+    *, actor: User | None, user: User, request: HttpRequest | None = None, purpose: str = ""
+) -> EnrolmentTicket:
+    """Give ``user`` a new one-time password and enrolment link; earlier links stop working.
+
+    ``actor`` None is the operator at the server (``shoumi enrolment-reissue``,
+    the recovery path for the first administrator), who may do this for any
+    account; a reset of an enrolled or administrator account is recorded as
+    such. A staff member may do it only when :func:`reissue_needs_approval`
+    is false; otherwise this raises ResetApprovalRequiredError and the
+    system administrator goes through :func:`enrolment_reissue`.
+
+    The one-time password replaces the account's password at once; its TOTP
+    device stays until the new enrolment is completed.
+    """
+    reset = reissue_needs_approval(user)
+    if reset and actor is not None:
+        raise ResetApprovalRequiredError(
+            "Resetting this account needs the security administrator's approval."
+        )
+    details = {"channel": "command_line"} if actor is None else {}
+    return _issue(
+        actor=actor, user=user, request=request, reset=reset, purpose=purpose, details=details
+    )
+
+
+def _reset_subject(user: User) -> tuple[dict[str, Any], str]:
+    subject = {"target_user_id": user.pk, "target_employee_number": user.employee_number}
+    return subject, f"user:{user.pk}"
+
+
+def enrolment_reissue(
+    *, actor: User, user: User, request: HttpRequest | None = None
+) -> EnrolmentTicket:
+    """The system administrator's 重新签发注册链接 on the staff page.
+
+    An account that never finished enrolment (and is no separated
+    administrator) gets its new link at once. For any other account the
+    actor must hold an approved, unexpired ENROLMENT_RESET request of their
+    own for exactly this account; it is used up, and only then is the
+    one-time password shown to the actor. Without one this records a denied
+    reset and raises ResetApprovalRequiredError, changing nothing else.
+    """
+    if not actor.has_role(Role.SYSTEM_ADMIN) or not user.is_active:
+        raise PermissionDenied
+    if not reissue_needs_approval(user):
+        return enrolment_issue(actor=actor, user=user, request=request)
+
+    _, subject_key = _reset_subject(user)
+    approval = approvals.approval_for(
+        actor=actor, kind=ApprovalKind.ENROLMENT_RESET, subject_key=subject_key
+    )
+    if approval is None:
+        audit.append(
+            action=Action.ENROLMENT_RESET_ISSUED,
+            actor=actor,
+            result=Result.DENIED,
+            object_type="user",
+            object_id=user.pk,
+            request=request,
+            details={"target": user.employee_number, "reason": "no_approval"},
+        )
+        raise ResetApprovalRequiredError(
+            "Resetting this account needs the security administrator's approval."
+        )
+    with transaction.atomic():
+        used = approvals.approval_consume(approval_id=str(approval.pk), actor=actor)
+        approver = used.decided_by
+        return _issue(
+            actor=actor,
+            user=user,
+            request=request,
+            reset=True,
+            purpose=used.reason[:200],
+            details={
+                "channel": "web",
+                "approval": str(used.pk),
+                "approved_by": approver.employee_number if approver else "",
+            },
+        )
+
+
+def enrolment_reset_request(
+    *, actor: User, user: User, reason: str, request: HttpRequest | None = None
+) -> ApprovalRequest:
+    """Ask the security administrator to approve a reset of ``user``'s login.
+
+    Raises PermissionDenied unless ``actor`` is a system administrator and
+    ``user`` is active, and ApprovalError for a missing reason or when
+    ``actor`` already has an open request for this account.
+    """
+    if not actor.has_role(Role.SYSTEM_ADMIN) or not user.is_active:
+        raise PermissionDenied
+    subject, subject_key = _reset_subject(user)
+    if reset_request_open(actor=actor, user=user) is not None:
+        raise ApprovalError(
+            gettext("A reset of this account is already waiting for approval or ready."),
+            code="reset_already_requested",
+        )
+    roles = "、".join(user.role_labels) or "—"
+    return approvals.approval_request(
+        actor=actor,
+        kind=ApprovalKind.ENROLMENT_RESET,
+        subject=subject,
+        subject_key=subject_key,
+        summary=gettext(
+            "Reset the password and two-factor login of %(number)s %(name)s (%(roles)s)"
+        )
+        % {"number": user.employee_number, "name": user.full_name, "roles": roles},
+        # The approval keeps 300 characters, its audit events' purpose 200.
+        reason=" ".join(reason.split())[:200],
+        request=request,
+    )
+
+
+def reset_request_open(*, actor: User, user: User) -> ApprovalRequest | None:
+    """Return the actor's pending or approved, unexpired reset request for ``user``, if any."""
+    _, subject_key = _reset_subject(user)
+    candidates = ApprovalRequest.objects.filter(
+        requester=actor,
+        kind=ApprovalKind.ENROLMENT_RESET,
+        subject_key=subject_key,
+        status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED],
+    ).order_by("-requested_at")
+    for candidate in candidates:
+        if approvals.expire_if_due(candidate).status in (
+            ApprovalStatus.PENDING,
+            ApprovalStatus.APPROVED,
+        ):
+            return candidate
+    return None
+
+
+def reset_states(*, actor: User, users: list[User]) -> dict[int, str]:
+    """For the staff list: what 重新签发注册链接 does for each active account.
+
+    Missing or "" issues a link at once; "approval" needs a reset request
+    first; "pending" waits for the security administrator; "approved" may
+    be issued once by ``actor``.
+    """
+    ids = [user.pk for user in users if user.is_active]
+    enrolled = set(
+        TOTPDevice.objects.filter(user_id__in=ids, confirmed=True).values_list("user_id", flat=True)
+    ) | set(
+        Enrolment.objects.filter(user_id__in=ids, used_at__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    open_requests: dict[str, str] = {}
+    for approval in ApprovalRequest.objects.filter(
+        requester=actor,
+        kind=ApprovalKind.ENROLMENT_RESET,
+        status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED],
+    ).order_by("requested_at"):
+        status = approvals.expire_if_due(approval).status
+        if status in (ApprovalStatus.PENDING, ApprovalStatus.APPROVED):
+            open_requests[approval.subject_key] = status
+    states: dict[int, str] = {}
+    for user in users:
+        if not user.is_active or not (user.pk in enrolled or user.is_separated_admin):
+            continue
+        open_status = open_requests.get(_reset_subject(user)[1])
+        states[user.pk] = (
+            "approved"
+            if open_status == ApprovalStatus.APPROVED
+            else "pending"
+            if open_status == ApprovalStatus.PENDING
+            else "approval"
+        )
+    return states
 
 
 def department_ensure(*, actor: User | None, name: str) -> Department:
@@ -169,7 +376,7 @@ def staff_create(
         request=request,
         details={"roles": sorted(set(roles))},
     )
-    return enrolment_issue(actor=actor, user=user, request=request)
+    return _issue(actor=actor, user=user, request=request, reset=False)
 
 
 def bootstrap_system_admin() -> EnrolmentTicket | None:
@@ -317,12 +524,16 @@ def enrolment_complete(
     locked.used_at = clock.now()
     locked.save(update_fields=["used_at"])
 
+    issued_by = locked.created_by
     audit.append(
         action=Action.ENROLMENT_COMPLETED,
         actor=user,
         object_type="user",
         object_id=user.pk,
         request=request,
+        # Who gave out the link that was used: the operator at the server
+        # when empty.
+        details={"issued_by": issued_by.employee_number if issued_by else ""},
     )
     audit.append(
         action=Action.PASSWORD_CHANGED,

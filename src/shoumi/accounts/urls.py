@@ -17,5 +17,10 @@ urlpatterns = [
         views.staff_enrolment_reissue_view,
         name="staff_enrolment_reissue",
     ),
+    path(
+        "staff/<int:user_id>/enrolment/reset/",
+        views.staff_enrolment_reset_view,
+        name="staff_enrolment_reset",
+    ),
     path("staff/<int:user_id>/deactivate/", views.staff_deactivate_view, name="staff_deactivate"),
 ]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from shoumi.access.errors import ApprovalError
 from shoumi.accounts import selectors, services
 from shoumi.accounts.decorators import role_required
 from shoumi.accounts.errors import (
@@ -25,12 +26,14 @@ from shoumi.accounts.errors import (
     EnrolmentInvalidError,
     LockedOutError,
     NotEnrolledError,
+    ResetApprovalRequiredError,
     TokenInvalidError,
 )
 from shoumi.accounts.forms import (
     EnrolDeviceForm,
     LoginForm,
     OneTimePasswordForm,
+    ResetRequestForm,
     StaffCreateForm,
     TokenForm,
 )
@@ -221,8 +224,10 @@ def enrol_device_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @role_required(Role.SYSTEM_ADMIN)
 def staff_list_view(request: AuthenticatedRequest) -> HttpResponse:
-    staff = selectors.staff_list(requester=request.user)
-    return render(request, "accounts/staff_list.html", {"staff": staff})
+    staff = list(selectors.staff_list(requester=request.user))
+    states = services.reset_states(actor=request.user, users=staff)
+    rows = [(member, states.get(member.pk, "")) for member in staff]
+    return render(request, "accounts/staff_list.html", {"rows": rows})
 
 
 @role_required(Role.SYSTEM_ADMIN)
@@ -263,10 +268,51 @@ def staff_enrolment_reissue_view(request: AuthenticatedRequest, user_id: int) ->
     user = selectors.staff_get(requester=request.user, user_id=user_id)
     if user is None or not user.is_active:
         raise Http404
-    ticket = services.enrolment_issue(actor=request.user, user=user, request=request)
+    try:
+        ticket = services.enrolment_reissue(actor=request.user, user=user, request=request)
+    except ResetApprovalRequiredError:
+        return render(
+            request,
+            "accounts/enrolment_reset_request.html",
+            {"member": user, "form": ResetRequestForm(), "refused": True},
+            status=403,
+        )
     response = render(request, "accounts/enrolment_ticket.html", {"ticket": ticket})
     response["Cache-Control"] = "no-store"
     return response
+
+
+@role_required(Role.SYSTEM_ADMIN)
+@require_http_methods(["GET", "POST"])
+def staff_enrolment_reset_view(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    """Ask the security administrator to approve a reset of an enrolled or administrator account."""
+    user = selectors.staff_get(requester=request.user, user_id=user_id)
+    if user is None or not user.is_active:
+        raise Http404
+    if not services.reissue_needs_approval(user):
+        return redirect("accounts:staff_list")
+    form = ResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_reset_request(
+                actor=request.user, user=user, reason=form.cleaned_data["reason"], request=request
+            )
+        except ApprovalError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The reset was sent to the security administrator. Once it is approved, "
+                    "issue the new enrolment link here; it can be issued once."
+                ),
+            )
+            return redirect("accounts:staff_list")
+    return render(
+        request,
+        "accounts/enrolment_reset_request.html",
+        {"member": user, "form": form, "refused": False},
+    )
 
 
 @role_required(Role.SYSTEM_ADMIN)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
@@ -92,3 +93,86 @@ def check_allowed_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_base_url_https(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    # Enrolment links, approval mails and reports are built from it; over
+    # plain HTTP the link and the one-time password handed out with it travel
+    # in clear, and a network observer can enrol before the staff member does.
+    scheme = urlsplit(settings.BASE_URL).scheme
+    if scheme != "https":
+        return [
+            Error(
+                f"SHOUMI_BASE_URL={settings.BASE_URL} does not use https, so the enrolment "
+                "links shoumi prints and mails would be opened over plain HTTP.",
+                hint="Set SHOUMI_BASE_URL to the https:// address staff use, "
+                "for example https://shoumi.example.cn.",
+                id="shoumi.E010",
+            )
+        ]
+    return []
+
+
+# MLPS level 3 (GB/T 22239-2019 8.1.4.1 b) asks to limit login attempts and to
+# log out idle sessions; assessors commonly expect a lockout after at most 5
+# failures lasting at least 15 minutes, an idle timeout of at most 15 minutes
+# and a working day as the longest session. The standard itself names no
+# figures, so these are warnings: check-deploy still fails on them.
+MLPS_MAX_LOCKOUT_FAILURES = 5
+MLPS_MIN_LOCKOUT_MINUTES = 15
+MLPS_MAX_IDLE_MINUTES = 15
+MLPS_MAX_SESSION_HOURS = 10
+
+
+@register(Tags.security, deploy=True)
+def check_login_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    failures = int(settings.AXES_FAILURE_LIMIT)
+    if failures > MLPS_MAX_LOCKOUT_FAILURES:
+        messages.append(
+            Warning(
+                f"An account is locked only after {failures} failed logins "
+                f"(SHOUMI_LOCKOUT_FAILURES); MLPS level 3 assessors expect at most "
+                f"{MLPS_MAX_LOCKOUT_FAILURES}.",
+                hint=f"Set SHOUMI_LOCKOUT_FAILURES to {MLPS_MAX_LOCKOUT_FAILURES} or less "
+                "(or unset it: the default is 5).",
+                id="shoumi.W010",
+            )
+        )
+    lockout_minutes = settings.AXES_COOLOFF_TIME.total_seconds() / 60
+    if lockout_minutes < MLPS_MIN_LOCKOUT_MINUTES:
+        messages.append(
+            Warning(
+                f"A locked account is unlocked after {lockout_minutes:g} minutes "
+                f"(SHOUMI_LOCKOUT_MINUTES); MLPS level 3 assessors expect at least "
+                f"{MLPS_MIN_LOCKOUT_MINUTES}.",
+                hint=f"Set SHOUMI_LOCKOUT_MINUTES to {MLPS_MIN_LOCKOUT_MINUTES} or more "
+                "(or unset it: the default is 15).",
+                id="shoumi.W011",
+            )
+        )
+    idle_minutes = settings.IDLE_TIMEOUT.total_seconds() / 60
+    if idle_minutes > MLPS_MAX_IDLE_MINUTES:
+        messages.append(
+            Warning(
+                f"Idle sessions are logged out after {idle_minutes:g} minutes "
+                f"(SHOUMI_IDLE_TIMEOUT_MINUTES); MLPS level 3 assessors expect at most "
+                f"{MLPS_MAX_IDLE_MINUTES}.",
+                hint=f"Set SHOUMI_IDLE_TIMEOUT_MINUTES to {MLPS_MAX_IDLE_MINUTES} or less "
+                "(or unset it: the default is 15).",
+                id="shoumi.W012",
+            )
+        )
+    session_hours = settings.SESSION_COOKIE_AGE / 3600
+    if session_hours > MLPS_MAX_SESSION_HOURS:
+        messages.append(
+            Warning(
+                f"A session lasts up to {session_hours:g} hours (SHOUMI_SESSION_MAX_HOURS); "
+                f"more than a working day of {MLPS_MAX_SESSION_HOURS} hours.",
+                hint=f"Set SHOUMI_SESSION_MAX_HOURS to {MLPS_MAX_SESSION_HOURS} or less "
+                "(or unset it: the default is 10).",
+                id="shoumi.W013",
+            )
+        )
+    return messages

@@ -11,6 +11,13 @@ looks the trace code up in the register of issued copies in the database.
 Without ``DJANGO_SETTINGS_MODULE`` the production profile is used, because
 an unconfigured command must not quietly run with local, plain-HTTP
 settings.
+
+A configuration error (ImproperlyConfigured, for example a ``SHOUMI_*``
+variable out of range) is printed as one line on stderr with exit status 2
+instead of a traceback: its message already names the variable and what to
+fix. Translations cannot be used there, because the settings that enable
+them are what failed to load, so the line is fixed Chinese plus Django's or
+shoumi's own English message.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import os
 import sys
 
 DEFAULT_SETTINGS = "shoumi.config.settings.production"
+# Exit status for a configuration error, as for a usage error: the command never ran.
+CONFIGURATION_ERROR_STATUS = 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,10 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         arguments[1] = arguments[1].replace("-", "_")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
 
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     try:
         execute_from_command_line(arguments)
+    except ImproperlyConfigured as error:
+        message = " ".join(str(error).split())
+        print(f"shoumi: 配置错误（configuration error）：{message}", file=sys.stderr)
+        return CONFIGURATION_ERROR_STATUS
     except SystemExit as exit_request:
         code = exit_request.code
         if code is None:

@@ -12,8 +12,9 @@ from django.utils.translation import ngettext
 
 class Command(BaseCommand):
     help = (
-        "Run Django's deployment checks and shoumi's own (DEBUG, HTTPS, secret-file permissions, "
-        "key-file location). Exits with status 1 if any warning or error is found."
+        "Run Django's deployment checks and shoumi's own (DEBUG, HTTPS, an https base URL, "
+        "lockout and session limits, secret-file permissions, key-file location). Exits with "
+        "status 1 if any warning or error is found."
     )
     requires_system_checks: list[str] = []
 
