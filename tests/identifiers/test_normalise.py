@@ -116,3 +116,11 @@ def test_parse_recovers_canonical_value_from_messy_form(example):
     kind, value, messy = example
 
     assert parse(kind, messy).value == parse(kind, value).value
+
+
+def test_marker_uncovered_by_removed_separator_is_stripped_too():
+    """Hypothesis found "'·`0": the middle dot went and left a leading backtick."""
+    once = normalise("'·`0")
+
+    assert once == "0"
+    assert normalise(once) == once

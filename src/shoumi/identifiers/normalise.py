@@ -109,6 +109,10 @@ def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = Tr
         cleaned = unicodedata.normalize("NFKC", cleaned)
     if not cleaned:
         raise InvalidIdentifier("empty", kind=kind)
+    if cleaned[0] in _TEXT_MARKERS:
+        # Removing separators uncovered a marker ("'·`0"); strip it as a second
+        # pass would, so that normalising is idempotent. Each pass is shorter.
+        return normalise(cleaned, kind=kind, reject_truncated=reject_truncated)
     if (
         reject_truncated
         and len(cleaned) >= 17
