@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from shoumi.access import services
+from shoumi.access import gates, services
 from shoumi.access.errors import RevealDeniedError
 from shoumi.accounts.roles import Role
 from shoumi.config import clock
@@ -115,3 +115,27 @@ def test_refused_gate_is_audited(reviewer_and_person) -> None:
     event = AuditEvent.objects.get(action=Action.REVEAL)
     assert event.result == Result.DENIED
     assert event.details["gate"] == "training_missing"
+
+
+def test_the_latest_agreement_counts(reviewer_and_person) -> None:
+    reviewer, person = reviewer_and_person
+    ConfidentialityAgreement.objects.create(
+        user=reviewer, signed_on=datetime.date(2024, 1, 1), valid_until=datetime.date(2025, 1, 1)
+    )
+
+    assert services.reveal(user=reviewer, record=person, field="resident_id", purpose="核对身份")
+    assert gates.failed_gates(reviewer) == []
+
+
+def test_deactivated_account_fails_every_gate_it_has(reviewer_and_person) -> None:
+    reviewer, _person = reviewer_and_person
+    reviewer.is_active = False
+    reviewer.save(update_fields=["is_active"])
+
+    assert [failure.code for failure in gates.failed_gates(reviewer)] == ["account_inactive"]
+
+
+def test_gates_of_an_unsaved_user() -> None:
+    codes = [failure.code for failure in gates.failed_gates(UserFactory.build())]
+
+    assert codes == ["account_inactive", "agreement_missing", "training_missing"]

@@ -18,10 +18,13 @@ this module only answers yes or no with a reason.
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -50,15 +53,25 @@ class Decision:
 ALLOW = Decision(allowed=True, code="allowed")
 
 
-def visible_clients_filter(user: User) -> Q | None:
-    """Return the Q limiting a Client queryset to the user's own clients, or None for nothing."""
+def _visibility(user: User) -> str:
+    """Return which clients ``user`` sees without a grant: "all", "own" or "none"."""
     if not user.is_active or user.is_separated_admin:
-        return None
+        return "none"
     roles = user.role_set
     if roles & ALL_CLIENT_ROLES:
-        return Q()
+        return "all"
     if not roles & (ASSIGNED_ROLES | DEPARTMENT_ROLES):
+        return "none"
+    return "own"
+
+
+def visible_clients_filter(user: User) -> Q | None:
+    """Return the Q limiting a Client queryset to the user's own clients, or None for nothing."""
+    visibility = _visibility(user)
+    if visibility == "none":
         return None
+    if visibility == "all":
+        return Q()
     # A subquery rather than a join, so the result has no duplicate rows and
     # list pages need no DISTINCT over the whole client table.
     from shoumi.clients.models import Client
@@ -96,14 +109,47 @@ def _pk_of(client: object) -> str:
     return str(getattr(client, "pk", ""))
 
 
-def is_own_client(user: User, client: object) -> bool:
-    """Whether the client is visible to ``user`` without any grant."""
+@functools.cache
+def _own_client_sql(by_department: bool) -> str:
     from shoumi.clients.models import Client
 
-    condition = visible_clients_filter(user)
-    if condition is None:
+    assigned = Client.assigned_staff.through._meta.db_table
+    sql = (
+        f"SELECT 1 FROM {Client._meta.db_table} AS client WHERE client.id = %s AND ("  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {assigned} AS assigned "
+        "WHERE assigned.client_id = client.id AND assigned.user_id = %s)"
+    )
+    if by_department:
+        sql += " OR client.department_id = %s"
+    return sql + ")"
+
+
+def is_own_client(user: User, client: object) -> bool:
+    """Whether the client is visible to ``user`` without any grant.
+
+    The same rule as :func:`visible_clients_filter`, as one raw query,
+    because every reveal and export asks this.
+    """
+    from shoumi.clients.models import Client
+
+    visibility = _visibility(user)
+    if visibility == "none":
         return False
-    return Client.objects.filter(condition, pk=_pk_of(client)).exists()
+    pk = getattr(client, "pk", "")
+    client_id = Client._meta.pk.get_db_prep_value(
+        pk if isinstance(pk, uuid.UUID) else _pk_of(client), connection
+    )
+    if visibility == "all":
+        sql = f"SELECT 1 FROM {Client._meta.db_table} WHERE id = %s"  # noqa: S608
+        parameters = [client_id]
+    else:
+        sql = _own_client_sql(by_department=bool(user.department_id))
+        parameters = [client_id, user.pk]
+        if user.department_id:
+            parameters.append(user.department_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        return cursor.fetchone() is not None
 
 
 def can_see_client(user: User, client: object) -> bool:
