@@ -6,7 +6,9 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shoumi.access import alerts, services
@@ -169,18 +171,26 @@ def test_export_alerts_read_the_offboarding_themselves(scene) -> None:
     assert [alert.kind for alert in raised] == [AlertKind.OFFBOARDING_ACTIVITY]
 
 
-def test_alert_counts_are_served_by_an_index(scene) -> None:
-    from django.db import connection
-
+def test_rules_query_is_served_by_indexes(scene) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL chooses its plan by the table statistics")
     reviewer, _person = scene
-    sql = alerts._events_sql({"action": Action.REVEAL, "result": Result.SUCCESS}, limited=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"EXPLAIN QUERY PLAN {sql}",
-            [reviewer.pk, "2026-12-02 01:00:00", Action.REVEAL, Result.SUCCESS, 21],
+    with time_machine.travel(LATE, tick=False), CaptureQueriesContext(connection) as queries:
+        alerts.evaluate(
+            user=reviewer, action=Action.REVEAL, result=Result.DENIED, is_offboarding=False
         )
-        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {queries.captured_queries[0]['sql']}")
+        plan = [str(row[-1]) for row in cursor.fetchall()]
 
-    assert "COVERING INDEX audit_event_actor_recent (actor_id=? AND occurred_at>?)" in plan
+    assert not [step for step in plan if step.startswith(("SCAN audit", "SCAN access"))]
+    count = (
+        "SEARCH audit_auditevent USING COVERING INDEX audit_event_actor_recent "
+        "(actor_id=? AND occurred_at>?)"
+    )
+    earlier = (
+        "SEARCH access_alert USING COVERING INDEX access_alert_user_kind_time "
+        "(user_id=? AND kind=? AND raised_at>?)"
+    )
+    # Two counts (reveals, denials) and three kinds (outside hours and the two counted).
+    assert [step for step in plan if step.startswith("SEARCH")] == 2 * [count] + 3 * [earlier]
