@@ -6,9 +6,10 @@ import datetime
 
 import pytest
 
-from shoumi.access import gates, services
+from shoumi.access import gates, policy, services
 from shoumi.access.errors import RevealDeniedError
 from shoumi.accounts.roles import Role
+from shoumi.clients.models import Client
 from shoumi.config import clock
 from shoumi.staff import services as staff
 from shoumi.staff.models import ConfidentialityAgreement, TrainingRecord
@@ -139,3 +140,31 @@ def test_gates_of_an_unsaved_user() -> None:
     codes = [failure.code for failure in gates.failed_gates(UserFactory.build())]
 
     assert codes == ["account_inactive", "agreement_missing", "training_missing"]
+
+
+def test_gate_query_tells_own_clients_as_the_policy_does() -> None:
+    department = DepartmentFactory(name="一部")
+    other = DepartmentFactory(name="二部")
+    clerk = UserFactory(roles=[Role.CLERK], department=department)
+    assigned_only = UserFactory(roles=[Role.REVIEWER], department=None)
+    users = [
+        clerk,
+        assigned_only,
+        UserFactory(roles=[Role.MANAGER], department=other),
+        UserFactory(roles=[Role.ADMINISTRATOR], department=None),
+        UserFactory(roles=[Role.SECURITY_ADMIN], department=department),
+        UserFactory(roles=[Role.CLERK], department=department, is_active=False),
+    ]
+    clients = [
+        make_client(department=department),
+        make_client(department=other, staff=[assigned_only]),
+        make_client(department=None, staff=[clerk]),
+        Client(name="未保存"),
+    ]
+
+    for user in users:
+        for client in clients:
+            expected = policy.is_own_client(user, client)
+            assert gates.gate_state(user, client=client).own_client is expected, (user, client)
+    assert gates.gate_state(clerk).own_client is None
+    assert [policy.is_own_client(clerk, client) for client in clients] == [True, False, True, False]

@@ -181,10 +181,10 @@ def test_reveal_runs_a_fixed_number_of_queries(
 
     with time_machine.travel(working_hours, tick=False):
         services.reveal(user=reviewer, record=person, field="resident_id", purpose="办理工商年报")
-        # Gate state, own client; the reveal's savepoint; log head, subtree
+        # Gates and own client; the reveal's savepoint; log head, subtree
         # hashes, their insert, the event, the head update; the savepoint's
         # release; the alert rules.
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(9):
             services.reveal(
                 user=reviewer, record=person, field="resident_id", purpose="办理工商年报"
             )

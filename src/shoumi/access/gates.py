@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from shoumi.access import policy
 from shoumi.accounts.models import User
 from shoumi.config import clock
 
@@ -37,10 +38,13 @@ class GateState:
     is_offboarding: bool
     agreement_until: date | None
     has_training: bool
+    # Whether the client asked about is the user's own (policy.is_own_client);
+    # None when no client was asked about.
+    own_client: bool | None = None
 
 
 @functools.cache
-def _state_sql() -> str:
+def _state_columns() -> str:
     from shoumi.staff.models import (
         ConfidentialityAgreement,
         Offboarding,
@@ -53,7 +57,7 @@ def _state_sql() -> str:
     training = TrainingRecord._meta.db_table
     course = TrainingCourse._meta.db_table
     return (
-        "SELECT account.is_active, "  # noqa: S608
+        "account.is_active, "  # noqa: S608
         f"EXISTS (SELECT 1 FROM {offboarding} AS offboarding "
         "WHERE offboarding.user_id = account.id AND offboarding.completed_at IS NULL), "
         f"(SELECT MAX(agreement.valid_until) FROM {agreement} AS agreement "
@@ -61,33 +65,48 @@ def _state_sql() -> str:
         f"EXISTS (SELECT 1 FROM {training} AS training "
         f"JOIN {course} AS course ON course.id = training.course_id "
         "WHERE training.user_id = account.id AND course.is_current = %s "
-        "AND training.valid_until >= %s) "
-        f"FROM {User._meta.db_table} AS account WHERE account.id = %s"
+        "AND training.valid_until >= %s)"
     )
 
 
-def gate_state(user: User) -> GateState:
+def gate_state(user: User, *, client: object = None) -> GateState:
     """Read what the gates check about ``user``, with one query.
 
     Raw SQL because this runs before every reveal and export, and building
     the query through the ORM cost several times more than running it.
+    With ``client``, the same query also reads whether ``client`` is the
+    user's own (``own_client``), which the reveal service's policy check needs.
     """
     today = clock.now().date()
+    columns = _state_columns()
+    parameters: list[Any] = [True, connection.ops.adapt_datefield_value(today)]
+    condition = None if client is None else policy.own_client_condition(user, client)
+    if condition is not None:
+        columns = f"{columns}, {condition[0]}"
+        parameters += condition[1]
     with connection.cursor() as cursor:
-        cursor.execute(_state_sql(), [True, connection.ops.adapt_datefield_value(today), user.pk])
+        cursor.execute(
+            f"SELECT {columns} FROM {User._meta.db_table} AS account WHERE account.id = %s",  # noqa: S608
+            [*parameters, user.pk],
+        )
         row = cursor.fetchone()
     if row is None:
         return GateState(today, False, False, None, False)
-    is_active, is_offboarding, agreement_until, has_training = row
+    is_active, is_offboarding, agreement_until, has_training = row[:4]
     if isinstance(agreement_until, str):
         # SQLite returns the date of an aggregate as text.
         agreement_until = date.fromisoformat(agreement_until)
+    own_client = None
+    if client is not None:
+        # No condition: no client is the user's own.
+        own_client = bool(row[4]) if condition is not None else False
     return GateState(
         today=today,
         is_active=bool(is_active),
         is_offboarding=bool(is_offboarding),
         agreement_until=agreement_until,
         has_training=bool(has_training),
+        own_client=own_client,
     )
 
 

@@ -72,8 +72,9 @@ def reveal(
     }
     details: dict[str, object] = {"client": str(client.pk)}
 
-    # The offboarding state that the gates read is the one the alerts need.
-    state = gates.gate_state(user)
+    # One query reads the gates, whether the client is the user's own (for the
+    # policy) and the offboarding state (for the alerts).
+    state = gates.gate_state(user, client=client)
     failures = gates.failed_gates(user, request=request, state=state)
     if failures:
         _deny(
@@ -85,7 +86,15 @@ def reveal(
         )
         raise RevealDeniedError(failures[0].message, code=failures[0].code)
 
-    decision = policy.decide(user, Action.REVEAL, client, label, field, subject_id=str(record.pk))
+    decision = policy.decide(
+        user,
+        Action.REVEAL,
+        client,
+        label,
+        field,
+        subject_id=str(record.pk),
+        own_client=state.own_client,
+    )
     if not decision.allowed:
         _deny(
             event_fields,
