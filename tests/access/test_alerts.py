@@ -6,13 +6,17 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from shoumi.access import services
+from shoumi.access import alerts, services
 from shoumi.access.errors import RevealDeniedError
 from shoumi.access.models import Alert, AlertKind
 from shoumi.accounts.roles import Role
+from shoumi.audit import services as audit
+from shoumi.audit.actions import Action, Result
 from shoumi.staff import services as staff
 from tests.accounts.factories import DepartmentFactory, UserFactory
 from tests.clients.factories import make_client, make_person
@@ -109,3 +113,84 @@ def test_one_alert_per_kind_and_hour(scene) -> None:
 
     assert Alert.objects.filter(kind=AlertKind.OUTSIDE_HOURS).count() == 2
     assert timezone.is_aware(Alert.objects.first().raised_at)
+
+
+def _audit_reveals(user, count: int) -> None:
+    for _ in range(count):
+        audit.append(action=Action.REVEAL, result=Result.SUCCESS, actor=user, field="resident_id")
+
+
+def test_many_reveals_alert_states_the_exact_count(scene, settings) -> None:
+    reviewer, _person = scene
+    settings.ALERT_REVEALS_PER_HOUR = 3
+
+    with time_machine.travel(WORKING, tick=False):
+        _audit_reveals(reviewer, 9)
+        raised = alerts.evaluate(user=reviewer, action=Action.REVEAL, result=Result.SUCCESS)
+
+    # The threshold check stops counting at 4; the alert's text counts them all.
+    assert [alert.kind for alert in raised] == [AlertKind.MANY_REVEALS]
+    assert "9" in raised[0].detail
+
+
+def test_reveals_of_more_than_an_hour_ago_do_not_count(scene, settings) -> None:
+    reviewer, _person = scene
+    settings.ALERT_REVEALS_PER_HOUR = 3
+
+    with time_machine.travel(WORKING - datetime.timedelta(minutes=61), tick=False):
+        _audit_reveals(reviewer, 3)
+    with time_machine.travel(WORKING, tick=False):
+        _audit_reveals(reviewer, 3)
+        raised = alerts.evaluate(user=reviewer, action=Action.REVEAL, result=Result.SUCCESS)
+
+    assert raised == []
+
+
+def test_rules_are_read_with_one_query(scene, django_assert_num_queries) -> None:
+    reviewer, _person = scene
+    with time_machine.travel(LATE, tick=False):
+        _reveal(reviewer, _person)
+        # Outside working hours, and the alert of the hour already raised:
+        # counts and earlier alerts come from one query, and nothing is raised.
+        with django_assert_num_queries(1):
+            raised = alerts.evaluate(
+                user=reviewer, action=Action.REVEAL, result=Result.SUCCESS, is_offboarding=False
+            )
+
+    assert raised == []
+    assert _kinds() == [AlertKind.OUTSIDE_HOURS]
+
+
+def test_export_alerts_read_the_offboarding_themselves(scene) -> None:
+    reviewer, _person = scene
+    staff.offboarding_start(actor=None, user=reviewer)
+
+    with time_machine.travel(WORKING, tick=False):
+        raised = alerts.evaluate(user=reviewer, action=Action.EXPORT, result=Result.SUCCESS)
+
+    assert [alert.kind for alert in raised] == [AlertKind.OFFBOARDING_ACTIVITY]
+
+
+def test_rules_query_is_served_by_indexes(scene) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL chooses its plan by the table statistics")
+    reviewer, _person = scene
+    with time_machine.travel(LATE, tick=False), CaptureQueriesContext(connection) as queries:
+        alerts.evaluate(
+            user=reviewer, action=Action.REVEAL, result=Result.DENIED, is_offboarding=False
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {queries.captured_queries[0]['sql']}")
+        plan = [str(row[-1]) for row in cursor.fetchall()]
+
+    assert not [step for step in plan if step.startswith(("SCAN audit", "SCAN access"))]
+    count = (
+        "SEARCH audit_auditevent USING COVERING INDEX audit_event_actor_recent "
+        "(actor_id=? AND occurred_at>?)"
+    )
+    earlier = (
+        "SEARCH access_alert USING COVERING INDEX access_alert_user_kind_time "
+        "(user_id=? AND kind=? AND raised_at>?)"
+    )
+    # Two counts (reveals, denials) and three kinds (outside hours and the two counted).
+    assert [step for step in plan if step.startswith("SEARCH")] == 2 * [count] + 3 * [earlier]

@@ -15,6 +15,7 @@ from shoumi.access.errors import ApprovalError, RevealDeniedError
 from shoumi.access.models import ApprovalKind, ApprovalRequest, ApprovalStatus
 from shoumi.accounts.roles import Role
 from shoumi.audit.actions import Action, Result
+from shoumi.audit.errors import AuditError
 from shoumi.audit.models import AuditEvent
 from tests.accounts.factories import DepartmentFactory, UserFactory
 from tests.clients.factories import make_client, make_person
@@ -174,3 +175,21 @@ def test_concurrent_approvals_give_one() -> None:
 
     assert sorted(outcomes) == ["already_decided", "approved"]
     assert AuditEvent.objects.filter(action=Action.APPROVAL_GRANTED).count() == 1
+
+
+def test_approval_stays_unused_when_the_reveal_event_cannot_be_stored(admins) -> None:
+    requester, approver, person = admins
+    approval = _break_glass(requester, person)
+    approvals.approval_approve(actor=approver, approval=approval)
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_gone")
+    try:
+        with pytest.raises(AuditError):
+            services.reveal(user=requester, record=person, field="resident_id", purpose="核对身份")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table}_gone RENAME TO {table}")
+
+    approval.refresh_from_db()
+    assert approval.status == ApprovalStatus.APPROVED

@@ -6,9 +6,10 @@ import datetime
 
 import pytest
 
-from shoumi.access import services
+from shoumi.access import gates, policy, services
 from shoumi.access.errors import RevealDeniedError
 from shoumi.accounts.roles import Role
+from shoumi.clients.models import Client
 from shoumi.config import clock
 from shoumi.staff import services as staff
 from shoumi.staff.models import ConfidentialityAgreement, TrainingRecord
@@ -115,3 +116,55 @@ def test_refused_gate_is_audited(reviewer_and_person) -> None:
     event = AuditEvent.objects.get(action=Action.REVEAL)
     assert event.result == Result.DENIED
     assert event.details["gate"] == "training_missing"
+
+
+def test_the_latest_agreement_counts(reviewer_and_person) -> None:
+    reviewer, person = reviewer_and_person
+    ConfidentialityAgreement.objects.create(
+        user=reviewer, signed_on=datetime.date(2024, 1, 1), valid_until=datetime.date(2025, 1, 1)
+    )
+
+    assert services.reveal(user=reviewer, record=person, field="resident_id", purpose="核对身份")
+    assert gates.failed_gates(reviewer) == []
+
+
+def test_deactivated_account_fails_every_gate_it_has(reviewer_and_person) -> None:
+    reviewer, _person = reviewer_and_person
+    reviewer.is_active = False
+    reviewer.save(update_fields=["is_active"])
+
+    assert [failure.code for failure in gates.failed_gates(reviewer)] == ["account_inactive"]
+
+
+def test_gates_of_an_unsaved_user() -> None:
+    codes = [failure.code for failure in gates.failed_gates(UserFactory.build())]
+
+    assert codes == ["account_inactive", "agreement_missing", "training_missing"]
+
+
+def test_gate_query_tells_own_clients_as_the_policy_does() -> None:
+    department = DepartmentFactory(name="一部")
+    other = DepartmentFactory(name="二部")
+    clerk = UserFactory(roles=[Role.CLERK], department=department)
+    assigned_only = UserFactory(roles=[Role.REVIEWER], department=None)
+    users = [
+        clerk,
+        assigned_only,
+        UserFactory(roles=[Role.MANAGER], department=other),
+        UserFactory(roles=[Role.ADMINISTRATOR], department=None),
+        UserFactory(roles=[Role.SECURITY_ADMIN], department=department),
+        UserFactory(roles=[Role.CLERK], department=department, is_active=False),
+    ]
+    clients = [
+        make_client(department=department),
+        make_client(department=other, staff=[assigned_only]),
+        make_client(department=None, staff=[clerk]),
+        Client(name="未保存"),
+    ]
+
+    for user in users:
+        for client in clients:
+            expected = policy.is_own_client(user, client)
+            assert gates.gate_state(user, client=client).own_client is expected, (user, client)
+    assert gates.gate_state(clerk).own_client is None
+    assert [policy.is_own_client(clerk, client) for client in clients] == [True, False, True, False]

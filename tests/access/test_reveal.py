@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import time_machine
 
 from shoumi.access import services
 from shoumi.access.errors import PurposeInvalidError, RevealDeniedError, RevealFailedError
@@ -165,3 +168,23 @@ def test_reveal_logs_no_plaintext(person: Person, department, caplog) -> None:
 
     assert RESIDENT_ID not in caplog.text
     assert RESIDENT_ID not in str(list(AuditEvent.objects.values()))
+
+
+def test_reveal_runs_a_fixed_number_of_queries(
+    person: Person, department, django_assert_num_queries
+) -> None:
+    reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER], department=department))
+    # A Wednesday at 10:00 in Asia/Shanghai, so that no alert is raised.
+    working_hours = datetime.datetime(
+        2026, 12, 2, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8))
+    )
+
+    with time_machine.travel(working_hours, tick=False):
+        services.reveal(user=reviewer, record=person, field="resident_id", purpose="办理工商年报")
+        # Gates and own client; the reveal's savepoint; log head, subtree
+        # hashes, their insert, the event, the head update; the savepoint's
+        # release; the alert rules.
+        with django_assert_num_queries(9):
+            services.reveal(
+                user=reviewer, record=person, field="resident_id", purpose="办理工商年报"
+            )

@@ -12,7 +12,9 @@ alert, not hundreds.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, time, timedelta
+from typing import Final
 
 import structlog
 from django.conf import settings
@@ -34,17 +36,19 @@ logger = structlog.get_logger(__name__)
 WATCHED_ACTIONS = (Action.REVEAL, Action.EXPORT, Action.SEARCH)
 
 
+@functools.cache
 def _parse_hours(text: str) -> tuple[time, time]:
     start, _dash, end = text.partition("-")
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
 
-def _parse_days(text: str) -> set[int]:
+@functools.cache
+def _parse_days(text: str) -> frozenset[int]:
     days: set[int] = set()
     for part in text.split(","):
         first, _dash, last = part.strip().partition("-")
         days.update(range(int(first), int(last or first) + 1))
-    return days
+    return frozenset(days)
 
 
 def is_working_time(moment: datetime) -> bool:
@@ -53,10 +57,7 @@ def is_working_time(moment: datetime) -> bool:
     return local.isoweekday() in _parse_days(settings.WORK_DAYS) and start <= local.time() < end
 
 
-def _raise(kind: str, user: User, detail: str) -> Alert | None:
-    now = clock.now()
-    if Alert.objects.filter(kind=kind, user=user, raised_at__gt=now - timedelta(hours=1)).exists():
-        return None
+def _raise(kind: str, user: User, detail: str, now: datetime) -> Alert:
     alert = Alert.objects.create(kind=kind, user=user, raised_at=now, detail=detail[:300])
     audit.append(
         action=Action.ALERT_RAISED,
@@ -77,58 +78,146 @@ def _raise(kind: str, user: User, detail: str) -> Alert | None:
     return alert
 
 
-def evaluate(*, user: User, action: str, result: str, reason_code: str = "") -> list[Alert]:
-    """Check the alert rules after an access by ``user``; return the alerts raised.
+# The audit columns that the two counted rules match.
+_REVEALS: Final[dict[str, str]] = {"action": Action.REVEAL, "result": Result.SUCCESS}
+_DENIALS: Final[dict[str, str]] = {"result": Result.DENIED}
 
-    The counts for the last hour and the offboarding state come from one
-    query, because this runs after every reveal.
+
+def _events_sql(where: dict[str, str], *, limited: bool) -> str:
+    """Return the query of one actor's events after a time whose columns equal ``where``.
+
+    The index on (actor_id, occurred_at, result, action) serves it without
+    reading the table. ``limited`` adds a LIMIT parameter, so that a count
+    against a threshold stops as soon as it passes.
     """
-    from django.db.models import Count, Exists, OuterRef, Q
+    conditions = "".join(f" AND {column} = %s" for column in where)
+    sql = (
+        f"SELECT 1 FROM {AuditEvent._meta.db_table} "  # noqa: S608
+        f"WHERE actor_id = %s AND occurred_at > %s{conditions}"
+    )
+    return sql + " LIMIT %s" if limited else sql
 
+
+def _count_events(user: User, since: datetime, where: dict[str, str]) -> int:
+    """Return the exact number of ``user``'s events after ``since`` matching ``where``."""
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM ({_events_sql(where, limited=False)}) AS counted",  # noqa: S608
+            [user.pk, connection.ops.adapt_datetimefield_value(since), *where.values()],
+        )
+        (count,) = cursor.fetchone()
+    return int(count)
+
+
+def _read_rules(
+    user: User, since: datetime, counts: list[tuple[dict[str, str], int]], kinds: list[str]
+) -> tuple[list[int], set[str]]:
+    """Read what the rules need about ``user`` since ``since``, with one query.
+
+    Returns each of ``counts`` (columns to match and a limit: the count
+    stops at the limit) and which of ``kinds`` were raised for ``user``
+    since then.
+    """
+    connection = transaction.get_connection()
+    since_value = connection.ops.adapt_datetimefield_value(since)
+    columns: list[str] = []
+    parameters: list[object] = []
+    for where, limit in counts:
+        events = _events_sql(where, limited=True)
+        columns.append(f"(SELECT COUNT(*) FROM ({events}) AS counted)")  # noqa: S608
+        parameters += [user.pk, since_value, *where.values(), limit]
+    for kind in kinds:
+        columns.append(
+            f"EXISTS (SELECT 1 FROM {Alert._meta.db_table} "  # noqa: S608
+            "WHERE user_id = %s AND kind = %s AND raised_at > %s)"
+        )
+        parameters += [user.pk, kind, since_value]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", parameters)
+        row = cursor.fetchone()
+    flags = row[len(counts) :]
+    return [int(value) for value in row[: len(counts)]], {
+        kind for kind, flag in zip(kinds, flags, strict=True) if flag
+    }
+
+
+def _detail(kind: str, user: User, since: datetime) -> str:
+    """Return the text of an alert that is being raised; its count is exact."""
+    if kind == AlertKind.MANY_REVEALS:
+        count = _count_events(user, since, _REVEALS)
+        return _("%(count)d reveals within an hour.") % {"count": count}
+    if kind == AlertKind.REPEATED_DENIALS:
+        count = _count_events(user, since, _DENIALS)
+        return _("%(count)d denied requests within an hour.") % {"count": count}
+    if kind == AlertKind.OUTSIDE_HOURS:
+        return _("Access outside working hours.")
+    if kind == AlertKind.UNASSIGNED_CLIENT:
+        return _("Tried to open a client not assigned to them.")
+    return _("Activity while being offboarded.")
+
+
+def _is_offboarding(user: User) -> bool:
     from shoumi.staff.models import Offboarding
 
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Offboarding._meta.db_table} "  # noqa: S608
+            "WHERE user_id = %s AND completed_at IS NULL",
+            [user.pk],
+        )
+        return cursor.fetchone() is not None
+
+
+def evaluate(
+    *,
+    user: User,
+    action: str,
+    result: str,
+    reason_code: str = "",
+    is_offboarding: bool | None = None,
+) -> list[Alert]:
+    """Check the alert rules after an access by ``user``; return the alerts raised.
+
+    ``is_offboarding`` is whether ``user``'s offboarding is open, for a
+    caller that read it already (the reveal service reads it with the
+    gates); without it, it is read here. The counts of the last hour and
+    the alerts raised in it come from one query, because this runs after
+    every reveal; the counts stop once they pass their threshold.
+    """
     now = clock.now()
     hour_ago = now - timedelta(hours=1)
-    counts = AuditEvent.objects.filter(actor_id=user.pk, occurred_at__gt=hour_ago).aggregate(
-        reveals=Count("pk", filter=Q(action=Action.REVEAL, result=Result.SUCCESS)),
-        denials=Count("pk", filter=Q(result=Result.DENIED)),
-    )
-    is_offboarding = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            open=Exists(Offboarding.objects.filter(user=OuterRef("pk"), completed_at__isnull=True))
-        )
-        .values_list("open", flat=True)
-        .first()
-    )
+    if is_offboarding is None:
+        is_offboarding = _is_offboarding(user)
 
-    raised: list[Alert | None] = []
+    # The kinds whose rule holds, then those whose rule holds if a count passes.
+    firing: list[str] = []
     if action in WATCHED_ACTIONS and not is_working_time(now):
-        raised.append(_raise(AlertKind.OUTSIDE_HOURS, user, _("Access outside working hours.")))
+        firing.append(AlertKind.OUTSIDE_HOURS)
     if reason_code == "client_not_assigned":
-        raised.append(
-            _raise(
-                AlertKind.UNASSIGNED_CLIENT, user, _("Tried to open a client not assigned to them.")
-            )
-        )
+        firing.append(AlertKind.UNASSIGNED_CLIENT)
     if is_offboarding:
-        raised.append(
-            _raise(AlertKind.OFFBOARDING_ACTIVITY, user, _("Activity while being offboarded."))
-        )
-    if action == Action.REVEAL and counts["reveals"] > settings.ALERT_REVEALS_PER_HOUR:
-        raised.append(
-            _raise(
-                AlertKind.MANY_REVEALS,
-                user,
-                _("%(count)d reveals within an hour.") % {"count": counts["reveals"]},
-            )
-        )
-    if result == Result.DENIED and counts["denials"] > settings.ALERT_DENIALS_PER_HOUR:
-        raised.append(
-            _raise(
-                AlertKind.REPEATED_DENIALS,
-                user,
-                _("%(count)d denied requests within an hour.") % {"count": counts["denials"]},
-            )
-        )
-    return [alert for alert in raised if alert is not None]
+        firing.append(AlertKind.OFFBOARDING_ACTIVITY)
+    counted: list[tuple[str, dict[str, str], int]] = []
+    if action == Action.REVEAL:
+        counted.append((AlertKind.MANY_REVEALS, _REVEALS, settings.ALERT_REVEALS_PER_HOUR))
+    if result == Result.DENIED:
+        counted.append((AlertKind.REPEATED_DENIALS, _DENIALS, settings.ALERT_DENIALS_PER_HOUR))
+    if not firing and not counted:
+        return []
+
+    counts, recent = _read_rules(
+        user,
+        hour_ago,
+        [(where, threshold + 1) for _kind, where, threshold in counted],
+        firing + [kind for kind, _where, _threshold in counted],
+    )
+    for (kind, _where, threshold), count in zip(counted, counts, strict=True):
+        if count > threshold:
+            firing.append(kind)
+    # Each kind is raised at most once per user and hour.
+    return [
+        _raise(kind, user, _detail(kind, user, hour_ago), now)
+        for kind in firing
+        if kind not in recent
+    ]

@@ -208,6 +208,11 @@ class Alert(models.Model):
         verbose_name = _("security alert")
         verbose_name_plural = _("security alerts")
         ordering = ["-raised_at"]
+        indexes = [
+            # Whether a kind was raised for a user within the last hour, which
+            # the alert rules ask after every reveal.
+            models.Index(fields=["user", "kind", "raised_at"], name="access_alert_user_kind_time")
+        ]
 
     def __str__(self) -> str:
         return f"alert {self.pk} {self.kind}"

@@ -18,10 +18,14 @@ this module only answers yes or no with a reason.
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -50,15 +54,25 @@ class Decision:
 ALLOW = Decision(allowed=True, code="allowed")
 
 
-def visible_clients_filter(user: User) -> Q | None:
-    """Return the Q limiting a Client queryset to the user's own clients, or None for nothing."""
+def _visibility(user: User) -> str:
+    """Return which clients ``user`` sees without a grant: "all", "own" or "none"."""
     if not user.is_active or user.is_separated_admin:
-        return None
+        return "none"
     roles = user.role_set
     if roles & ALL_CLIENT_ROLES:
-        return Q()
+        return "all"
     if not roles & (ASSIGNED_ROLES | DEPARTMENT_ROLES):
+        return "none"
+    return "own"
+
+
+def visible_clients_filter(user: User) -> Q | None:
+    """Return the Q limiting a Client queryset to the user's own clients, or None for nothing."""
+    visibility = _visibility(user)
+    if visibility == "none":
         return None
+    if visibility == "all":
+        return Q()
     # A subquery rather than a join, so the result has no duplicate rows and
     # list pages need no DISTINCT over the whole client table.
     from shoumi.clients.models import Client
@@ -107,14 +121,58 @@ def _pk_of(client: object) -> str:
     return str(getattr(client, "pk", ""))
 
 
-def is_own_client(user: User, client: object) -> bool:
-    """Whether the client is visible to ``user`` without any grant."""
+@functools.cache
+def _own_client_sql(visibility: str, by_department: bool) -> str:
     from shoumi.clients.models import Client
 
-    condition = visible_clients_filter(user)
+    client_table = Client._meta.db_table
+    if visibility == "all":
+        return f"EXISTS (SELECT 1 FROM {client_table} WHERE id = %s)"  # noqa: S608
+    assigned = Client.assigned_staff.through._meta.db_table
+    sql = (
+        f"EXISTS (SELECT 1 FROM {client_table} AS client WHERE client.id = %s AND ("  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {assigned} AS assigned "
+        "WHERE assigned.client_id = client.id AND assigned.user_id = %s)"
+    )
+    if by_department:
+        sql += " OR client.department_id = %s"
+    return sql + "))"
+
+
+def own_client_condition(user: User, client: object) -> tuple[str, list[Any]] | None:
+    """Return an SQL condition that holds when ``client`` is ``user``'s own, with its parameters.
+
+    The same rule as :func:`visible_clients_filter`, as raw SQL for the
+    reveal path, which runs it in :func:`is_own_client` or as a column of
+    the gates' query. None when no client is ``user``'s own.
+    """
+    from shoumi.clients.models import Client
+
+    visibility = _visibility(user)
+    if visibility == "none":
+        return None
+    pk = getattr(client, "pk", "")
+    client_id = Client._meta.pk.get_db_prep_value(
+        pk if isinstance(pk, uuid.UUID) else _pk_of(client), connection
+    )
+    by_department = bool(user.department_id)
+    parameters: list[Any] = [client_id]
+    if visibility == "own":
+        parameters.append(user.pk)
+        if by_department:
+            parameters.append(user.department_id)
+    return _own_client_sql(visibility, by_department), parameters
+
+
+def is_own_client(user: User, client: object) -> bool:
+    """Whether the client is visible to ``user`` without any grant."""
+    condition = own_client_condition(user, client)
     if condition is None:
         return False
-    return Client.objects.filter(condition, pk=_pk_of(client)).exists()
+    sql, parameters = condition
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", parameters)
+        return bool(cursor.fetchone()[0])
 
 
 def can_see_client(user: User, client: object) -> bool:
@@ -242,13 +300,16 @@ def decide(
     *,
     subject_id: str = "",
     approval_kind: str = "",
+    own_client: bool | None = None,
 ) -> Decision:
     """Decide ``action`` on one field of a record that belongs to ``client``.
 
     ``subject_id`` is the record's id, which a two-person approval must name.
     ``approval_kind`` names the kind of approval that a TWO_PERSON cell
     accepts, when it is not the usual one for ``action`` (break-glass for
-    reveals, bulk export for exports, deletion for deletes). Gates are not
+    reveals, bulk export for exports, deletion for deletes). ``own_client``
+    is :func:`is_own_client` for a caller that read it already (the reveal
+    service, with the gates); without it, it is read here. Gates are not
     checked here; the services check them for reveals and exports.
     """
     moment = clock.now()
@@ -263,7 +324,7 @@ def decide(
         )
     field_key = f"{model_label}.{field_name}"
     outcome = outcome_for_roles(user.role_set, level, action)
-    own = is_own_client(user, client)
+    own = is_own_client(user, client) if own_client is None else own_client
 
     if outcome == Outcome.ALLOW and own:
         return ALLOW

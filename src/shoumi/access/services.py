@@ -81,14 +81,37 @@ def reveal(
     }
     details: dict[str, object] = {"client": str(client.pk)}
 
-    failures = gates.failed_gates(user, request=request)
+    # One query reads the gates, whether the client is the user's own (for the
+    # policy) and the offboarding state (for the alerts).
+    state = gates.gate_state(user, client=client)
+    failures = gates.failed_gates(user, request=request, state=state)
     if failures:
-        _deny(event_fields, {**details, "gate": failures[0].code}, user, failures[0].code)
+        _deny(
+            event_fields,
+            {**details, "gate": failures[0].code},
+            user,
+            failures[0].code,
+            is_offboarding=state.is_offboarding,
+        )
         raise RevealDeniedError(failures[0].message, code=failures[0].code)
 
-    decision = policy.decide(user, Action.REVEAL, client, label, field, subject_id=str(record.pk))
+    decision = policy.decide(
+        user,
+        Action.REVEAL,
+        client,
+        label,
+        field,
+        subject_id=str(record.pk),
+        own_client=state.own_client,
+    )
     if not decision.allowed:
-        _deny(event_fields, {**details, "reason": decision.code}, user, decision.code)
+        _deny(
+            event_fields,
+            {**details, "reason": decision.code},
+            user,
+            decision.code,
+            is_offboarding=state.is_offboarding,
+        )
         error = RevealDeniedError(decision.message, code=decision.code)
         error.needs_approval = decision.needs_approval  # type: ignore[attr-defined]
         raise error
@@ -101,8 +124,14 @@ def reveal(
         with transaction.atomic():
             if decision.approval_id:
                 approvals.approval_consume(approval_id=decision.approval_id, actor=user)
+            # No savepoint: an error here ends this block, which rolls back
+            # the whole transaction, the consumed approval included.
             audit.append(
-                action=AuditAction.REVEAL, result=Result.SUCCESS, details=details, **event_fields
+                action=AuditAction.REVEAL,
+                result=Result.SUCCESS,
+                details=details,
+                savepoint=False,
+                **event_fields,
             )
             plaintext = vault.open_for_reveal(record=record, field_name=field)
     except crypto.DecryptionError as error:
@@ -115,7 +144,12 @@ def reveal(
         raise RevealFailedError(
             _("The stored value could not be decrypted. Tell the security administrator.")
         ) from error
-    alerts.evaluate(user=user, action=AuditAction.REVEAL, result=Result.SUCCESS)
+    alerts.evaluate(
+        user=user,
+        action=AuditAction.REVEAL,
+        result=Result.SUCCESS,
+        is_offboarding=state.is_offboarding,
+    )
     logger.info("reveal_succeeded", user_id=user.pk, object_type=label, field=field)
     return plaintext
 
@@ -153,11 +187,22 @@ def record_out_of_reach(
 
 
 def _deny(
-    event_fields: dict[str, object], details: dict[str, object], user: User, code: str
+    event_fields: dict[str, object],
+    details: dict[str, object],
+    user: User,
+    code: str,
+    *,
+    is_offboarding: bool,
 ) -> None:
     audit.append(action=AuditAction.REVEAL, result=Result.DENIED, details=details, **event_fields)  # type: ignore[arg-type]
     logger.warning("reveal_denied", user_id=user.pk, reason=code)
-    alerts.evaluate(user=user, action=AuditAction.REVEAL, result=Result.DENIED, reason_code=code)
+    alerts.evaluate(
+        user=user,
+        action=AuditAction.REVEAL,
+        result=Result.DENIED,
+        reason_code=code,
+        is_offboarding=is_offboarding,
+    )
 
 
 def break_glass_request(

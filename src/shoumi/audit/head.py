@@ -10,6 +10,8 @@ settings' ``transaction_mode: IMMEDIATE`` takes the database write lock at
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -35,21 +37,51 @@ def _stored_size() -> int:
     return max(candidates)
 
 
-def locked_head() -> LogHead:
+def _select_head(connection: Any, cursor: Any) -> LogHead | None:
+    """Read and lock the head row with a plain cursor, or return None when there is none.
+
+    Raw SQL and no raw queryset, because every append runs this, and
+    building the query (or the raw queryset's model) through the ORM cost
+    more than running it. The values pass through the same converters as
+    in a queryset (on SQLite, the time is text until converted).
+    """
+    fields = LogHead._meta.concrete_fields
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    cursor.execute(
+        f"SELECT {', '.join(str(field.column) for field in fields)} "  # noqa: S608
+        f"FROM {LogHead._meta.db_table} WHERE id = %s{lock}",
+        [LogHead.SINGLETON_ID],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, field in enumerate(fields):
+        if field.get_internal_type() == "DateTimeField":
+            # The others are integers and text, which need no converting.
+            column = field.get_col(LogHead._meta.db_table)
+            for converter in connection.ops.get_db_converters(column):
+                values[index] = converter(values[index], column, connection)
+    return LogHead.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+def locked_head(cursor: Any = None) -> LogHead:
     """Return the head row, locked until the current transaction ends.
 
     Must run inside ``transaction.atomic()``. A missing head row (a new
     database, or one whose tables a test flushed) is created with the size
-    the event tables show.
+    the event tables show. ``cursor`` is a cursor of the default database
+    for the caller that has one open (an append runs all its statements
+    through one).
     """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("locked_head() must run inside transaction.atomic()")
-    # Raw SQL because every append runs this, and building the query through
-    # the ORM cost more than running it.
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = f"SELECT * FROM {LogHead._meta.db_table} WHERE id = %s{lock}"  # noqa: S608
-    head = next(iter(LogHead.objects.raw(sql, [LogHead.SINGLETON_ID])), None)
+    if cursor is None:
+        with connection.cursor() as own_cursor:
+            head = _select_head(connection, own_cursor)
+    else:
+        head = _select_head(connection, cursor)
     if head is None:
         LogHead.objects.bulk_create(
             [
@@ -74,17 +106,23 @@ def current_head() -> LogHead | None:
     return LogHead.objects.filter(pk=LogHead.SINGLETON_ID).first()
 
 
-def save_head(head: LogHead) -> None:
-    """Write the locked head's size and checkpoint fields back, with one raw UPDATE."""
+def save_head(head: LogHead, cursor: Any = None) -> None:
+    """Write the locked head's size and checkpoint fields back, with one raw UPDATE.
+
+    ``cursor`` is as for :func:`locked_head`.
+    """
     connection = transaction.get_connection()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {LogHead._meta.db_table} SET size = %s, last_checkpoint_size = %s, "  # noqa: S608
-            "last_checkpoint_at = %s WHERE id = %s",
-            [
-                head.size,
-                head.last_checkpoint_size,
-                connection.ops.adapt_datetimefield_value(head.last_checkpoint_at),
-                head.pk,
-            ],
-        )
+    if cursor is None:
+        with connection.cursor() as own_cursor:
+            save_head(head, own_cursor)
+        return
+    cursor.execute(
+        f"UPDATE {LogHead._meta.db_table} SET size = %s, last_checkpoint_size = %s, "  # noqa: S608
+        "last_checkpoint_at = %s WHERE id = %s",
+        [
+            head.size,
+            head.last_checkpoint_size,
+            connection.ops.adapt_datetimefield_value(head.last_checkpoint_at),
+            head.pk,
+        ],
+    )

@@ -33,7 +33,7 @@ LOCK_FILE = ".ledger-keys.lock"
 
 _cache_lock = threading.Lock()
 _signers: dict[tuple[Path, bool], CheckpointSigner] = {}
-_taggers: dict[tuple[Path, bool, str], LeafTagger] = {}
+_taggers: dict[tuple[object, bool, str], LeafTagger] = {}
 
 
 def key_directory() -> Path:
@@ -97,7 +97,9 @@ def log_leaf_tagger(hash_name: str) -> LeafTagger:
     Deriving the tag key with HKDF costs about as much as 18 tags (measured
     with SHA-256 on the benchmark machine), so the tagger is kept per process.
     """
-    cache_key = (key_directory(), bool(settings.GUOMI_MODE), hash_name)
+    # Keyed by the setting rather than key_directory(), whose Path costs
+    # more than the lookup; every append asks for the tagger.
+    cache_key = (settings.DATA_DIR, bool(settings.GUOMI_MODE), hash_name)
     tagger = _taggers.get(cache_key)
     if tagger is None:
         signer = log_signer()

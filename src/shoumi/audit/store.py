@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from django.db import connections
 
@@ -21,8 +23,18 @@ class DatabaseHashStore:
     has lost track of the log.
     """
 
-    def __init__(self, using: str = "default") -> None:
+    def __init__(self, using: str = "default", cursor: Any = None) -> None:
+        """``cursor``, when given, is an open cursor of ``using`` that every query runs through."""
         self.using = using
+        self.cursor = cursor
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        if self.cursor is not None:
+            yield self.cursor
+        else:
+            with connections[self.using].cursor() as cursor:
+                yield cursor
 
     def get_hashes(self, nodes: Sequence[Node]) -> list[bytes]:
         keys = [node_key(level, index) for level, index in nodes]
@@ -32,7 +44,7 @@ class DatabaseHashStore:
         # the ORM took longer than running it.
         unique_keys = list(set(keys))
         placeholders = ", ".join(["%s"] * len(unique_keys))
-        with connections[self.using].cursor() as cursor:
+        with self._cursor() as cursor:
             cursor.execute(
                 f"SELECT node, hash FROM {SubtreeHash._meta.db_table} "  # noqa: S608
                 f"WHERE node IN ({placeholders})",
@@ -51,7 +63,7 @@ class DatabaseHashStore:
         # executemany rather than bulk_create: building a model instance per
         # row made the ORM most of the cost of a batched append.
         table = SubtreeHash._meta.db_table
-        with connections[self.using].cursor() as cursor:
+        with self._cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {table} (node, hash) VALUES (%s, %s)",  # noqa: S608
                 [(node_key(level, index), node_hash) for level, index, node_hash in entries],

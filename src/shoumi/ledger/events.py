@@ -217,6 +217,12 @@ def _iter_strings(value: object) -> Iterator[str]:
 
 
 def _reject_identifier_shapes(event: Mapping[str, Any]) -> None:
+    # One search over the strings of every field first: almost every event
+    # passes, and only a failing one needs the search by field, which names
+    # the field in the error.
+    every_string = "\x00".join(text for value in event.values() for text in _iter_strings(value))
+    if not _IDENTIFIER_SHAPED.search(unicodedata.normalize("NFKC", every_string)):
+        return
     for key, value in event.items():
         # One search over the field's strings, joined by a separator that
         # the pattern treats as a boundary, is faster than one per string.
