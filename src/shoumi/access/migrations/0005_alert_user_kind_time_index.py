@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("access", "0003_alter_approvalrequest_kind"),
+        ("access", "0004_alter_approvalrequest_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
