@@ -33,6 +33,8 @@ def _full_width(text: str) -> str:
         (f"联系人手机{MOBILE}", Kind.MOBILE),
         (f"{MOBILE[:3]} {MOBILE[3:7]} {MOBILE[7:]}", Kind.MOBILE),
         ("护照号 E12345678", Kind.PASSPORT),
+        # Seven digits, the fewest of any reported kind: the digit-count shortcut keeps it.
+        ("护照号 EA1234567", Kind.PASSPORT),
     ],
 )
 def test_identifier_is_found(text: str, kind: Kind) -> None:

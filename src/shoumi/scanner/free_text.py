@@ -39,6 +39,7 @@ _GROUPED_NUMBER: Final = re.compile(
 _SEPARATORS: Final = re.compile(_SEPARATOR)
 _JOINED_LENGTHS: Final = frozenset({15, 18})
 REPORTED_KINDS: Final = frozenset(Kind) - {Kind.USCC}
+MIN_DIGITS: Final = 7
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,11 @@ def _join_groups(match: re.Match[str]) -> str:
 
 def find_identifiers(text: str) -> list[TextFinding]:
     """Return the personal identifiers in ``text``, in order of position."""
-    if not text:
+    # Every reported kind has at least 7 digits (a passport such as EA1234567), and most
+    # company names and addresses have fewer; counting them is a hundred times cheaper
+    # than the engine, which matters for a 100,000-row import. isdigit also counts
+    # full-width digits, so the count is never lower than after NFKC.
+    if sum(map(str.isdigit, text)) < MIN_DIGITS:
         return []
     normalised = _GROUPED_NUMBER.sub(_join_groups, unicodedata.normalize("NFKC", text))
     encoded = normalised.encode("utf-8", "replace")
