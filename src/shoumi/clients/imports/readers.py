@@ -3,7 +3,8 @@
 Cells keep the type the file gives them. Text stays ``str``, and spreadsheet
 numbers stay ``int`` or ``float``, so that the row checks can tell a number
 typed as text from one that Excel already turned into a float (and may have
-cut to 15 significant digits). Dates, booleans and error cells become text.
+cut to 15 significant digits). Dates and booleans become text; error cells such as
+#N/A in an .xlsx read as empty.
 
 CSV encodings are detected in this order: a UTF-16 byte-order mark, strict
 UTF-8 (a UTF-8 byte-order mark is stripped first), then GB18030, which is a
@@ -14,7 +15,8 @@ rejected: those are what a wrong decoding produces.
 
 What this does not protect against: a crafted .xlsx may still use a lot of
 memory for its shared-strings table within the uncompressed-size limit.
-defusedxml (a dependency) makes openpyxl refuse XML entity expansion.
+defusedxml (a dependency) makes openpyxl refuse XML entity expansion. openpyxl checks
+the workbook and its declared size; python-calamine then reads the cells.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import xlrd
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
 
 from shoumi.clients.imports.errors import LedgerFileError
 
@@ -167,9 +170,6 @@ def _read_xlsx(data: bytes) -> Sheet:
         declared_rows = worksheet.max_row if isinstance(worksheet.max_row, int) else 0
         if declared_rows > max_rows() + 20:
             raise _row_limit_error()
-        rows = _collect(
-            [_xlsx_cell(value) for value in row] for row in worksheet.iter_rows(values_only=True)
-        )
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise LedgerFileError(
             _("The file is not a readable .xlsx workbook. Open it in Excel and save it again."),
@@ -177,7 +177,40 @@ def _read_xlsx(data: bytes) -> Sheet:
         ) from error
     finally:
         workbook.close()
+    # openpyxl has checked the workbook and its declared size; calamine (Rust) reads
+    # the cells about ten times faster than openpyxl's read-only mode.
+    try:
+        cells = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        if cells.total_height > max_rows() + 20:
+            raise _row_limit_error()
+        rows = _collect([_calamine_cell(value) for value in row] for row in cells.iter_rows())
+    except (CalamineError, PasswordError, XmlError, ZipError) as error:
+        raise LedgerFileError(
+            _("The file is not a readable .xlsx workbook. Open it in Excel and save it again."),
+            code="xlsx_unreadable",
+        ) from error
     return Sheet(rows=rows, encoding=Encoding.XLSX, notices=notices)
+
+
+def _calamine_cell(value: object) -> CellValue:
+    """Give a calamine cell the type openpyxl gives it, which the row checks rely on.
+
+    calamine returns every number as a float and empty cells as "". A whole number
+    below 10^15 becomes an int, as openpyxl reads Excel's plain digits. Larger ones stay
+    floats: Excel keeps 15 significant digits and writes such numbers in exponent form,
+    which openpyxl also reads as a float, and the row checks report them as damaged.
+    """
+    if value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 1e15 else value
+    if isinstance(value, int):
+        return value
+    return _xlsx_cell(value)
 
 
 def _check_zip_size(data: bytes) -> None:
