@@ -34,8 +34,12 @@ def admins(db):
 
 
 def _break_glass(requester, person) -> ApprovalRequest:
+    return _break_glass_with_reason(requester, person, "客户来电核对身份")
+
+
+def _break_glass_with_reason(requester, person, reason: str) -> ApprovalRequest:
     return services.break_glass_request(
-        user=requester, record=person, field="resident_id", reason="客户来电核对身份"
+        user=requester, record=person, field="resident_id", reason=reason
     )
 
 

@@ -64,6 +64,9 @@ TARGET_EVENTS: dict[str, dict[str, str]] = {
     },
 }
 
+# The reason becomes the purpose of the approval's audit events, which hold 200.
+MAX_REASON_LENGTH = 200
+
 
 def approval_minutes() -> int:
     return int(getattr(settings, "APPROVAL_MINUTES", 60))
@@ -122,6 +125,12 @@ def approval_request(
     reason = " ".join(reason.split())
     if len(reason) < 2:
         raise ApprovalError(_("State the reason for the request."), code="reason_missing")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ApprovalError(
+            _("The reason is longer than %(limit)d characters. Shorten it.")
+            % {"limit": MAX_REASON_LENGTH},
+            code="reason_too_long",
+        )
     reject_identifiers(ApprovalError, reason=reason)
     now = clock.now()
     approval = ApprovalRequest.objects.create(
@@ -129,7 +138,7 @@ def approval_request(
         subject=subject,
         subject_key=subject_key,
         summary=summary[:300],
-        reason=reason[:300],
+        reason=reason,
         requester=actor,
         requested_at=now,
         expires_at=now + timedelta(minutes=approval_minutes()),

@@ -105,7 +105,7 @@ class DecisionForm(forms.Form):
 
 
 class BreakGlassForm(forms.Form):
-    reason = forms.CharField(validators=[validate_free_text], label=_("Reason"), max_length=300)
+    reason = forms.CharField(validators=[validate_free_text], label=_("Reason"), max_length=200)
 
 
 class ExportForm(forms.Form):

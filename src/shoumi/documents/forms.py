@@ -79,7 +79,7 @@ class ApprovalRequestForm(forms.Form):
     reason = forms.CharField(
         validators=[validate_free_text],
         label=_("Reason for the two-person approval"),
-        max_length=300,
+        max_length=200,
     )
 
 
