@@ -104,8 +104,9 @@ def test_sysadmin_cannot_reset_audit_admin_without_approval(sysadmin, enrolled) 
     if enrolled:
         auditor = enrolled_staff(roles=[Role.AUDIT_ADMIN], employee_number="AUD1").user
     else:
+        # The operator creates administrator accounts on the server (actor None).
         auditor = services.staff_create(
-            actor=sysadmin.user,
+            actor=None,
             employee_number="AUD1",
             full_name="审计员",
             roles=[Role.AUDIT_ADMIN],

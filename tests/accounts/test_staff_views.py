@@ -57,19 +57,39 @@ def test_system_admin_creates_staff_and_sees_ticket_once(sysadmin_client: Client
     ).exists()
 
 
-def test_create_form_rejects_two_admin_roles_in_chinese(sysadmin_client: Client) -> None:
+def test_create_form_offers_no_administrator_roles(sysadmin_client: Client) -> None:
+    """A system administrator who created a security administrator could approve
+    their own account resets, so those accounts are made on the server only."""
+    page = sysadmin_client.get("/accounts/staff/new/").content.decode()
     response = sysadmin_client.post(
         "/accounts/staff/new/",
-        {
-            "employee_number": "A-7",
-            "full_name": "吴敏",
-            "roles": [Role.AUDIT_ADMIN, Role.SECURITY_ADMIN],
-        },
+        {"employee_number": "A-7", "full_name": "吴敏", "roles": [Role.SECURITY_ADMIN]},
     )
 
+    assert 'value="security_admin"' not in page and 'value="audit_admin"' not in page
+    assert 'value="clerk"' in page
     assert response.status_code == 200
-    assert "三权分立" in response.content.decode()
     assert not User.objects.filter(employee_number="A-7").exists()
+
+
+def test_service_refuses_administrator_roles_from_a_staff_actor() -> None:
+    from django.core.exceptions import ValidationError
+
+    from shoumi.accounts import services
+
+    sysadmin = enrolled_staff(roles=[Role.SYSTEM_ADMIN], employee_number="SA-9").user
+
+    with pytest.raises(ValidationError) as raised:
+        services.staff_create(
+            actor=sysadmin, employee_number="A-8", full_name="吴敏", roles=[Role.AUDIT_ADMIN]
+        )
+    operator_made = services.staff_create(
+        actor=None, employee_number="A-9", full_name="郑丽", roles=[Role.AUDIT_ADMIN]
+    )
+
+    assert "shoumi staff-create" in str(raised.value)
+    assert not User.objects.filter(employee_number="A-8").exists()
+    assert operator_made.user.has_role(Role.AUDIT_ADMIN)
 
 
 def test_create_form_rejects_duplicate_employee_number(sysadmin_client: Client) -> None:

@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.utils.translation import gettext_lazy as _
 
 from shoumi.accounts.models import Department
-from shoumi.accounts.roles import Role
+from shoumi.accounts.roles import BUSINESS_ROLES, Role
 
 
 class LoginForm(forms.Form):
@@ -68,8 +68,11 @@ class StaffCreateForm(forms.Form):
     new_department = forms.CharField(label=_("Or a new department"), max_length=64, required=False)
     mobile = forms.CharField(label=_("Mobile"), max_length=11, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
+    # The separated administrators are created on the server only (see staff_create).
     roles = forms.MultipleChoiceField(
-        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Roles"),
+        choices=[(value, label) for value, label in Role.choices if value in BUSINESS_ROLES],
+        widget=forms.CheckboxSelectMultiple,
     )
 
 

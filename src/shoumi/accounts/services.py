@@ -28,7 +28,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -55,7 +55,7 @@ from shoumi.accounts.models import (
     normalise_employee_number,
     raise_for_role_set,
 )
-from shoumi.accounts.roles import Role
+from shoumi.accounts.roles import SEPARATED_ADMIN_ROLES, Role
 from shoumi.audit import services as audit
 from shoumi.audit.actions import Action, Result
 from shoumi.config import clock
@@ -349,9 +349,22 @@ def staff_create(
     """Create a staff account with its roles and issue its first enrolment link.
 
     Raises ValidationError for invalid fields or a role set that breaks
-    separation of duties; nothing is saved then.
+    separation of duties; nothing is saved then. A staff ``actor`` may not create
+    a system, security or audit administrator: the system administrator sees a new
+    account's first one-time password, so one who created a security administrator
+    could approve their own account resets. Those accounts come from the operator
+    on the server (``actor=None``: ``shoumi staff-create``, ``bootstrap``).
     """
     raise_for_role_set(set(roles))
+    if actor is not None and set(roles) & SEPARATED_ADMIN_ROLES:
+        raise ValidationError(
+            {
+                "roles": gettext(
+                    "System, security and audit administrator accounts are created only on "
+                    "the server, with shoumi staff-create."
+                )
+            }
+        )
     user = User(
         employee_number=normalise_employee_number(employee_number),
         full_name=full_name.strip(),
