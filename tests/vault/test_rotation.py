@@ -30,7 +30,9 @@ def key_file(tmp_path, settings):
     crypto.create_key_file(path)
     settings.KEY_FILE = str(path)
     reset_vault()
-    return path
+    yield path
+    # The next test must not inherit a vault loaded from this test's key file.
+    reset_vault()
 
 
 def _legacy_row(client, plaintext: str) -> Person:
@@ -99,20 +101,22 @@ def test_removing_a_key_in_use_is_refused_with_its_id(key_file) -> None:
 
 
 @pytest.fixture
-def other_process(monkeypatch):
+def other_process():
     """Run a `keys` command with its own vault, as a second process on the same key file would.
 
     The vault this test loaded stays untouched, like that of a server that keeps running.
     """
 
     def run(*arguments: str) -> None:
+        # Plain assignments, not monkeypatch: its undo at teardown would bring back the
+        # server's vault after key_file has destroyed its keys, for the next test to use.
         server_vault = runtime._vault
-        monkeypatch.setattr(runtime, "_vault", None)
+        runtime._vault = None
         try:
             call_command("keys", *arguments)
         finally:
             runtime.reset_vault()
-            monkeypatch.setattr(runtime, "_vault", server_vault)
+            runtime._vault = server_vault
 
     return run
 
@@ -251,3 +255,26 @@ def test_check_deploy_warns_about_key_inside_data_dir(settings) -> None:
     settings.KEY_FILE = str(inside)
 
     assert [message.id for message in check_key_file_location()] == ["vault.W001"]
+
+
+def test_rotation_and_retire_cover_scans_kept_in_files(key_file, other_process) -> None:
+    """A document keeps its scan in a file but its data key in the row, like a person."""
+    from shoumi.documents.services.common import open_scan
+    from tests.documents.helpers import scan_png, upload
+
+    clerk = pass_gates(UserFactory(roles=[Role.CLERK]))
+    client = make_client()
+    client.assigned_staff.add(clerk)
+    content = scan_png()
+    document = upload(client, clerk, content)
+    old = get_vault().keyring.current_key_id
+    crypto.add_key(key_file)
+
+    with pytest.raises(CommandError, match=old):
+        other_process("retire", old)
+    other_process("rotate", "--execute")
+    other_process("retire", old)
+
+    document.refresh_from_db()
+    assert crypto.WrappedKey.parse(document.data_key).kek_id != old
+    assert open_scan(document)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -32,13 +32,16 @@ class RewrapReport:
 
 
 def sealed_record_models() -> list[type[Model]]:
-    """Return every model that keeps a data key and at least one sealed field."""
+    """Return every model whose rows keep a wrapped data key (a ``data_key`` field).
+
+    That includes models whose sealed content lives outside the row, such as document
+    scans and intake signatures in files: their data keys must be re-wrapped and
+    counted like the others, or retiring a master key would make the files unreadable.
+    """
     found = []
     for model in apps.get_models():
         names = {field.name for field in model._meta.get_fields()}
-        if "data_key" in names and any(
-            isinstance(field, SealedField) for field in model._meta.get_fields()
-        ):
+        if "data_key" in names:
             found.append(model)
     return sorted(found, key=lambda model: model._meta.label_lower)
 
