@@ -338,3 +338,31 @@ def test_staff_filter_offers_an_administrator_everyone_with_clients(department) 
     page = browser.get("/clients/").content.decode()
 
     assert outsider.employee_number in page
+
+
+def test_refused_reveal_purpose_names_its_reason(own_client: Client, department) -> None:
+    from shoumi.clients.synthetic import SyntheticData
+
+    person = own_client.people.get()
+    browser = _logged_in(Role.REVIEWER, department)
+    purpose = f"核对 {SyntheticData(seed=41).resident_id()} 的资料"
+
+    response = browser.post(f"/access/reveal/person/{person.pk}/resident_id/", {"purpose": purpose})
+
+    assert response.status_code == 200
+    assert "请勿在此填写证件号码" in response.content.decode()
+    assert not AuditEvent.objects.filter(action=Action.REVEAL).exists()
+
+
+def test_refused_export_approval_reason_is_shown(own_client: Client, department) -> None:
+    from shoumi.clients.synthetic import SyntheticData
+
+    browser = _logged_in(Role.MANAGER, department)
+
+    response = browser.post(
+        "/clients/export/approval/",
+        {"file_format": "csv", "purpose": f"联系 {SyntheticData(seed=42).mobile()}"},
+        follow=True,
+    )
+
+    assert "请勿在此填写证件号码" in response.content.decode()

@@ -342,3 +342,14 @@ def test_intake_form_still_checks_csrf(office: Office) -> None:
 
     assert response.status_code == 403
     assert not Intake.objects.exists()
+
+
+def test_intake_form_errors_read_as_sentences(office: Office) -> None:
+    browser = _browser(office.clerk)
+
+    page = browser.post(
+        "/materials/intakes/new/", _intake_post(office, signature_drawn="")
+    ).content.decode()
+
+    assert "缺少手写签名" in page
+    assert "(&#x27;" not in page and "[&#x27;" not in page

@@ -90,6 +90,9 @@ def reveal_view(
             response = render(request, "access/partials/revealed.html", context)
             response["Cache-Control"] = "no-store"
             return response
+    elif request.method == "POST":
+        # The partial shows one message; a purpose the form refused names its reason.
+        context["error"] = next(iter(form.errors.values()))[0]
     context["form"] = form
     response = render(request, "access/partials/reveal_form.html", context)
     response["Cache-Control"] = "no-store"

@@ -277,6 +277,10 @@ def staff_enrolment_reissue_view(request: AuthenticatedRequest, user_id: int) ->
             {"member": user, "form": ResetRequestForm(), "refused": True},
             status=403,
         )
+    except ApprovalError as error:
+        # Two clicks raced for one single-use approval; the other one issued the link.
+        messages.error(request, error.message)
+        return redirect("accounts:staff_list")
     response = render(request, "accounts/enrolment_ticket.html", {"ticket": ticket})
     response["Cache-Control"] = "no-store"
     return response

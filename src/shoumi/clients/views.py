@@ -387,6 +387,10 @@ def client_export_approval_view(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(
                 request, _("The approval was requested. Export again once it is approved.")
             )
+    else:
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
     return redirect(reverse("clients:export") + "?" + _querystring(request))
 
 
