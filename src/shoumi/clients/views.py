@@ -390,7 +390,7 @@ def client_export_approval_view(request: AuthenticatedRequest) -> HttpResponse:
     else:
         for field_errors in form.errors.values():
             for message in field_errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
     return redirect(reverse("clients:export") + "?" + _querystring(request))
 
 
