@@ -7,7 +7,9 @@ fix. No reader has a default for a secret.
 
 from __future__ import annotations
 
+import datetime
 import os
+import zoneinfo
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -85,3 +87,49 @@ def env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     path = Path(value) if value else default
     return path.expanduser().resolve()
+
+
+def env_hours(name: str, default: str) -> str:
+    """Return a "HH:MM-HH:MM" range of the day, checked, so that a typo fails at start-up."""
+    value = env_str(name, default)
+    start, dash, end = value.partition("-")
+    try:
+        if not dash:
+            raise ValueError
+        first, last = (datetime.time.fromisoformat(part.strip()) for part in (start, end))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is not a range of the day such as 08:00-20:00."
+        ) from None
+    if first >= last:
+        raise ImproperlyConfigured(f"Environment variable {name}={value!r} ends before it starts.")
+    return value
+
+
+def env_weekdays(name: str, default: str) -> str:
+    """Return a list of ISO weekdays such as "1-5" or "1-5,7" (1 is Monday), checked."""
+    value = env_str(name, default)
+    try:
+        for part in value.split(","):
+            first, _dash, last = part.strip().partition("-")
+            low, high = int(first), int(last or first)
+            if not 1 <= low <= high <= 7:
+                raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is not a list of weekdays 1 to 7 "
+            "(1 is Monday), such as 1-5 or 1-5,7."
+        ) from None
+    return value
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """Return an IANA time zone name such as Asia/Shanghai, checked against the zone database."""
+    value = env_str(name, default)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is not a time zone such as Asia/Shanghai."
+        ) from None
+    return value

@@ -19,7 +19,17 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from shoumi.config.env import env_bool, env_int, env_list, env_optional, env_path, env_str
+from shoumi.config.env import (
+    env_bool,
+    env_hours,
+    env_int,
+    env_list,
+    env_optional,
+    env_path,
+    env_str,
+    env_time_zone,
+    env_weekdays,
+)
 from shoumi.config.logging import build_logging_config
 from shoumi.config.mail import email_settings
 from shoumi.config.secrets import ensure_private_dir, load_or_create_secret
@@ -233,8 +243,8 @@ APPROVAL_MINUTES = env_int("SHOUMI_APPROVAL_MINUTES", 60, minimum=5, maximum=24 
 # denied requests than this within an hour.
 ALERT_REVEALS_PER_HOUR = env_int("SHOUMI_ALERT_REVEALS_PER_HOUR", 20, minimum=1)
 ALERT_DENIALS_PER_HOUR = env_int("SHOUMI_ALERT_DENIALS_PER_HOUR", 5, minimum=1)
-WORK_HOURS = env_str("SHOUMI_WORK_HOURS", "08:00-20:00")
-WORK_DAYS = env_str("SHOUMI_WORK_DAYS", "1-6")
+WORK_HOURS = env_hours("SHOUMI_WORK_HOURS", "08:00-20:00")
+WORK_DAYS = env_weekdays("SHOUMI_WORK_DAYS", "1-6")
 # Exports with at least this many rows, bank accounts or ID numbers need a
 # second person. 50 property records and 500 other records are where the
 # 2017 criminal interpretation of Criminal Law Art. 253-1 starts to call
@@ -287,7 +297,7 @@ OTP_TOTP_ISSUER = env_str("SHOUMI_TOTP_ISSUER", "守密 shoumi")
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-TIME_ZONE = env_str("SHOUMI_TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = env_time_zone("SHOUMI_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "shoumi_language"
