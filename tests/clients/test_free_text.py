@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 
 from shoumi.clients import services
@@ -91,3 +93,25 @@ def test_client_form_shows_message_on_field() -> None:
 
     assert not form.is_valid()
     assert form.has_error("name", free_text.CODE)
+
+
+def test_import_report_hides_the_refused_values() -> None:
+    from tests.clients.imports.ledgers import HEADERS
+
+    card = synthetic.bank_card()
+    grouped_card = " ".join(card[index : index + 4] for index in range(0, len(card), 4))
+    mobile = synthetic.mobile()
+    rows = [
+        [f"测试公司 {RESIDENT_ID}", synthetic.uscc(), "", "", "", "", "", ""],
+        ["宁波新桥贸易有限公司", synthetic.uscc(), "", "", "", f"工商银行 {grouped_card}", "", ""],
+    ]
+    headers = [*HEADERS, f"联系人{mobile}"]
+
+    result = run_import(csv_bytes(rows, headers=headers), is_only_valid=True)
+
+    assert result.report is not None
+    stored = zlib.decompress(result.report.to_bytes()).decode("utf-8")
+    assert RESIDENT_ID not in stored
+    assert grouped_card not in stored and card not in stored
+    assert mobile not in stored
+    assert "已隐藏" in stored

@@ -31,6 +31,8 @@ from openpyxl.cell import WriteOnlyCell
 from shoumi.clients.imports.columns import FIELD_LABELS, ImportField
 from shoumi.clients.imports.rows import ImportPlan, RowPlan, RowStatus
 from shoumi.clients.warnings import warning_text
+from shoumi.config.logging import redact_text
+from shoumi.scanner.free_text import find_identifiers
 
 IDENTIFIER_FIELDS = (
     ImportField.USCC,
@@ -104,9 +106,23 @@ def _account_field(plan: ImportPlan) -> ImportField:
     return ImportField.ACCOUNT_NUMBER
 
 
+def _without_identifiers(text: str) -> str:
+    """Hide number shapes of identifiers in a free-text cell the report repeats.
+
+    Such a cell is rejected when it holds an ID, card or mobile number, but the report
+    shows the row it came from, and the report is stored.
+    """
+    if not text:
+        return text
+    if find_identifiers(text):
+        return _("(hidden: it contains an ID, card or mobile number)")
+    return redact_text(text)
+
+
 def build_report(plan: ImportPlan | None, summary: list[tuple[str, str]]) -> Report:
     """Build the report of a checked (and possibly written) plan."""
-    report = Report(summary=summary)
+    # Summary lines name unrecognised headers, which a ledger may fill with anything.
+    report = Report(summary=[(label, _without_identifiers(value)) for label, value in summary])
     if plan is None:
         return report
     account_field = _account_field(plan)
@@ -135,9 +151,9 @@ def build_report(plan: ImportPlan | None, summary: list[tuple[str, str]]) -> Rep
         cells = [str(row.number), labels[row.status]]
         for name in shown:
             if name == ImportField.NAME:
-                cells.append(row.company_name)
+                cells.append(_without_identifiers(row.company_name))
             elif name == ImportField.BANK_NAME:
-                cells.append(row.bank_name)
+                cells.append(_without_identifiers(row.bank_name))
             else:
                 cells.append(row.masks.get(name, ""))
         cells.append(_warnings_text(row, plan, account_field))
