@@ -77,8 +77,7 @@ class StaffCreateForm(forms.Form):
 
 
 class ResetRequestForm(forms.Form):
-    # 200, not the 300 an approval keeps: the reason is also the audit
-    # events' purpose, which holds at most 200 characters.
+    # An approval reason is also its audit events' purpose, which holds 200 characters.
     reason = forms.CharField(
         label=_("Reason"),
         max_length=200,

@@ -260,8 +260,7 @@ def enrolment_reset_request(
             "Reset the password and two-factor login of %(number)s %(name)s (%(roles)s)"
         )
         % {"number": user.employee_number, "name": user.full_name, "roles": roles},
-        # The approval keeps 300 characters, its audit events' purpose 200.
-        reason=" ".join(reason.split())[:200],
+        reason=" ".join(reason.split())[: approvals.MAX_REASON_LENGTH],
         request=request,
     )
 
