@@ -218,6 +218,38 @@ def test_request_notifies_the_managers(setting, mailoutbox) -> None:
     assert RESIDENT_ID not in mailoutbox[0].body
 
 
+def test_request_for_another_department_notifies_its_manager(setting, mailoutbox) -> None:
+    from django.test import TestCase
+
+    clerk, _manager, _person = setting
+    second = DepartmentFactory(name="记账二部")
+    UserFactory(roles=[Role.MANAGER], department=second, email="second@example.cn")
+    other = make_person(make_client(department=second), resident_id="320106197809230418")
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        _request(clerk, other)
+
+    assert [message.to for message in mailoutbox] == [["second@example.cn"]]
+
+
+def test_request_spanning_two_departments_is_refused(setting) -> None:
+    clerk, _manager, person = setting
+    other = make_client(department=DepartmentFactory(name="记账二部"))
+
+    with pytest.raises(GrantError) as raised:
+        grants.grant_request(
+            actor=clerk,
+            clients=[person.client, other],
+            fields=[FIELD],
+            actions=["reveal"],
+            purpose="核对法定代表人身份证",
+            duration_minutes=60,
+        )
+
+    assert raised.value.code == "clients_span_departments"
+    assert not AccessGrant.objects.exists()
+
+
 def test_pending_request_shows_on_the_managers_dashboard(setting, client) -> None:
     from tests.accounts.conftest import log_in
     from tests.accounts.factories import enrolled_staff

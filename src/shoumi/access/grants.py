@@ -86,6 +86,17 @@ def grant_request(
             _("System, security and audit administrators do not see client data."),
             code="separated_admin",
         )
+    departments = {client.department_id for client in clients}
+    if len(departments) > 1:
+        # Each department's manager decides for its own clients only, so a request
+        # spanning two departments could never be decided.
+        raise GrantError(
+            _(
+                "The chosen clients belong to different departments. Request each "
+                "department's clients separately; its manager decides."
+            ),
+            code="clients_span_departments",
+        )
 
     grant = AccessGrant.objects.create(
         requester=actor,
@@ -105,9 +116,19 @@ def grant_request(
         request=request,
         details=_details(grant),
     )
+    (department_id,) = departments
+    deciders = (
+        [
+            manager
+            for manager in notifications.users_with_role(Role.MANAGER, department_id=department_id)
+            if manager.pk != actor.pk
+        ]
+        if department_id is not None
+        else []
+    ) or notifications.managers_for(actor)
     transaction.on_commit(
         lambda: notifications.notify(
-            notifications.managers_for(actor),
+            deciders,
             _("Temporary access request waiting for you"),
             _("%(name)s requests temporary access: %(purpose)s")
             % {"name": actor.full_name, "purpose": purpose},
