@@ -50,7 +50,8 @@ def test_system_admin_creates_staff_and_sees_ticket_once(sysadmin_client: Client
     assert "one-time-password" in page
     assert "/accounts/enrol/" in page
     assert response["Cache-Control"] == "no-store"
-    assert created.department is not None and created.department.name == "记账一部"
+    assert created.department is not None
+    assert created.department.name == "记账一部"
     assert created.role_set == {Role.CLERK}
     assert AuditEvent.objects.filter(
         action=Action.STAFF_CREATED, object_id=str(created.pk)
@@ -66,7 +67,8 @@ def test_create_form_offers_no_administrator_roles(sysadmin_client: Client) -> N
         {"employee_number": "A-7", "full_name": "吴敏", "roles": [Role.SECURITY_ADMIN]},
     )
 
-    assert 'value="security_admin"' not in page and 'value="audit_admin"' not in page
+    assert 'value="security_admin"' not in page
+    assert 'value="audit_admin"' not in page
     assert 'value="clerk"' in page
     assert response.status_code == 200
     assert not User.objects.filter(employee_number="A-7").exists()

@@ -35,10 +35,11 @@ def test_defaults_reach_only_the_console() -> None:
 
     assert values["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
     assert (values["EMAIL_HOST"], values["EMAIL_PORT"]) == ("localhost", 25)
-    assert values["EMAIL_USE_TLS"] is False and values["EMAIL_USE_SSL"] is False
+    assert values["EMAIL_USE_TLS"] is False
+    assert values["EMAIL_USE_SSL"] is False
 
 
-def test_starttls_defaults_to_port_587_and_ssl_to_465(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tls_modes_default_ports(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHOUMI_EMAIL_STARTTLS", "1")
     starttls = email_settings()
     monkeypatch.delenv("SHOUMI_EMAIL_STARTTLS")

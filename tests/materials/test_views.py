@@ -300,10 +300,10 @@ def test_scanned_signature_above_memory_limit_never_touches_disk(
 
     from shoumi.materials import signatures
 
-    def refuse_temporary_file(*args: object, **kwargs: object) -> None:
+    def fail_on_temporary_file(*args: object, **kwargs: object) -> None:
         raise AssertionError("the signature scan was written to a temporary file")
 
-    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", refuse_temporary_file)
+    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", fail_on_temporary_file)
     content = _large_scan_jpeg(3 * 1024 * 1024)
     assert 3 * 1024 * 1024 <= len(content) <= signatures.MAX_UPLOAD_BYTES
     browser = _browser(office.clerk)
@@ -352,4 +352,5 @@ def test_intake_form_errors_read_as_sentences(office: Office) -> None:
     ).content.decode()
 
     assert "缺少手写签名" in page
-    assert "(&#x27;" not in page and "[&#x27;" not in page
+    assert "(&#x27;" not in page
+    assert "[&#x27;" not in page

@@ -86,13 +86,13 @@ def test_rejected_upload_shows_reason_and_audits_failure(leaver, report_bytes):
     assert event.details == {"reason": "plaintext_found", "size": len(data)}
 
 
-def test_large_wrong_file_is_rejected_without_a_temporary_file(leaver, monkeypatch):
+def test_large_upload_skips_temporary_file(leaver, monkeypatch):
     from django.core.files import uploadedfile
 
-    def refuse_temporary_file(*args, **kwargs):
+    def fail_on_temporary_file(*args, **kwargs):
         raise AssertionError("the upload was written to a temporary file")
 
-    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", refuse_temporary_file)
+    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", fail_on_temporary_file)
     browser, _ = browser_for(Role.SECURITY_ADMIN)
     value = resident_id(birth="19790321")
     # A ledger export uploaded by mistake: 3 MiB of rows with an ID number in each.

@@ -179,11 +179,11 @@ def evaluate(
 ) -> list[Alert]:
     """Check the alert rules after an access by ``user``; return the alerts raised.
 
-    ``is_offboarding`` is whether ``user``'s offboarding is open, for a
-    caller that read it already (the reveal service reads it with the
-    gates); without it, it is read here. The counts of the last hour and
-    the alerts raised in it come from one query, because this runs after
-    every reveal; the counts stop once they pass their threshold.
+    ``is_offboarding`` is whether ``user``'s offboarding is open. The reveal
+    service reads it with the gates and passes it on, and without it this
+    function reads it. The counts of the last hour and the alerts raised in it
+    come from one query, because this runs after every reveal. The counts stop
+    once they pass their threshold.
     """
     now = clock.now()
     hour_ago = now - timedelta(hours=1)
@@ -215,7 +215,7 @@ def evaluate(
     for (kind, _where, threshold), count in zip(counted, counts, strict=True):
         if count > threshold:
             firing.append(kind)
-    # Each kind is raised at most once per user and hour.
+    # A kind already raised for this user within the hour (``recent``) is not raised again.
     return [
         _raise(kind, user, _detail(kind, user, hour_ago), now)
         for kind in firing

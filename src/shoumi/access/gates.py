@@ -31,7 +31,7 @@ class GateFailure:
 
 @dataclass(frozen=True)
 class GateState:
-    """What the gates read about one user on one day: account, offboarding, agreement, training."""
+    """The gate inputs of one user on one day: account, offboarding, agreement and training."""
 
     today: date
     is_active: bool

@@ -145,8 +145,8 @@ def _check_approver(actor: User, grant: AccessGrant) -> None:
             _("Only a manager can decide temporary access requests."), code="not_manager"
         )
     if grant.clients.exclude(pk__in=policy.own_clients(actor, Client.objects.all())).exists():
-        # A manager answers for their own department's clients; otherwise a
-        # clerk could have any manager open another department's client.
+        # A manager is responsible for their own department's clients only. Otherwise
+        # a clerk could have any manager open another department's client.
         raise GrantError(
             _(
                 "This request names clients outside your department. The manager responsible "

@@ -55,7 +55,7 @@ ALLOW = Decision(allowed=True, code="allowed")
 
 
 def _visibility(user: User) -> str:
-    """Return which clients ``user`` sees without a grant: "all", "own" or "none"."""
+    """Return which clients ``user`` may see without a grant: "all", "own" or "none"."""
     if not user.is_active or user.is_separated_admin:
         return "none"
     roles = user.role_set
@@ -165,7 +165,7 @@ def own_client_condition(user: User, client: object) -> tuple[str, list[Any]] | 
 
 
 def is_own_client(user: User, client: object) -> bool:
-    """Whether the client is visible to ``user`` without any grant."""
+    """Return whether the client is visible to ``user`` without any grant."""
     condition = own_client_condition(user, client)
     if condition is None:
         return False
@@ -229,7 +229,7 @@ CLIENT_CREATE_FIELDS = ("name", "uscc", "registered_address")
 
 
 def can_create_clients(user: User) -> bool:
-    """Whether the matrix lets ``user``'s roles fill in every field of a new client."""
+    """Return whether the matrix lets ``user``'s roles fill in every field of a new client."""
     if not user.is_active or user.is_separated_admin:
         return False
     for field_name in CLIENT_CREATE_FIELDS:

@@ -164,8 +164,8 @@ def record_out_of_reach(
 ) -> None:
     """Audit a reveal aimed at a record that does not exist or that ``user`` may not see.
 
-    The caller answers 404 either way; the event and the unassigned-client
-    alert make repeated probing visible to the security administrator.
+    The caller returns 404 either way. The event and the unassigned-client alert
+    make repeated probing visible to the security administrator.
     """
     audit.append(
         action=AuditAction.REVEAL,

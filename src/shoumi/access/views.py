@@ -42,8 +42,8 @@ def _sealed_record(
         user=request.user, model_name=model_name, record_id=record_id
     )
     if record is None:
-        # The answer is 404 whether the record is missing or hidden, but the
-        # attempt is audited and counted, so probing ids by URL shows up.
+        # The response is 404 whether the record is missing or hidden. The attempt
+        # is audited and counted, so probing ids by URL shows in the audit log.
         services.record_out_of_reach(
             user=request.user,
             object_type=f"clients.{model_name}"[:64],
@@ -83,7 +83,7 @@ def reveal_view(
             context["error"] = error.message
             context["needs_approval"] = getattr(error, "needs_approval", False)
         except ApprovalError as error:
-            # Two clicks raced for one single-use approval; the loser is told so.
+            # Two clicks raced for one single-use approval, and this one lost the race.
             context["error"] = error.message
         else:
             context.update({"plaintext": plaintext or "", "seconds": REVEAL_SECONDS})

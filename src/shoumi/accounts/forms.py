@@ -77,7 +77,7 @@ class StaffCreateForm(forms.Form):
 
 
 class ResetRequestForm(forms.Form):
-    # An approval reason is also its audit events' purpose, which holds 200 characters.
+    # An approval reason is also its audit events' purpose, at most 200 characters.
     reason = forms.CharField(
         label=_("Reason"),
         max_length=200,

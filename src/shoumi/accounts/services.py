@@ -1,11 +1,11 @@
 """Actions on staff accounts: creation, enrolment, two-factor login, roles.
 
-Every action writes its audit event in the same transaction. A new
-enrolment link lets whoever holds it set the account's password and TOTP
-device, so for an account that has already enrolled, and for any system,
-security or audit administrator, it is a reset that takes the account over:
-the system administrator needs the security administrator's approval for it
-(see :func:`enrolment_reissue`), and only the operator at the server
+Every action writes its audit event in the same transaction. The holder of
+a new enrolment link can set the account's password and TOTP device. For an
+account that has already enrolled, and for any system, security or audit
+administrator, a new link is therefore a reset that takes the account over.
+The system administrator needs the security administrator's approval for it
+(see :func:`enrolment_reissue`). Only the operator at the server
 (``shoumi enrolment-reissue``) may do it alone. Login is two
 steps: the password step authenticates through django-axes (which refuses
 locked-out accounts before any password is compared), and only the TOTP
@@ -88,7 +88,7 @@ def _new_one_time_password() -> str:
 
 
 def enrolment_completed(user: User) -> bool:
-    """Whether ``user`` has ever finished enrolment (a confirmed TOTP device or a used link)."""
+    """Return whether ``user`` ever finished enrolment (a confirmed TOTP device or a used link)."""
     return (
         TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         or Enrolment.objects.filter(user=user, used_at__isnull=False).exists()
@@ -96,13 +96,13 @@ def enrolment_completed(user: User) -> bool:
 
 
 def reissue_needs_approval(user: User) -> bool:
-    """Whether a new enrolment link for ``user`` is a reset that needs a second person.
+    """Return whether a new enrolment link for ``user`` is a reset that needs a second person.
 
-    True for an account that has finished enrolment (the link would replace
-    its holder's password and TOTP device) and for every system, security
-    or audit administrator, enrolled or not, so that the system
-    administrator can never take over one of the other separated
-    administrators, or a reviewer who may reveal plaintext, alone.
+    It is for an account that has finished enrolment, because the link would
+    replace its holder's password and TOTP device. It is also for every
+    system, security or audit administrator, enrolled or not. So the system
+    administrator alone cannot take over another separated administrator or
+    a reviewer who may reveal plaintext.
     """
     return user.is_separated_admin or enrolment_completed(user)
 
@@ -158,7 +158,7 @@ def enrolment_issue(
 
     ``actor`` None is the operator at the server (``shoumi enrolment-reissue``,
     the recovery path for the first administrator), who may do this for any
-    account; a reset of an enrolled or administrator account is recorded as
+    account. A reset of an enrolled or administrator account is recorded as
     such. A staff member may do it only when :func:`reissue_needs_approval`
     is false; otherwise this raises ResetApprovalRequiredError and the
     system administrator goes through :func:`enrolment_reissue`.
@@ -190,8 +190,8 @@ def enrolment_reissue(
     An account that never finished enrolment (and is no separated
     administrator) gets its new link at once. For any other account the
     actor must hold an approved, unexpired ENROLMENT_RESET request of their
-    own for exactly this account; it is used up, and only then is the
-    one-time password shown to the actor. Without one this records a denied
+    own for exactly this account. The request is used up, and only then is
+    the one-time password shown to the actor. Without one this records a denied
     reset and raises ResetApprovalRequiredError, changing nothing else.
     """
     if not actor.has_role(Role.SYSTEM_ADMIN) or not user.is_active:
@@ -286,9 +286,9 @@ def reset_request_open(*, actor: User, user: User) -> ApprovalRequest | None:
 def reset_states(*, actor: User, users: list[User]) -> dict[int, str]:
     """For the staff list: what 重新签发注册链接 does for each active account.
 
-    Missing or "" issues a link at once; "approval" needs a reset request
-    first; "pending" waits for the security administrator; "approved" may
-    be issued once by ``actor``.
+    A missing or empty state issues a link at once. "approval" needs a reset
+    request first, and "pending" waits for the security administrator.
+    "approved" may be issued once by ``actor``.
     """
     ids = [user.pk for user in users if user.is_active]
     enrolled = set(
@@ -348,11 +348,12 @@ def staff_create(
     """Create a staff account with its roles and issue its first enrolment link.
 
     Raises ValidationError for invalid fields or a role set that breaks
-    separation of duties; nothing is saved then. A staff ``actor`` may not create
-    a system, security or audit administrator: the system administrator sees a new
-    account's first one-time password, so one who created a security administrator
-    could approve their own account resets. Those accounts come from the operator
-    on the server (``actor=None``: ``shoumi staff-create``, ``bootstrap``).
+    separation of duties, and nothing is saved then. A staff ``actor`` may not
+    create a system, security or audit administrator. The system administrator
+    receives a new account's first one-time password, so one who created a
+    security administrator could approve their own account resets. Those accounts
+    come from the operator on the server (``actor=None``: ``shoumi staff-create``,
+    ``bootstrap``).
     """
     raise_for_role_set(set(roles))
     if actor is not None and set(roles) & SEPARATED_ADMIN_ROLES:

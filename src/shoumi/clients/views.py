@@ -63,10 +63,10 @@ def _client_or_404(request: AuthenticatedRequest, client_id: Any) -> Client:
 
 
 def _search_params(request: AuthenticatedRequest) -> QueryDict:
-    """The list's filters from the address, with the search text opened from its token.
+    """Return the list's filters from the address, with the search text opened from its token.
 
-    A plain ``q`` in the address is ignored: the form posts the search, so an
-    ID number never appears in a URL and so never in an access log.
+    A plain ``q`` in the address is ignored. The form posts the search, so an ID
+    number does not appear in a URL or, through it, in an access log.
     """
     params = request.GET.copy()
     params.pop("q", None)

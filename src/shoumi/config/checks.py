@@ -97,9 +97,9 @@ def check_allowed_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
 
 @register(Tags.security, deploy=True)
 def check_base_url_https(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    # Enrolment links, approval mails and reports are built from it; over
-    # plain HTTP the link and the one-time password handed out with it travel
-    # in clear, and a network observer can enrol before the staff member does.
+    # Enrolment links, approval mails and reports are built from it. Over plain HTTP
+    # the link and its one-time password travel in clear, so a network observer can
+    # enrol before the staff member does.
     scheme = urlsplit(settings.BASE_URL).scheme
     if scheme != "https":
         return [

@@ -115,8 +115,8 @@ class KeyFileKeyring(Keyring):
     Another process may rotate (:func:`add_key`) or retire (:func:`remove_key`)
     master keys while this one runs. Before every wrap, unwrap and re-wrap the
     keyring compares the file's ``os.stat`` result (device, inode, size and
-    timestamps) with the one it loaded, and reads the file again when they
-    differ, so a wrap uses the key that was current in the file when it started.
+    timestamps) with the one it loaded. It reads the file again when they differ,
+    so a wrap uses the key that was current in the file when it started.
     An unwrap that names a master key the keyring lacks reads the file once more
     even when ``stat`` shows no change, which covers file systems with coarse
     timestamps.

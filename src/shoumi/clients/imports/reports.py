@@ -107,10 +107,10 @@ def _account_field(plan: ImportPlan) -> ImportField:
 
 
 def _without_identifiers(text: str) -> str:
-    """Hide number shapes of identifiers in a free-text cell the report repeats.
+    """Hide identifiers in a free-text cell that the report repeats.
 
-    Such a cell is rejected when it holds an ID, card or mobile number, but the report
-    shows the row it came from, and the report is stored.
+    Such a cell is rejected when it contains an ID, card or mobile number. The report
+    still shows the row it came from, and the report is stored in the database.
     """
     if not text:
         return text
