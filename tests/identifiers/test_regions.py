@@ -1,6 +1,12 @@
 import pytest
 
-from shoumi.identifiers.regions import REGISTRATION_PROVINCES, RESIDENT_ID_PROVINCES, lookup_region
+from shoumi.identifiers.regions import (
+    PROVINCES,
+    REGISTRATION_PROVINCES,
+    RESIDENT_ID_PROVINCES,
+    is_known_region,
+    lookup_region,
+)
 
 
 @pytest.mark.parametrize(
@@ -27,6 +33,18 @@ def test_lookup_region(code, name, is_abolished):
 @pytest.mark.parametrize("code", ["111111", "110199", "190101", "000000"])
 def test_lookup_region_unknown(code):
     assert lookup_region(code) is None
+    assert not is_known_region(code)
+
+
+def test_is_known_region_agrees_with_lookup_region():
+    # Every code of every province's prefecture range, known or not.
+    codes = [f"{province}{middle:04d}" for province in PROVINCES for middle in range(0, 10000, 7)]
+    codes += ["110105", "440524", "440300", "110000", "469001"]
+
+    known = [code for code in codes if is_known_region(code)]
+
+    assert known == [code for code in codes if lookup_region(code) is not None]
+    assert len(known) > 100
 
 
 def test_province_sets():

@@ -40,7 +40,7 @@ from .checksums import ISO_7064_MOD_11_2_CHARACTERS, mod_11_2
 from .dates import birth_date_error, today_cache, today_digits
 from .errors import InvalidIdentifier
 from .normalise import normalise
-from .regions import PROVINCES, RESIDENCE_PERMIT_REGIONS, RESIDENT_ID_PROVINCES, lookup_region
+from .regions import PROVINCES, RESIDENCE_PERMIT_REGIONS, RESIDENT_ID_PROVINCES, is_known_region, lookup_region
 
 _PERMIT_PROVINCES = frozenset({"81", "82", "83"})
 # Enum attribute access is slow next to a module global, and these run for every value.
@@ -220,7 +220,7 @@ def parse_normalised(value: str, *, today: datetime.date | None = None) -> Resid
 
     address = value[:6]
     is_permit = address in RESIDENCE_PERMIT_REGIONS
-    if not is_permit and lookup_region(address) is None:
+    if not is_permit and not is_known_region(address):
         warnings += (warning("region_unknown"),)
     if value[6:8] < "19":
         warnings += (warning("birth_year_before_1900"),)

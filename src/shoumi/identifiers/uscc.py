@@ -33,7 +33,7 @@ from .checksums import USCC_ALPHABET, uscc_check
 from .errors import InvalidIdentifier
 from .normalise import normalise
 from .org_code import is_valid_org_code
-from .regions import REGISTRATION_PROVINCES, lookup_region
+from .regions import REGISTRATION_PROVINCES, is_known_region, lookup_region
 
 _KIND = Kind.USCC
 
@@ -164,7 +164,7 @@ def parse_normalised(value: str) -> Uscc:
         warnings += (warning("check_character_mismatch"),)
     if value[1] not in authority[1]:
         warnings += (warning("unknown_entity_type"),)
-    if division != NATIONAL_DIVISION_CODE and lookup_region(division) is None:
+    if division != NATIONAL_DIVISION_CODE and not is_known_region(division):
         warnings += (warning("division_code_unknown"),)
     return new_identifier(Uscc, value, _KIND, warnings)
 
