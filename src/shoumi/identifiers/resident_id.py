@@ -40,7 +40,13 @@ from .checksums import ISO_7064_MOD_11_2_CHARACTERS, mod_11_2
 from .dates import birth_date_error, today_cache, today_digits
 from .errors import InvalidIdentifier
 from .normalise import normalise
-from .regions import PROVINCES, RESIDENCE_PERMIT_REGIONS, RESIDENT_ID_PROVINCES, is_known_region, lookup_region
+from .regions import (
+    PROVINCES,
+    RESIDENCE_PERMIT_REGIONS,
+    RESIDENT_ID_PROVINCES,
+    is_known_region,
+    lookup_region,
+)
 
 _PERMIT_PROVINCES = frozenset({"81", "82", "83"})
 # Enum attribute access is slow next to a module global, and these run for every value.
