@@ -126,7 +126,7 @@ if _database_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "shoumi.config.sqlite",
             "NAME": str(DATA_DIR / "shoumi.sqlite3"),
             "OPTIONS": {
                 "init_command": (

@@ -29,5 +29,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # A file, not the shared in-memory database: concurrency tests then see the
 # same locking (WAL, busy timeout) as a real installation.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] in ("shoumi.config.sqlite", "django.db.backends.sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
