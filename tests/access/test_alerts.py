@@ -194,3 +194,42 @@ def test_rules_query_is_served_by_indexes(scene) -> None:
     )
     # Two counts (reveals, denials) and three kinds (outside hours and the two counted).
     assert [step for step in plan if step.startswith("SEARCH")] == 2 * [count] + 3 * [earlier]
+
+
+def test_denied_reveal_is_not_counted_as_a_reveal(scene, settings) -> None:
+    # The reveal service reads the counts before its own event and adds the
+    # event itself: a denial adds to the denials only.
+    reviewer, person = scene
+    settings.ALERT_REVEALS_PER_HOUR = 2
+    other = make_person(make_client(department=DepartmentFactory(name="别的部")))
+
+    with time_machine.travel(WORKING, tick=False):
+        _reveal(reviewer, person)
+        _reveal(reviewer, person)
+        with pytest.raises(RevealDeniedError):
+            _reveal(reviewer, other)
+        assert _kinds() == [AlertKind.UNASSIGNED_CLIENT]
+        _reveal(reviewer, person)
+
+    assert sorted(_kinds()) == sorted([AlertKind.UNASSIGNED_CLIENT, AlertKind.MANY_REVEALS])
+
+
+def test_reveal_reads_the_rules_with_its_gates_through_indexes(scene) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL chooses its plan by the table statistics")
+    reviewer, person = scene
+    with time_machine.travel(WORKING, tick=False), CaptureQueriesContext(connection) as queries:
+        _reveal(reviewer, person)
+    [gate_query] = [
+        query["sql"] for query in queries.captured_queries if "staff_offboarding" in query["sql"]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {gate_query}")
+        plan = [str(row[-1]) for row in cursor.fetchall()]
+
+    assert "audit_auditevent" in gate_query
+    assert not [step for step in plan if step.startswith(("SCAN audit", "SCAN access"))]
+    assert len([step for step in plan if "audit_event_actor_recent" in step]) == 1
+    assert len([step for step in plan if "access_alert_user_kind_time" in step]) == len(
+        alerts.READ_AHEAD_KINDS
+    )

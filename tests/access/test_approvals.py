@@ -16,7 +16,7 @@ from shoumi.access.models import ApprovalKind, ApprovalRequest, ApprovalStatus
 from shoumi.accounts.roles import Role
 from shoumi.audit.actions import Action, Result
 from shoumi.audit.errors import AuditError
-from shoumi.audit.models import AuditEvent
+from shoumi.audit.models import AuditEvent, SubtreeHash
 from tests.accounts.factories import DepartmentFactory, UserFactory
 from tests.clients.factories import make_client, make_person
 from tests.staff.factories import pass_gates
@@ -185,7 +185,8 @@ def test_approval_stays_unused_when_the_reveal_event_cannot_be_stored(admins) ->
     requester, approver, person = admins
     approval = _break_glass(requester, person)
     approvals.approval_approve(actor=approver, approval=approval)
-    table = AuditEvent._meta.db_table
+    # The gate query reads the event table; the append also writes the subtree hashes.
+    table = SubtreeHash._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_gone")
     try:

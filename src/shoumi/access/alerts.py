@@ -13,8 +13,9 @@ alert, not hundreds.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Final
+from typing import Any, Final
 
 import structlog
 from django.conf import settings
@@ -142,6 +143,76 @@ def _read_rules(
     }
 
 
+@dataclass(frozen=True)
+class RuleReadings:
+    """What the rules read about one user for the hour before an access, without its event.
+
+    The reveal service reads these in its gate query (see :func:`reading_columns`)
+    and passes them to :func:`evaluate`, which then runs no query of its own
+    unless an alert is raised or the access was denied. The count of successful
+    reveals stops one past its threshold. Denials are not read ahead: counting
+    them walks all of the user's events of the hour, and most reveals succeed.
+    """
+
+    since: datetime
+    reveals: int
+    # Which of READ_AHEAD_KINDS were raised for the user since ``since``.
+    raised: frozenset[str]
+
+
+def reading_columns(user: User, since: datetime) -> tuple[str, list[object]]:
+    """Return SQL columns and their parameters that read :class:`RuleReadings`.
+
+    They go into a query with one row, in this order; :func:`readings_from`
+    turns the values back into readings.
+    """
+    connection = transaction.get_connection()
+    current: dict[str, object] = {
+        _USER: user.pk,
+        _SINCE: connection.ops.adapt_datetimefield_value(since),
+        _REVEAL_LIMIT: settings.ALERT_REVEALS_PER_HOUR + 1,
+    }
+    columns, parameters = _reading_sql()
+    return columns, [current.get(parameter, parameter) for parameter in parameters]
+
+
+def readings_from(values: tuple[Any, ...], since: datetime) -> RuleReadings:
+    """Return the readings of the values that :func:`reading_columns` selected."""
+    reveals, *flags = values
+    return RuleReadings(
+        since=since,
+        reveals=int(reveals),
+        raised=frozenset(kind for kind, flag in zip(READ_AHEAD_KINDS, flags, strict=True) if flag),
+    )
+
+
+# The kinds a successful reveal can raise; the others need a denial or offboarding,
+# which the gates turn into a denial.
+READ_AHEAD_KINDS: Final = (AlertKind.MANY_REVEALS, AlertKind.OUTSIDE_HOURS)
+
+# Stand-ins in the cached reading query for the parameters each reading fills in.
+_USER = "\0user"
+_SINCE = "\0since"
+_REVEAL_LIMIT = "\0reveal-limit"
+
+
+@functools.cache
+def _reading_sql() -> tuple[str, list[str]]:
+    """The columns of :func:`reading_columns`, with stand-ins for the changing parameters."""
+    columns: list[str] = []
+    parameters: list[str] = []
+    events = _events_sql(_REVEALS, limited=True)
+    columns.append(f"(SELECT COUNT(*) FROM ({events}) AS counted)")  # noqa: S608
+    parameters += [_USER, _SINCE, *_REVEALS.values(), _REVEAL_LIMIT]
+    for kind in READ_AHEAD_KINDS:
+        columns.append(
+            f"EXISTS (SELECT 1 FROM {Alert._meta.db_table} "  # noqa: S608
+            "WHERE user_id = %s AND kind = %s AND raised_at > %s)"
+        )
+        parameters += [_USER, kind, _SINCE]
+    return ", ".join(columns), parameters
+
+
 def _detail(kind: str, user: User, since: datetime) -> str:
     """Return the text of an alert that is being raised; its count is exact."""
     if kind == AlertKind.MANY_REVEALS:
@@ -176,6 +247,7 @@ def evaluate(
     result: str,
     reason_code: str = "",
     is_offboarding: bool | None = None,
+    readings: RuleReadings | None = None,
 ) -> list[Alert]:
     """Check the alert rules after an access by ``user``; return the alerts raised.
 
@@ -183,10 +255,12 @@ def evaluate(
     service reads it with the gates and passes it on, and without it this
     function reads it. The counts of the last hour and the alerts raised in it
     come from one query, because this runs after every reveal. The counts stop
-    once they pass their threshold.
+    once they pass their threshold. ``readings``, when given, are those counts
+    read before the access (the reveal service reads them with the gates); the
+    access itself is then added here and no query runs.
     """
     now = clock.now()
-    hour_ago = now - timedelta(hours=1)
+    hour_ago = now - timedelta(hours=1) if readings is None else readings.since
     if is_offboarding is None:
         is_offboarding = _is_offboarding(user)
 
@@ -206,12 +280,21 @@ def evaluate(
     if not firing and not counted:
         return []
 
-    counts, recent = _read_rules(
-        user,
-        hour_ago,
-        [(where, threshold + 1) for _kind, where, threshold in counted],
-        firing + [kind for kind, _where, _threshold in counted],
-    )
+    if (
+        readings is None
+        or result == Result.DENIED
+        or any(kind not in READ_AHEAD_KINDS for kind in firing)
+    ):
+        counts, recent = _read_rules(
+            user,
+            hour_ago,
+            [(where, threshold + 1) for _kind, where, threshold in counted],
+            firing + [kind for kind, _where, _threshold in counted],
+        )
+    else:
+        # Read before this access's own event, so the event is added here.
+        counts = [readings.reveals + (result == Result.SUCCESS) for _counted in counted]
+        recent = set(readings.raised)
     for (kind, _where, threshold), count in zip(counted, counts, strict=True):
         if count > threshold:
             firing.append(kind)

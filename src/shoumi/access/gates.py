@@ -41,6 +41,8 @@ class GateState:
     # Whether the client asked about is the user's own (policy.is_own_client);
     # None when no client was asked about.
     own_client: bool | None = None
+    # Values of the caller's extra columns, in their order.
+    extra: tuple[Any, ...] = ()
 
 
 @functools.cache
@@ -69,13 +71,17 @@ def _state_columns() -> str:
     )
 
 
-def gate_state(user: User, *, client: object = None) -> GateState:
+def gate_state(
+    user: User, *, client: object = None, extra: tuple[str, list[Any]] | None = None
+) -> GateState:
     """Read what the gates check about ``user``, with one query.
 
     Raw SQL because this runs before every reveal and export, and building
     the query through the ORM cost several times more than running it.
     With ``client``, the same query also reads whether ``client`` is the
     user's own (``own_client``), which the reveal service's policy check needs.
+    ``extra`` is SQL columns and their parameters that the same query reads
+    for the caller (the alert rules' counts), returned in ``GateState.extra``.
     """
     today = clock.now().date()
     columns = _state_columns()
@@ -84,6 +90,9 @@ def gate_state(user: User, *, client: object = None) -> GateState:
     if condition is not None:
         columns = f"{columns}, {condition[0]}"
         parameters += condition[1]
+    if extra is not None:
+        columns = f"{columns}, {extra[0]}"
+        parameters += extra[1]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {User._meta.db_table} AS account WHERE account.id = %s",  # noqa: S608
@@ -100,6 +109,7 @@ def gate_state(user: User, *, client: object = None) -> GateState:
     if client is not None:
         # No condition: no client is the user's own.
         own_client = bool(row[4]) if condition is not None else False
+    extra_values = tuple(row[4 if condition is None else 5 :]) if extra is not None else ()
     return GateState(
         today=today,
         is_active=bool(is_active),
@@ -107,6 +117,7 @@ def gate_state(user: User, *, client: object = None) -> GateState:
         agreement_until=agreement_until,
         has_training=bool(has_training),
         own_client=own_client,
+        extra=extra_values,
     )
 
 

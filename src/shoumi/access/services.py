@@ -9,6 +9,8 @@ returned to the one caller and never logged or stored.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import structlog
 from django.db import transaction
 from django.db.models import Model
@@ -23,6 +25,7 @@ from shoumi.accounts.models import User
 from shoumi.audit import services as audit
 from shoumi.audit.actions import Action as AuditAction
 from shoumi.audit.actions import Result
+from shoumi.config import clock
 from shoumi.vault import services as vault
 from shoumi.vault.free_text import reject_identifiers
 
@@ -82,8 +85,11 @@ def reveal(
     details: dict[str, object] = {"client": str(client.pk)}
 
     # One query reads the gates, whether the client is the user's own (for the
-    # policy) and the offboarding state (for the alerts).
-    state = gates.gate_state(user, client=client)
+    # policy), and the offboarding state and counts of the last hour (for the
+    # alerts).
+    since = clock.now() - timedelta(hours=1)
+    state = gates.gate_state(user, client=client, extra=alerts.reading_columns(user, since))
+    readings = alerts.readings_from(state.extra, since) if state.extra else None
     failures = gates.failed_gates(user, request=request, state=state)
     if failures:
         _deny(
@@ -92,6 +98,7 @@ def reveal(
             user,
             failures[0].code,
             is_offboarding=state.is_offboarding,
+            readings=readings,
         )
         raise RevealDeniedError(failures[0].message, code=failures[0].code)
 
@@ -111,6 +118,7 @@ def reveal(
             user,
             decision.code,
             is_offboarding=state.is_offboarding,
+            readings=readings,
         )
         error = RevealDeniedError(decision.message, code=decision.code)
         error.needs_approval = decision.needs_approval  # type: ignore[attr-defined]
@@ -149,6 +157,7 @@ def reveal(
         action=AuditAction.REVEAL,
         result=Result.SUCCESS,
         is_offboarding=state.is_offboarding,
+        readings=readings,
     )
     logger.info("reveal_succeeded", user_id=user.pk, object_type=label, field=field)
     return plaintext
@@ -193,6 +202,7 @@ def _deny(
     code: str,
     *,
     is_offboarding: bool,
+    readings: alerts.RuleReadings | None,
 ) -> None:
     audit.append(action=AuditAction.REVEAL, result=Result.DENIED, details=details, **event_fields)  # type: ignore[arg-type]
     logger.warning("reveal_denied", user_id=user.pk, reason=code)
@@ -202,6 +212,7 @@ def _deny(
         result=Result.DENIED,
         reason_code=code,
         is_offboarding=is_offboarding,
+        readings=readings,
     )
 
 
