@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import override_settings
 
-from shoumi.audit import keys, services
+from shoumi.audit import keys, services, verification
 from shoumi.audit.actions import Action
 from shoumi.audit.models import AuditEvent, SignedCheckpoint, VerificationRun
-from shoumi.audit.verification import verify_stored_log
+from shoumi.audit.verification import first_column_mismatch, verify_stored_log
 from shoumi.ledger import encode_event, get_hasher
 from tests.audit.helpers import append_events, execute, run_command, without_guards
 
@@ -165,18 +165,18 @@ def test_edited_index_column_is_named(stored_log) -> None:
     assert VerificationRun.objects.latest("id").problem == "index_mismatch"
 
 
-@pytest.mark.parametrize(
-    ("column", "value"),
-    [
-        ("action", "'logout'"),
-        ("actor_id", "999"),
-        ("actor_employee_number", "'E99999'"),
-        ("object_type", "'accounts.user'"),
-        ("object_id", "'client-99'"),
-        ("result", "'denied'"),
-        ("occurred_at", "'2020-01-01 00:00:00'"),
-    ],
-)
+EDITED_COLUMNS = [
+    ("action", "'logout'"),
+    ("actor_id", "999"),
+    ("actor_employee_number", "'E99999'"),
+    ("object_type", "'accounts.user'"),
+    ("object_id", "'client-99'"),
+    ("result", "'denied'"),
+    ("occurred_at", "'2020-01-01 00:00:00'"),
+]
+
+
+@pytest.mark.parametrize(("column", "value"), EDITED_COLUMNS)
 def test_every_edited_index_column_is_found(stored_log, column: str, value: str) -> None:
     with without_guards():
         execute(f"UPDATE audit_auditevent SET {column} = {value} WHERE seq = %s", [TARGET])  # noqa: S608
@@ -331,3 +331,89 @@ def test_shoumi_cli_runs_the_audit_subcommand(stored_log, capsys, monkeypatch) -
     assert clean == 0
     assert tampered == 1
     assert str(TARGET) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("column", "value"), EDITED_COLUMNS)
+def test_database_comparison_finds_every_edited_column(stored_log, column, value) -> None:
+    with without_guards():
+        execute(f"UPDATE audit_auditevent SET {column} = {value} WHERE seq = %s", [TARGET])  # noqa: S608
+
+    assert first_column_mismatch() == (TARGET, column)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"), [("actor_id", "NULL"), ("actor_employee_number", "''")]
+)
+def test_database_comparison_finds_a_cleared_actor(column, value) -> None:
+    from tests.accounts.factories import UserFactory
+
+    actor = UserFactory(employee_number="E00042")
+    append_events(3, actor=actor)
+    with without_guards():
+        execute(f"UPDATE audit_auditevent SET {column} = {value} WHERE seq = %s", [1])  # noqa: S608
+
+    assert first_column_mismatch() == (1, column)
+
+
+def test_database_comparison_agrees_with_unusual_values() -> None:
+    for object_id in ('a"b', "c\\d", "客户-1", "tab\tnewline\n", "\u2028\x01/"):
+        services.append(
+            action=Action.REVEAL, object_type="clients.客户", object_id=object_id, purpose='"用途"'
+        )
+
+    assert first_column_mismatch() is None
+
+
+def test_database_comparison_skips_rows_python_finds_equal(stored_log, monkeypatch) -> None:
+    # A row the database picks out whose values index_mismatch finds equal
+    # (two JSON spellings of one value) is passed over, and the scan goes on.
+    with without_guards():
+        execute("UPDATE audit_auditevent SET result = 'denied' WHERE seq IN (%s, %s)", [5, 20])
+    checked = verification.index_mismatch
+    monkeypatch.setattr(
+        verification,
+        "index_mismatch",
+        lambda row, encoded: None if row[0] == 5 else checked(row, encoded),
+    )
+
+    assert first_column_mismatch() == (20, "result")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verification_checks_columns_in_a_thread_of_its_own(monkeypatch) -> None:
+    append_events(30)
+    with without_guards():
+        execute("UPDATE audit_auditevent SET object_id = 'client-99' WHERE seq = %s", [TARGET])
+    threads: list[str] = []
+    comparison = verification.first_column_mismatch
+
+    def recorded() -> tuple[int, str] | None:
+        import threading
+
+        threads.append(threading.current_thread().name)
+        return comparison()
+
+    monkeypatch.setattr(verification, "first_column_mismatch", recorded)
+
+    outcome = verify_stored_log(record=False)
+
+    assert threads == ["audit-column-check"]
+    assert (outcome.problem, outcome.first_bad_seq) == ("index_mismatch", TARGET)
+    assert "object_id" in outcome.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_column_check_falls_back_to_python_when_the_database_cannot(monkeypatch) -> None:
+    append_events(30)
+    with without_guards():
+        execute("UPDATE audit_auditevent SET action = 'logout' WHERE seq = %s", [TARGET])
+
+    def refused() -> None:
+        raise DatabaseError("no JSON functions")
+
+    monkeypatch.setattr(verification, "first_column_mismatch", refused)
+
+    outcome = verify_stored_log(record=False)
+
+    assert (outcome.problem, outcome.first_bad_seq) == ("index_mismatch", TARGET)
+    assert "action" in outcome.message

@@ -145,7 +145,7 @@ def _read_rules(
 
 @dataclass(frozen=True)
 class RuleReadings:
-    """What the rules read about one user for the hour before an access, without its event.
+    """Counts and alerts of one user's last hour, read before an access and without its event.
 
     The reveal service reads these in its gate query (see :func:`reading_columns`)
     and passes them to :func:`evaluate`, which then runs no query of its own
@@ -156,14 +156,14 @@ class RuleReadings:
 
     since: datetime
     reveals: int
-    # Which of READ_AHEAD_KINDS were raised for the user since ``since``.
+    # The kinds of READ_AHEAD_KINDS raised for the user since ``since``.
     raised: frozenset[str]
 
 
 def reading_columns(user: User, since: datetime) -> tuple[str, list[object]]:
     """Return SQL columns and their parameters that read :class:`RuleReadings`.
 
-    They go into a query with one row, in this order; :func:`readings_from`
+    They go into a query with one row, in this order, and :func:`readings_from`
     turns the values back into readings.
     """
     connection = transaction.get_connection()
@@ -198,7 +198,7 @@ _REVEAL_LIMIT = "\0reveal-limit"
 
 @functools.cache
 def _reading_sql() -> tuple[str, list[str]]:
-    """The columns of :func:`reading_columns`, with stand-ins for the changing parameters."""
+    """Build the columns of :func:`reading_columns`, with stand-ins for the changing parameters."""
     columns: list[str] = []
     parameters: list[str] = []
     events = _events_sql(_REVEALS, limited=True)
