@@ -163,9 +163,10 @@ def first_column_mismatch() -> tuple[int, str] | None:
 
     The database compares the values with its JSON functions, so the scan
     runs without the interpreter. Each row it returns is confirmed with
-    :func:`index_mismatch`, which also names the column. Returns None when every event agrees. Raises ``DatabaseError``
-    when the database cannot run the comparison, for example on an encoding
-    that is not JSON on PostgreSQL; the caller then checks in Python.
+    :func:`index_mismatch`, which also names the column. Returns None when
+    every event agrees. Raises ``DatabaseError`` when the database cannot
+    run the comparison, for example on an encoding that is not JSON on
+    PostgreSQL, and the caller then checks in Python.
     """
     vendor = connection.vendor
     time_sql = _TIME_SQL[vendor]
@@ -213,7 +214,7 @@ class ColumnCheck:
             connection.close()
 
     def mismatches(self) -> list[tuple[int, str]]:
-        """Wait for the check and return the first mismatch, in the form ``_live_events`` notes it."""
+        """Wait for the check and return the first mismatch as ``_live_events`` notes it."""
         self._thread.join()
         if self._error is not None:
             logger.warning("audit_column_check_in_python", error_type=type(self._error).__name__)
