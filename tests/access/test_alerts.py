@@ -230,6 +230,69 @@ def test_reveal_reads_the_rules_with_its_gates_through_indexes(scene) -> None:
     assert "audit_auditevent" in gate_query
     assert not [step for step in plan if step.startswith(("SCAN audit", "SCAN access"))]
     assert len([step for step in plan if "audit_event_actor_recent" in step]) == 1
-    assert len([step for step in plan if "access_alert_user_kind_time" in step]) == len(
-        alerts.READ_AHEAD_KINDS
-    )
+
+
+def _reveal_during_first_gate_query(monkeypatch, user, person) -> None:
+    """Make the next reveal's gate query be followed by a whole second reveal.
+
+    That is what two requests of one user on two workers can do: the second
+    reveal writes its event after the first read its counts.
+    """
+    gate_state = services.gates.gate_state
+    interleaved: list[bool] = []
+
+    def gate_state_then_other_reveal(*args, **kwargs):
+        state = gate_state(*args, **kwargs)
+        if not interleaved:
+            interleaved.append(True)
+            _reveal(user, person)
+        return state
+
+    monkeypatch.setattr(services.gates, "gate_state", gate_state_then_other_reveal)
+
+
+@pytest.mark.parametrize("earlier_reveals", [1, 2, 3])
+def test_overlapping_reveals_raise_many_reveals_once(
+    scene, settings, monkeypatch, earlier_reveals
+) -> None:
+    reviewer, person = scene
+    settings.ALERT_REVEALS_PER_HOUR = 3
+
+    with time_machine.travel(WORKING, tick=False):
+        for _ in range(earlier_reveals):
+            _reveal(reviewer, person)
+        _reveal_during_first_gate_query(monkeypatch, reviewer, person)
+        _reveal(reviewer, person)
+
+    # Two more reveals than the earlier ones; over three in the hour is one alert.
+    expected = [AlertKind.MANY_REVEALS] if earlier_reveals + 2 > 3 else []
+    assert _kinds() == expected
+
+
+def test_overlapping_reveals_raise_outside_hours_once(scene, monkeypatch) -> None:
+    reviewer, person = scene
+
+    with time_machine.travel(LATE, tick=False):
+        _reveal_during_first_gate_query(monkeypatch, reviewer, person)
+        _reveal(reviewer, person)
+
+    assert _kinds() == [AlertKind.OUTSIDE_HOURS]
+
+
+def test_reveals_near_the_threshold_read_the_rules_again(
+    scene, settings, django_assert_num_queries
+) -> None:
+    reviewer, person = scene
+    settings.ALERT_REVEALS_PER_HOUR = 4
+    assert alerts.quiet_limit(4) == 2
+
+    with time_machine.travel(WORKING, tick=False):
+        _reveal(reviewer, person)
+        # The second reveal is within the quiet limit: no query after it.
+        with django_assert_num_queries(8):
+            _reveal(reviewer, person)
+        # The third is above it: the rules count again after the reveal.
+        with django_assert_num_queries(9):
+            _reveal(reviewer, person)
+
+    assert _kinds() == []

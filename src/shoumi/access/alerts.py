@@ -145,72 +145,51 @@ def _read_rules(
 
 @dataclass(frozen=True)
 class RuleReadings:
-    """Counts and alerts of one user's last hour, read before an access and without its event.
+    """The count of one user's successful reveals in the hour before a reveal, without it.
 
-    The reveal service reads these in its gate query (see :func:`reading_columns`)
-    and passes them to :func:`evaluate`, which then runs no query of its own
-    unless an alert is raised or the access was denied. The count of successful
-    reveals stops one past its threshold. Denials are not read ahead: counting
-    them walks all of the user's events of the hour, and most reveals succeed.
+    The reveal service reads it in its gate query (see :func:`reading_columns`)
+    and passes it to :func:`evaluate`, which skips its own query while the count
+    stays at or under :func:`quiet_limit`. The count stops one past that limit.
     """
 
-    since: datetime
     reveals: int
-    # The kinds of READ_AHEAD_KINDS raised for the user since ``since``.
-    raised: frozenset[str]
+
+
+def quiet_limit(threshold: int) -> int:
+    """Return the most reveals in an hour, this one included, that skip the alert rules.
+
+    Half the threshold, because reveals of the same user that run at the same
+    moment are missing from a count read before the reveal. Above it, the rules
+    read the counts again after the reveal.
+    """
+    return threshold - threshold // 2
 
 
 def reading_columns(user: User, since: datetime) -> tuple[str, list[object]]:
-    """Return SQL columns and their parameters that read :class:`RuleReadings`.
+    """Return an SQL column and its parameters that read :class:`RuleReadings`.
 
-    They go into a query with one row, in this order, and :func:`readings_from`
-    turns the values back into readings.
+    It goes into a query with one row, and :func:`readings_from` turns its
+    value back into readings.
     """
     connection = transaction.get_connection()
-    current: dict[str, object] = {
-        _USER: user.pk,
-        _SINCE: connection.ops.adapt_datetimefield_value(since),
-        _REVEAL_LIMIT: settings.ALERT_REVEALS_PER_HOUR + 1,
-    }
-    columns, parameters = _reading_sql()
-    return columns, [current.get(parameter, parameter) for parameter in parameters]
+    return _reading_sql(), [
+        user.pk,
+        connection.ops.adapt_datetimefield_value(since),
+        *_REVEALS.values(),
+        quiet_limit(settings.ALERT_REVEALS_PER_HOUR) + 1,
+    ]
 
 
-def readings_from(values: tuple[Any, ...], since: datetime) -> RuleReadings:
+def readings_from(values: tuple[Any, ...]) -> RuleReadings:
     """Return the readings of the values that :func:`reading_columns` selected."""
-    reveals, *flags = values
-    return RuleReadings(
-        since=since,
-        reveals=int(reveals),
-        raised=frozenset(kind for kind, flag in zip(READ_AHEAD_KINDS, flags, strict=True) if flag),
-    )
-
-
-# The kinds a successful reveal can raise; the others need a denial or offboarding,
-# which the gates turn into a denial.
-READ_AHEAD_KINDS: Final = (AlertKind.MANY_REVEALS, AlertKind.OUTSIDE_HOURS)
-
-# Stand-ins in the cached reading query for the parameters each reading fills in.
-_USER = "\0user"
-_SINCE = "\0since"
-_REVEAL_LIMIT = "\0reveal-limit"
+    (reveals,) = values
+    return RuleReadings(reveals=int(reveals))
 
 
 @functools.cache
-def _reading_sql() -> tuple[str, list[str]]:
-    """Build the columns of :func:`reading_columns`, with stand-ins for the changing parameters."""
-    columns: list[str] = []
-    parameters: list[str] = []
+def _reading_sql() -> str:
     events = _events_sql(_REVEALS, limited=True)
-    columns.append(f"(SELECT COUNT(*) FROM ({events}) AS counted)")  # noqa: S608
-    parameters += [_USER, _SINCE, *_REVEALS.values(), _REVEAL_LIMIT]
-    for kind in READ_AHEAD_KINDS:
-        columns.append(
-            f"EXISTS (SELECT 1 FROM {Alert._meta.db_table} "  # noqa: S608
-            "WHERE user_id = %s AND kind = %s AND raised_at > %s)"
-        )
-        parameters += [_USER, kind, _SINCE]
-    return ", ".join(columns), parameters
+    return f"(SELECT COUNT(*) FROM ({events}) AS counted)"  # noqa: S608
 
 
 def _detail(kind: str, user: User, since: datetime) -> str:
@@ -255,12 +234,13 @@ def evaluate(
     service reads it with the gates and passes it on, and without it this
     function reads it. The counts of the last hour and the alerts raised in it
     come from one query, because this runs after every reveal. The counts stop
-    once they pass their threshold. ``readings``, when given, are those counts
-    read before the access (the reveal service reads them with the gates); the
-    access itself is then added here and no query runs.
+    once they pass their threshold. ``readings`` is the count of successful
+    reveals read before a reveal (the reveal service reads it with the gates).
+    While that count is far enough below the threshold and no other rule holds,
+    no query runs.
     """
     now = clock.now()
-    hour_ago = now - timedelta(hours=1) if readings is None else readings.since
+    hour_ago = now - timedelta(hours=1)
     if is_offboarding is None:
         is_offboarding = _is_offboarding(user)
 
@@ -279,22 +259,20 @@ def evaluate(
         counted.append((AlertKind.REPEATED_DENIALS, _DENIALS, settings.ALERT_DENIALS_PER_HOUR))
     if not firing and not counted:
         return []
-
     if (
-        readings is None
-        or result == Result.DENIED
-        or any(kind not in READ_AHEAD_KINDS for kind in firing)
+        readings is not None
+        and not firing
+        and result == Result.SUCCESS
+        and readings.reveals + 1 <= quiet_limit(settings.ALERT_REVEALS_PER_HOUR)
     ):
-        counts, recent = _read_rules(
-            user,
-            hour_ago,
-            [(where, threshold + 1) for _kind, where, threshold in counted],
-            firing + [kind for kind, _where, _threshold in counted],
-        )
-    else:
-        # Read before this access's own event, so the event is added here.
-        counts = [readings.reveals + (result == Result.SUCCESS) for _counted in counted]
-        recent = set(readings.raised)
+        return []
+
+    counts, recent = _read_rules(
+        user,
+        hour_ago,
+        [(where, threshold + 1) for _kind, where, threshold in counted],
+        firing + [kind for kind, _where, _threshold in counted],
+    )
     for (kind, _where, threshold), count in zip(counted, counts, strict=True):
         if count > threshold:
             firing.append(kind)

@@ -85,11 +85,11 @@ def reveal(
     details: dict[str, object] = {"client": str(client.pk)}
 
     # One query reads the gates, whether the client is the user's own (for the
-    # policy), and the offboarding state and counts of the last hour (for the
-    # alerts).
+    # policy), and the offboarding state and the count of the last hour's
+    # reveals (for the alerts).
     since = clock.now() - timedelta(hours=1)
     state = gates.gate_state(user, client=client, extra=alerts.reading_columns(user, since))
-    readings = alerts.readings_from(state.extra, since) if state.extra else None
+    readings = alerts.readings_from(state.extra) if state.extra else None
     failures = gates.failed_gates(user, request=request, state=state)
     if failures:
         _deny(
