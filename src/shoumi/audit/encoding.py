@@ -115,6 +115,16 @@ def index_mismatch(row: IndexRow | tuple[Any, ...], encoded: bytes) -> str | Non
 
 def _row_matches(row: IndexRow | tuple[Any, ...], encoded: bytes) -> bool:
     seq, time, actor_id, employee_number, action, object_type, object_id, result = row
+    # SQLite stores any type in any column, and b"%d" would read 5.5 as 5.
+    if (
+        type(seq) is not int
+        or (actor_id is not None and type(actor_id) is not int)
+        or not all(
+            type(value) is str
+            for value in (time, employee_number, action, object_type, object_id, result)
+        )
+    ):
+        return False
     head = b'{"action":%s,"actor_id":%s,"actor_role":' % (
         _json_cached(action),
         b"null" if actor_id is None else b'"%d"' % actor_id,

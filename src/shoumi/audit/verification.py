@@ -57,10 +57,14 @@ _COLUMNS: Final = (
 )
 """The ``SELECT`` list: the ledger's four values, then the ``IndexRow`` fields in order."""
 _TIME_SQL: Final = {
-    # Django stores SQLite datetimes as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+    # Django stores SQLite datetimes as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]". Any
+    # other shape gives '', which no event time equals, because the viewer's time
+    # filters compare the stored text.
     "sqlite": (
-        "replace(occurred_at, ' ', 'T') || "
-        "CASE WHEN length(occurred_at) = 19 THEN '.000000Z' ELSE 'Z' END"
+        "CASE WHEN typeof(occurred_at) = 'text' AND substr(occurred_at, 11, 1) = ' ' "
+        "THEN replace(occurred_at, ' ', 'T') || "
+        "CASE WHEN length(occurred_at) = 19 THEN '.000000Z' ELSE 'Z' END "
+        "ELSE '' END"
     ),
     "postgresql": ("to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"),
 }
@@ -128,12 +132,15 @@ _JSON_PATHS: Final = (
     "'$.action', '$.object_type', '$.object_id', '$.result'"
 )
 _CANDIDATE_CONDITION: Final = {
+    # SQLite keeps any type in any column. An actor id that is not an integer
+    # becomes a BLOB here, and json_array() raises on a BLOB in any column, so
+    # such a row sends the check to Python, as does an encoding that is not JSON.
     "sqlite": (
-        "CASE WHEN json_valid(CAST(encoded AS TEXT)) "
-        f"THEN json_extract(CAST(encoded AS TEXT), {_JSON_PATHS}) IS NOT json_array("
-        "seq, {time}, CAST(actor_id AS TEXT), NULLIF(actor_employee_number, ''), action, "
-        "NULLIF(object_type, ''), NULLIF(object_id, ''), result) "
-        "ELSE 1 END"
+        f"json_extract(CAST(encoded AS TEXT), {_JSON_PATHS}) IS NOT json_array("
+        "seq, {time}, CASE typeof(actor_id) WHEN 'integer' THEN CAST(actor_id AS TEXT) "
+        "WHEN 'null' THEN NULL ELSE CAST(actor_id AS BLOB) END, "
+        "NULLIF(actor_employee_number, ''), action, "
+        "NULLIF(object_type, ''), NULLIF(object_id, ''), result)"
     ),
     "postgresql": (
         "((parsed.j -> 'seq') IS DISTINCT FROM to_jsonb(seq) "
@@ -175,7 +182,8 @@ def first_column_mismatch() -> tuple[int, str] | None:
         f"WHERE seq > %s AND {_CANDIDATE_CONDITION[vendor].format(time=time_sql)} "
         "ORDER BY seq LIMIT 1"
     )
-    after = -1
+    # Below every sequence number, negative ones included, which the ledger rejects.
+    after = -(2**63)
     with connection.cursor() as cursor:
         while True:
             cursor.execute(sql, [after])
