@@ -15,6 +15,7 @@ from faker import Faker
 
 from shoumi.identifiers.checksums import luhn_is_valid, mod_11_2, uscc_check
 from shoumi.identifiers.checksums import org_code_check as _org_code_check
+from shoumi.identifiers.normalise import is_excel_truncated
 
 # County codes from GB/T 2260 (Beijing, Shanghai, Guangzhou, Shenzhen, Hangzhou, Nanjing, Chengdu).
 COUNTY_CODES = (
@@ -55,9 +56,15 @@ class SyntheticData:
     def resident_id(self) -> str:
         start = datetime.date(1950, 1, 1).toordinal()
         end = datetime.date(2004, 12, 31).toordinal()
-        birth = datetime.date.fromordinal(self.random.randint(start, end))
-        body = f"{self.random.choice(COUNTY_CODES)}{birth:%Y%m%d}{self.random.randint(0, 999):03d}"
-        return body + mod_11_2(body)
+        while True:
+            birth = datetime.date.fromordinal(self.random.randint(start, end))
+            body = (
+                f"{self.random.choice(COUNTY_CODES)}{birth:%Y%m%d}{self.random.randint(0, 999):03d}"
+            )
+            value = body + mod_11_2(body)
+            # One number in about 1,100 ends in 000, which imports refuse as Excel damage.
+            if not is_excel_truncated(value):
+                return value
 
     def uscc(self) -> str:
         org_body = "".join(self.random.choice(ORG_ALPHABET) for _ in range(8))
@@ -73,14 +80,17 @@ class SyntheticData:
                 str(self.random.randint(0, 9)) for _ in range(length - 7)
             )
             for digit in "0123456789":
-                if luhn_is_valid(body + digit):
+                if luhn_is_valid(body + digit) and not is_excel_truncated(body + digit):
                     return body + digit
 
     def corporate_account(self) -> str:
-        length = self.random.choice((12, 15, 17, 19, 20))
-        return str(self.random.randint(1, 9)) + "".join(
-            str(self.random.randint(0, 9)) for _ in range(length - 1)
-        )
+        while True:
+            length = self.random.choice((12, 15, 17, 19, 20))
+            value = str(self.random.randint(1, 9)) + "".join(
+                str(self.random.randint(0, 9)) for _ in range(length - 1)
+            )
+            if not is_excel_truncated(value):
+                return value
 
     def mobile(self) -> str:
         return self.random.choice(MOBILE_PREFIXES) + "".join(
