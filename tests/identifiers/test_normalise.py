@@ -124,3 +124,25 @@ def test_marker_uncovered_by_removed_separator_is_stripped_too():
 
     assert once == "0"
     assert normalise(once) == once
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(")\x1f0", "0"), ("0(\x1c", "0"), ("(\x85138 0013 8000)", "13800138000"), ("0'", "0'")],
+)
+def test_whitespace_uncovered_by_removed_separator_is_stripped(text, expected):
+    # Hypothesis found ")\x1f0": the parenthesis went and left the unit separator, which
+    # str.isspace() counts as whitespace, at the start. "0'" shows the pass stops.
+    once = normalise(text)
+
+    assert once == expected
+    assert normalise(once) == once
+
+
+def test_notation_uncovered_by_removed_separator_is_rejected():
+    # Hypothesis found "0E_0": without the underscore it is scientific notation,
+    # which a second pass would reject.
+    with pytest.raises(InvalidIdentifier) as caught:
+        normalise("0E_0")
+
+    assert caught.value.code == "excel_scientific_notation"

@@ -81,12 +81,7 @@ def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = Tr
         return cleaned
 
     cleaned = text if text.isascii() else unicodedata.normalize("NFKC", text)
-    if (
-        cleaned[:1] in _EDGE_CHARACTERS
-        or cleaned[-1:] in _EDGE_CHARACTERS
-        or cleaned[:1].isspace()
-        or cleaned[-1:].isspace()
-    ):
+    if _has_edge_character(cleaned):
         cleaned = _strip_text_markers(cleaned)
     if ("E" in cleaned or "e" in cleaned) and _SCIENTIFIC_NOTATION.fullmatch(cleaned):
         raise InvalidIdentifier("excel_scientific_notation", kind=kind)
@@ -109,10 +104,15 @@ def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = Tr
         cleaned = unicodedata.normalize("NFKC", cleaned)
     if not cleaned:
         raise InvalidIdentifier("empty", kind=kind)
-    if cleaned[0] in _TEXT_MARKERS:
-        # Removing separators uncovered a marker ("'·`0"); strip it as a second
-        # pass would, so that normalising is idempotent. Each pass is shorter.
+    if cleaned != text and _has_edge_character(cleaned):
+        # Removing separators uncovered a marker ("'·`0") or whitespace that str.strip
+        # removes but _REMOVED does not (")\x1f0"). Strip it as a second pass would,
+        # so that normalising is idempotent. The pass stops once nothing changes.
         return normalise(cleaned, kind=kind, reject_truncated=reject_truncated)
+    if "E" in cleaned and _SCIENTIFIC_NOTATION.fullmatch(cleaned):
+        # Removing separators can leave the notation ("0E_0"); a second pass would
+        # refuse it, so this one does too.
+        raise InvalidIdentifier("excel_scientific_notation", kind=kind)
     if (
         reject_truncated
         and len(cleaned) >= 17
@@ -131,6 +131,16 @@ def is_excel_truncated(value: str) -> bool:
         and not value[15:].strip("0")
         and value.isascii()
         and value.isdigit()
+    )
+
+
+def _has_edge_character(text: str) -> bool:
+    """Return whether ``_strip_text_markers`` may change ``text``."""
+    return (
+        text[:1] in _EDGE_CHARACTERS
+        or text[-1:] in _EDGE_CHARACTERS
+        or text[:1].isspace()
+        or text[-1:].isspace()
     )
 
 
