@@ -161,6 +161,9 @@ def quiet_limit(threshold: int) -> int:
     Half the threshold, because reveals of the same user that run at the same
     moment are missing from a count read before the reveal. Above it, the rules
     read the counts again after the reveal.
+
+    NOTE: more than that many reveals of one user at the same moment can still
+    delay the many-reveals alert until that user's next reveal.
     """
     return threshold - threshold // 2
 
