@@ -1,9 +1,9 @@
 """Alerts raised with the reveal count read ahead, against reading every count after.
 
 Each sequence of steps runs twice on the same data: once as the service
-runs, and once with ``readings_from`` returning None, which makes
-``evaluate`` read the counts after every access. Both runs must raise the
-same alerts at the same times.
+runs, and once with a quiet limit of 0, which makes ``evaluate`` read the
+counts after every access. Both runs must raise the same alerts at the same
+times.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _run(steps, scene, *, read_ahead: bool, monkeypatch) -> list[tuple[str, date
     reviewer, own, other = scene
     with monkeypatch.context() as patch:
         if not read_ahead:
-            patch.setattr(alerts, "readings_from", lambda values: None)
+            patch.setattr(alerts, "quiet_limit", lambda threshold: 0)
         raised: list[tuple[str, datetime.datetime]] = []
         try:
             with transaction.atomic():

@@ -13,9 +13,8 @@ alert, not hundreds.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Final
+from typing import Final
 
 import structlog
 from django.conf import settings
@@ -143,18 +142,6 @@ def _read_rules(
     }
 
 
-@dataclass(frozen=True)
-class RuleReadings:
-    """The count of one user's successful reveals in the hour before a reveal, without it.
-
-    The reveal service reads it in its gate query (see :func:`reading_columns`)
-    and passes it to :func:`evaluate`, which skips its own query while the count
-    stays at or under :func:`quiet_limit`. The count stops one past that limit.
-    """
-
-    reveals: int
-
-
 def quiet_limit(threshold: int) -> int:
     """Return the most reveals in an hour, this one included, that skip the alert rules.
 
@@ -168,14 +155,14 @@ def quiet_limit(threshold: int) -> int:
     return threshold - threshold // 2
 
 
-def reading_columns(user: User, since: datetime) -> tuple[str, list[object]]:
-    """Return an SQL column and its parameters that read :class:`RuleReadings`.
+def reveal_count_column(user: User, since: datetime) -> tuple[str, list[object]]:
+    """Return an SQL column and its parameters that count ``user``'s successful reveals.
 
-    It goes into a query with one row, and :func:`readings_from` turns its
-    value back into readings.
+    The reveal service adds it to its gate query, so the count comes before the
+    reveal's own event. It stops one past :func:`quiet_limit`.
     """
     connection = transaction.get_connection()
-    return _reading_sql(), [
+    return _reveal_count_sql(), [
         user.pk,
         connection.ops.adapt_datetimefield_value(since),
         *_REVEALS.values(),
@@ -183,14 +170,8 @@ def reading_columns(user: User, since: datetime) -> tuple[str, list[object]]:
     ]
 
 
-def readings_from(values: tuple[Any, ...]) -> RuleReadings:
-    """Return the readings of the values that :func:`reading_columns` selected."""
-    (reveals,) = values
-    return RuleReadings(reveals=int(reveals))
-
-
 @functools.cache
-def _reading_sql() -> str:
+def _reveal_count_sql() -> str:
     events = _events_sql(_REVEALS, limited=True)
     return f"(SELECT COUNT(*) FROM ({events}) AS counted)"  # noqa: S608
 
@@ -229,7 +210,7 @@ def evaluate(
     result: str,
     reason_code: str = "",
     is_offboarding: bool | None = None,
-    readings: RuleReadings | None = None,
+    reveals_before: int | None = None,
 ) -> list[Alert]:
     """Check the alert rules after an access by ``user``; return the alerts raised.
 
@@ -237,9 +218,9 @@ def evaluate(
     service reads it with the gates and passes it on, and without it this
     function reads it. The counts of the last hour and the alerts raised in it
     come from one query, because this runs after every reveal. The counts stop
-    once they pass their threshold. ``readings`` is the count of successful
-    reveals read before a reveal (the reveal service reads it with the gates).
-    While that count is far enough below the threshold and no other rule holds,
+    once they pass their threshold. ``reveals_before`` is the count of the
+    successful reveals of the hour before this one (see :func:`reveal_count_column`).
+    While that count stays within :func:`quiet_limit` and no other rule holds,
     no query runs.
     """
     now = clock.now()
@@ -263,10 +244,10 @@ def evaluate(
     if not firing and not counted:
         return []
     if (
-        readings is not None
+        reveals_before is not None
         and not firing
         and result == Result.SUCCESS
-        and readings.reveals + 1 <= quiet_limit(settings.ALERT_REVEALS_PER_HOUR)
+        and reveals_before + 1 <= quiet_limit(settings.ALERT_REVEALS_PER_HOUR)
     ):
         return []
 

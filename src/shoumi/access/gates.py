@@ -109,7 +109,10 @@ def gate_state(
     if client is not None:
         # No condition: no client is the user's own.
         own_client = bool(row[4]) if condition is not None else False
-    extra_values = tuple(row[4 if condition is None else 5 :]) if extra is not None else ()
+    extra_values: tuple[Any, ...] = ()
+    if extra is not None:
+        # The caller's columns follow the four gate columns and the own-client one.
+        extra_values = tuple(row[4 if condition is None else 5 :])
     return GateState(
         today=today,
         is_active=bool(is_active),

@@ -88,8 +88,8 @@ def reveal(
     # policy), and the offboarding state and the count of the last hour's
     # reveals (for the alerts).
     since = clock.now() - timedelta(hours=1)
-    state = gates.gate_state(user, client=client, extra=alerts.reading_columns(user, since))
-    readings = alerts.readings_from(state.extra) if state.extra else None
+    state = gates.gate_state(user, client=client, extra=alerts.reveal_count_column(user, since))
+    reveals_before = int(state.extra[0]) if state.extra else None
     failures = gates.failed_gates(user, request=request, state=state)
     if failures:
         _deny(
@@ -98,7 +98,7 @@ def reveal(
             user,
             failures[0].code,
             is_offboarding=state.is_offboarding,
-            readings=readings,
+            reveals_before=reveals_before,
         )
         raise RevealDeniedError(failures[0].message, code=failures[0].code)
 
@@ -118,7 +118,7 @@ def reveal(
             user,
             decision.code,
             is_offboarding=state.is_offboarding,
-            readings=readings,
+            reveals_before=reveals_before,
         )
         error = RevealDeniedError(decision.message, code=decision.code)
         error.needs_approval = decision.needs_approval  # type: ignore[attr-defined]
@@ -157,7 +157,7 @@ def reveal(
         action=AuditAction.REVEAL,
         result=Result.SUCCESS,
         is_offboarding=state.is_offboarding,
-        readings=readings,
+        reveals_before=reveals_before,
     )
     logger.info("reveal_succeeded", user_id=user.pk, object_type=label, field=field)
     return plaintext
@@ -202,7 +202,7 @@ def _deny(
     code: str,
     *,
     is_offboarding: bool,
-    readings: alerts.RuleReadings | None,
+    reveals_before: int | None,
 ) -> None:
     audit.append(action=AuditAction.REVEAL, result=Result.DENIED, details=details, **event_fields)  # type: ignore[arg-type]
     logger.warning("reveal_denied", user_id=user.pk, reason=code)
@@ -212,7 +212,7 @@ def _deny(
         result=Result.DENIED,
         reason_code=code,
         is_offboarding=is_offboarding,
-        readings=readings,
+        reveals_before=reveals_before,
     )
 
 
