@@ -112,24 +112,15 @@ def _county_table() -> dict[str, _Entry]:
 def is_known_region(code: str) -> bool:
     """Return whether ``lookup_region(code)`` finds a region, without building it.
 
-    Parsers ask this for every value, so it is one set lookup.
+    Parsers call this for every value, so it is one set lookup.
     """
-    known = _known_codes
-    if known is None:
-        known = _load_known_codes()
-    return code in known
+    return code in _known_codes()
 
 
-_known_codes: frozenset[str] | None = None
-
-
-def _load_known_codes() -> frozenset[str]:
-    global _known_codes
+@functools.cache
+def _known_codes() -> frozenset[str]:
     provinces = {province + "0000" for province in PROVINCES}
-    _known_codes = frozenset(
-        provinces | {code for code in _county_table() if code[:2] in PROVINCES}
-    )
-    return _known_codes
+    return frozenset(provinces | {code for code in _county_table() if code[:2] in PROVINCES})
 
 
 @functools.lru_cache(maxsize=8192)
