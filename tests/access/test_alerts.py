@@ -197,8 +197,6 @@ def test_rules_query_is_served_by_indexes(scene) -> None:
 
 
 def test_denied_reveal_is_not_counted_as_a_reveal(scene, settings) -> None:
-    # The reveal service reads the counts before its own event and adds the
-    # event itself: a denial adds to the denials only.
     reviewer, person = scene
     settings.ALERT_REVEALS_PER_HOUR = 2
     other = make_person(make_client(department=DepartmentFactory(name="别的部")))
@@ -214,7 +212,7 @@ def test_denied_reveal_is_not_counted_as_a_reveal(scene, settings) -> None:
     assert sorted(_kinds()) == sorted([AlertKind.UNASSIGNED_CLIENT, AlertKind.MANY_REVEALS])
 
 
-def test_reveal_reads_the_rules_with_its_gates_through_indexes(scene) -> None:
+def test_reveal_count_uses_the_index(scene) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL chooses its plan by the table statistics")
     reviewer, person = scene

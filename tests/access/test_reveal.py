@@ -130,7 +130,7 @@ def test_database_refusing_the_event_makes_reveal_fail(person: Person, departmen
     from django.db import connection
 
     reviewer = pass_gates(UserFactory(roles=[Role.REVIEWER], department=department))
-    # The gate query reads the event table; the append also writes the subtree hashes.
+    # The gate query reads the event table. The append also writes the subtree hashes.
     table = SubtreeHash._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_gone")
@@ -182,9 +182,9 @@ def test_reveal_runs_a_fixed_number_of_queries(
 
     with time_machine.travel(working_hours, tick=False):
         services.reveal(user=reviewer, record=person, field="resident_id", purpose="办理工商年报")
-        # Gates, own client and the alert rules' counts; the reveal's
-        # savepoint; log head, subtree hashes, their insert, the event, the
-        # head update; the savepoint's release.
+        # Gates, own client and the last hour's reveal count. Then the
+        # reveal's savepoint, log head, subtree hashes, their insert, the
+        # event, the head update and the savepoint's release.
         with django_assert_num_queries(8):
             services.reveal(
                 user=reviewer, record=person, field="resident_id", purpose="办理工商年报"

@@ -380,7 +380,7 @@ def test_database_comparison_skips_rows_python_finds_equal(stored_log, monkeypat
 
 
 @pytest.mark.django_db(transaction=True)
-def test_verification_checks_columns_in_a_thread_of_its_own(monkeypatch) -> None:
+def test_column_check_runs_in_its_thread(monkeypatch) -> None:
     append_events(30)
     with without_guards():
         execute("UPDATE audit_auditevent SET object_id = 'client-99' WHERE seq = %s", [TARGET])
@@ -403,15 +403,15 @@ def test_verification_checks_columns_in_a_thread_of_its_own(monkeypatch) -> None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_column_check_falls_back_to_python_when_the_database_cannot(monkeypatch) -> None:
+def test_column_check_falls_back_to_python(monkeypatch) -> None:
     append_events(30)
     with without_guards():
         execute("UPDATE audit_auditevent SET action = 'logout' WHERE seq = %s", [TARGET])
 
-    def refused() -> None:
+    def failing_comparison() -> None:
         raise DatabaseError("no JSON functions")
 
-    monkeypatch.setattr(verification, "first_column_mismatch", refused)
+    monkeypatch.setattr(verification, "first_column_mismatch", failing_comparison)
 
     outcome = verify_stored_log(record=False)
 

@@ -211,7 +211,7 @@ def _bench_reveal(repeat: int) -> None:
     person = Person.objects.select_related("client").filter(resident_id__isnull=False).first()
     assert person is not None
     # Reviewers who each stay within the alert rules' quiet limit of reveals in the
-    # hour, as most staff do, and one who reveals all the time.
+    # hour, and one who reveals all the time.
     per_reviewer = quiet_limit(settings.ALERT_REVEALS_PER_HOUR)
     reviewers = []
     for number in range(-(-repeat * 10 // per_reviewer)):

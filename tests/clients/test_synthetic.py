@@ -8,7 +8,7 @@ from shoumi.identifiers.normalise import is_excel_truncated
 
 
 def test_numbers_never_look_truncated_by_excel() -> None:
-    # About one generated resident ID in 1,100 ended in 000 and was refused on import.
+    # About one generated resident ID in 1,100 ended in 000 and was rejected on import.
     synthetic = SyntheticData(seed=20261204)
     numbers = [synthetic.resident_id() for _ in range(20_000)]
     numbers += [synthetic.bank_card() for _ in range(5_000)]

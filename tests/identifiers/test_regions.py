@@ -37,7 +37,7 @@ def test_lookup_region_unknown(code):
 
 
 def test_is_known_region_agrees_with_lookup_region():
-    # Every code of every province's prefecture range, known or not.
+    # Every seventh code of each province, known or not.
     codes = [f"{province}{middle:04d}" for province in PROVINCES for middle in range(0, 10000, 7)]
     codes += ["110105", "440524", "440300", "110000", "469001"]
 

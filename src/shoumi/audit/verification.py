@@ -5,7 +5,7 @@ sequence order. It checks them with :func:`shoumi.ledger.verify_log`
 against every stored checkpoint and optionally one exported checkpoint.
 Leaf tags are checked too, so an edited event is named by its sequence
 number even when its stored hashes were rewritten. Each event's index
-columns must also agree with its signed encoding; outside a transaction a
+columns must also agree with its signed encoding. Outside a transaction a
 second thread checks them (:class:`ColumnCheck`) while this one replays the
 log, so a verification takes about as long as the replay alone.
 
@@ -58,8 +58,8 @@ _COLUMNS: Final = (
 """The ``SELECT`` list: the ledger's four values, then the ``IndexRow`` fields in order."""
 _TIME_SQL: Final = {
     # Django stores SQLite datetimes as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]". Any
-    # other shape gives '', which no event time equals, because the viewer's time
-    # filters compare the stored text.
+    # other shape gives '', which no event time equals. The viewer's time filters
+    # compare the stored text, so another shape would hide the event from them.
     "sqlite": (
         "CASE WHEN typeof(occurred_at) = 'text' AND substr(occurred_at, 11, 1) = ' ' "
         "THEN replace(occurred_at, ' ', 'T') || "
@@ -126,7 +126,7 @@ def _live_events(mismatches: list[tuple[int, str]] | None) -> Iterator[StoredEve
 
 # The index columns against the encoding, as values: one JSON array from the
 # encoding, one built from the columns. Different text means a candidate,
-# which index_mismatch then confirms; equal text means equal values.
+# which index_mismatch then confirms. Equal text means equal values.
 _JSON_PATHS: Final = (
     "'$.seq', '$.time', '$.actor_id', '$.details.actor_employee_number', "
     "'$.action', '$.object_type', '$.object_id', '$.result'"
@@ -200,7 +200,7 @@ def first_column_mismatch() -> tuple[int, str] | None:
 class ColumnCheck:
     """:func:`first_column_mismatch` in a thread of its own, beside the ledger's pass.
 
-    The thread holds its own database connection and spends its time in the
+    The thread has its own database connection and spends its time in the
     database, which releases the interpreter lock, so on a machine with two
     cores the check adds almost nothing to the time of a verification. It
     reads committed rows only, so it is used only outside a transaction.

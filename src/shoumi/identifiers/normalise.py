@@ -110,8 +110,8 @@ def normalise(text: str, *, kind: str | None = None, reject_truncated: bool = Tr
         # so that normalising is idempotent. The pass stops once nothing changes.
         return normalise(cleaned, kind=kind, reject_truncated=reject_truncated)
     if "E" in cleaned and _SCIENTIFIC_NOTATION.fullmatch(cleaned):
-        # Removing separators can leave the notation ("0E_0"); a second pass would
-        # refuse it, so this one does too.
+        # Removing separators can leave the notation ("0E_0"), which a second pass
+        # would reject, so this pass rejects it too.
         raise InvalidIdentifier("excel_scientific_notation", kind=kind)
     if (
         reject_truncated

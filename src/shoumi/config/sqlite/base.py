@@ -4,7 +4,8 @@ Django writes queries with ``%s`` placeholders and its SQLite cursor rewrites th
 ``?`` with a regular expression on every execution, about 10 µs for a query of the
 length the reveal and audit paths run. The same few hundred query texts come back all
 the time, so the converted text is kept in a bounded cache. The cache holds query
-texts only; parameter values are passed separately and never part of the key.
+texts only, because parameter values are passed separately and are never part of
+the key.
 """
 
 from __future__ import annotations
