@@ -287,10 +287,10 @@ def test_reveals_near_the_threshold_read_the_rules_again(
     with time_machine.travel(WORKING, tick=False):
         _reveal(reviewer, person)
         # The second reveal is within the quiet limit: no query after it.
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(7):
             _reveal(reviewer, person)
         # The third is above it: the rules count again after the reveal.
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             _reveal(reviewer, person)
 
     assert _kinds() == []

@@ -16,7 +16,14 @@ from shoumi.audit.errors import AuditError
 from shoumi.audit.models import AuditEvent, LogHead, SignedCheckpoint, SubtreeHash
 from shoumi.audit.store import DatabaseHashStore
 from shoumi.config import clock
-from shoumi.ledger import MemoryHashStore, TreeAppender, decode_event, get_hasher, root_hash
+from shoumi.ledger import (
+    MemoryHashStore,
+    TreeAppender,
+    decode_event,
+    get_hasher,
+    load_compact_range,
+    root_hash,
+)
 from tests.accounts.factories import UserFactory
 from tests.audit.helpers import append_events
 
@@ -108,6 +115,48 @@ def test_stored_tree_matches_a_tree_built_in_memory() -> None:
     assert stored_root == memory.root()
     # Every perfect subtree of 18 leaves: 18 + 9 + 4 + 2 + 1.
     assert SubtreeHash.objects.count() == 34
+
+
+def test_head_keeps_the_compact_range_of_the_subtree_table() -> None:
+    hasher = get_hasher("sha256")
+    for count in (1, 2, 5, 1):
+        append_events(count)
+        head = LogHead.objects.get()
+        stored = load_compact_range(DatabaseHashStore(), hasher, head.size)
+
+        assert head.compact_range_size == head.size == stored.size
+        assert bytes(head.compact_range) == b"".join(stored.hashes)
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [
+        # A head from before the range was kept.
+        {"compact_range_size": 0, "compact_range": b""},
+        # A range of another size, whose hash count happens to fit the head's size.
+        {"compact_range_size": 4},
+        # A range cut short.
+        {"compact_range": b"\x00" * 5},
+    ],
+)
+def test_append_reads_the_subtree_table_when_the_kept_range_does_not_fit(stale) -> None:
+    append_events(6)
+    head = LogHead.objects.get()
+    assert head.size.bit_count() == 2
+    # A kept range of the wrong size, filled with hashes that would give a wrong root.
+    LogHead.objects.update(**{"compact_range": b"\xff" * 64, **stale})
+
+    services.append(action=Action.LOGOUT)
+    append_events(3)
+
+    hasher = get_hasher("sha256")
+    memory = TreeAppender.open(MemoryHashStore(), hasher, 0)
+    for encoded in AuditEvent.objects.order_by("seq").values_list("encoded", flat=True):
+        memory.append(bytes(encoded))
+    assert root_hash(DatabaseHashStore(), hasher, 10) == memory.root()
+    head = LogHead.objects.get()
+    assert head.compact_range_size == 10
+    assert bytes(head.compact_range) == b"".join(memory.compact_range().hashes)
 
 
 def test_unknown_action_is_rejected() -> None:

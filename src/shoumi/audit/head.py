@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from shoumi.audit.models import ArchivedSegment, AuditEvent, LogHead
+from shoumi.ledger import CompactRange, TreeHasher
 from shoumi.ledger.hashing import SHA256, SM3
 
 
@@ -106,8 +107,29 @@ def current_head() -> LogHead | None:
     return LogHead.objects.filter(pk=LogHead.SINGLETON_ID).first()
 
 
+def kept_compact_range(head: LogHead, hasher: TreeHasher) -> CompactRange | None:
+    """Return the compact range kept in the head row, or None when it is not of ``head.size``.
+
+    A head written before the range was kept, or created from the event tables, has
+    none; the caller then reads the range from the subtree table.
+    """
+    size = head.size
+    kept = bytes(head.compact_range)
+    digest_size = hasher.digest_size
+    if head.compact_range_size != size or len(kept) != size.bit_count() * digest_size:
+        return None
+    hashes = [kept[start : start + digest_size] for start in range(0, len(kept), digest_size)]
+    return CompactRange(hasher, size, hashes)
+
+
+def keep_compact_range(head: LogHead, compact_range: CompactRange) -> None:
+    """Set the head's kept compact range; :func:`save_head` writes it."""
+    head.compact_range_size = compact_range.size
+    head.compact_range = b"".join(compact_range.hashes)
+
+
 def save_head(head: LogHead, cursor: Any = None) -> None:
-    """Write the locked head's size and checkpoint fields back, with one raw UPDATE.
+    """Write the locked head's size, checkpoint fields and compact range back, with one raw UPDATE.
 
     ``cursor`` is as for :func:`locked_head`.
     """
@@ -118,11 +140,13 @@ def save_head(head: LogHead, cursor: Any = None) -> None:
         return
     cursor.execute(
         f"UPDATE {LogHead._meta.db_table} SET size = %s, last_checkpoint_size = %s, "  # noqa: S608
-        "last_checkpoint_at = %s WHERE id = %s",
+        "last_checkpoint_at = %s, compact_range_size = %s, compact_range = %s WHERE id = %s",
         [
             head.size,
             head.last_checkpoint_size,
             connection.ops.adapt_datetimefield_value(head.last_checkpoint_at),
+            head.compact_range_size,
+            bytes(head.compact_range),
             head.pk,
         ],
     )

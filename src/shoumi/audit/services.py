@@ -36,7 +36,7 @@ from shoumi.audit.actions import Action, Result
 from shoumi.audit.checkpoints import checkpoint_due, sign_checkpoint
 from shoumi.audit.encoding import ledger_fields
 from shoumi.audit.errors import AuditError
-from shoumi.audit.head import locked_head, save_head
+from shoumi.audit.head import keep_compact_range, kept_compact_range, locked_head, save_head
 from shoumi.audit.models import ACTOR_EMPLOYEE_NUMBER_KEY, AuditEvent
 from shoumi.audit.store import DatabaseHashStore
 from shoumi.config import clock
@@ -264,7 +264,11 @@ def _write_with(drafts: Sequence[EventDraft], cursor: Any) -> list[AuditEvent]:
     now = clock.now()
     hasher = get_hasher(head.hash_name)
     tag = keys.log_leaf_tagger(head.hash_name).tag
-    appender = TreeAppender.open(DatabaseHashStore(cursor=cursor), hasher, head.size)
+    store = DatabaseHashStore(cursor=cursor)
+    kept = kept_compact_range(head, hasher)
+    appender = (
+        TreeAppender.open(store, hasher, head.size) if kept is None else TreeAppender(store, kept)
+    )
 
     events = []
     leaf_hashes = []
@@ -308,6 +312,7 @@ def _write_with(drafts: Sequence[EventDraft], cursor: Any) -> list[AuditEvent]:
     appender.append_leaf_hashes(leaf_hashes)
     _insert_events(events, cursor)
     head.size = appender.size
+    keep_compact_range(head, appender.compact_range())
     reason = checkpoint_due(head, now)
     if reason is not None:
         sign_checkpoint(head, appender.root(), reason, now)
