@@ -69,6 +69,16 @@ def test_access_outside_working_hours(scene, mailoutbox) -> None:
     assert [message.to for message in mailoutbox] == [["security@example.cn"]]
 
 
+@pytest.mark.parametrize("active_zone", ["UTC", "America/New_York"])
+def test_working_hours_are_the_agency_s_whatever_zone_is_active(active_zone, settings) -> None:
+    # 10:00 on a Wednesday in Asia/Shanghai is 02:00 UTC and 21:00 the day before in New York.
+    with timezone.override(active_zone):
+        assert alerts.is_working_time(WORKING)
+        assert not alerts.is_working_time(LATE)
+        settings.TIME_ZONE = "UTC"
+        assert not alerts.is_working_time(WORKING)
+
+
 def test_attempt_on_unassigned_client(scene) -> None:
     reviewer, _person = scene
     other = make_person(make_client(department=DepartmentFactory(name="别的部")))
