@@ -107,13 +107,18 @@ def test_invalid_event_is_rejected(overrides: dict, message: str) -> None:
     "plaintext",
     ["6217000000123456786", "6217000000654321094", "320106197809230418", "33010619880315019X"],
 )
-@pytest.mark.parametrize("place", ["details_value", "details_key", "object_id", "nested"])
+@pytest.mark.parametrize(
+    "place",
+    ["details_value", "details_key", "object_id", "nested", "nested_key", "nested_list"],
+)
 def test_plaintext_identifier_is_rejected(plaintext: str, place: str) -> None:
     overrides = {
         "details_value": {"details": {"old": plaintext}},
         "details_key": {"details": {plaintext: "changed"}},
         "object_id": {"object_id": plaintext},
         "nested": {"details": {"changes": [{"new": f"值为{plaintext}。"}]}},
+        "nested_key": {"details": {"changes": [{plaintext: "changed"}]}},
+        "nested_list": {"details": {"changes": [["old", [plaintext]]]}},
     }[place]
 
     with pytest.raises(EventEncodingError) as raised:

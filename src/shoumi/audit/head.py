@@ -10,6 +10,7 @@ settings' ``transaction_mode: IMMEDIATE`` takes the database write lock at
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
@@ -46,24 +47,36 @@ def _select_head(connection: Any, cursor: Any) -> LogHead | None:
     more than running it. The values pass through the same converters as
     in a queryset (on SQLite, the time is text until converted).
     """
-    fields = LogHead._meta.concrete_fields
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    cursor.execute(
-        f"SELECT {', '.join(str(field.column) for field in fields)} "  # noqa: S608
-        f"FROM {LogHead._meta.db_table} WHERE id = %s{lock}",
-        [LogHead.SINGLETON_ID],
-    )
+    query, attnames, time_index = _head_query(connection.features.has_select_for_update)
+    cursor.execute(query, [LogHead.SINGLETON_ID])
     row = cursor.fetchone()
     if row is None:
         return None
     values = list(row)
-    for index, field in enumerate(fields):
-        if field.get_internal_type() == "DateTimeField":
-            # The others are integers and text, which need no converting.
-            column = field.get_col(LogHead._meta.db_table)
-            for converter in connection.ops.get_db_converters(column):
-                values[index] = converter(values[index], column, connection)
-    return LogHead.from_db(connection.alias, [field.attname for field in fields], values)
+    converters = _time_converters.get(connection.vendor)
+    if converters is None:
+        column = LogHead._meta.get_field("last_checkpoint_at").get_col(LogHead._meta.db_table)
+        converters = [(converter, column) for converter in connection.ops.get_db_converters(column)]
+        _time_converters[connection.vendor] = converters
+    for converter, column in converters:
+        values[time_index] = converter(values[time_index], column, connection)
+    return LogHead.from_db(connection.alias, attnames, values)
+
+
+@functools.cache
+def _head_query(lock: bool) -> tuple[str, list[str], int]:
+    """Return the head's SELECT, its fields' attribute names and the position of the time."""
+    fields = LogHead._meta.concrete_fields
+    query = (
+        f"SELECT {', '.join(str(field.column) for field in fields)} "  # noqa: S608
+        f"FROM {LogHead._meta.db_table} WHERE id = %s{' FOR UPDATE' if lock else ''}"
+    )
+    attnames = [field.attname for field in fields]
+    return query, attnames, attnames.index("last_checkpoint_at")
+
+
+# Database vendor -> the converters of the head's time column, with the column they take.
+_time_converters: dict[str, list[tuple[Any, Any]]] = {}
 
 
 def locked_head(cursor: Any = None) -> LogHead:
@@ -110,15 +123,15 @@ def current_head() -> LogHead | None:
 def kept_compact_range(head: LogHead, hasher: TreeHasher) -> CompactRange | None:
     """Return the compact range kept in the head row, or None when it is not of ``head.size``.
 
-    A head written before the range was kept, or created from the event tables, has
-    none; the caller then reads the range from the subtree table.
+    A head written before the range was kept has none, and neither has a head created
+    from the event tables. The caller then reads the range from the subtree table.
     """
     size = head.size
-    kept = bytes(head.compact_range)
+    stored = bytes(head.compact_range)
     digest_size = hasher.digest_size
-    if head.compact_range_size != size or len(kept) != size.bit_count() * digest_size:
+    if head.compact_range_size != size or len(stored) != size.bit_count() * digest_size:
         return None
-    hashes = [kept[start : start + digest_size] for start in range(0, len(kept), digest_size)]
+    hashes = [stored[start : start + digest_size] for start in range(0, len(stored), digest_size)]
     return CompactRange(hasher, size, hashes)
 
 

@@ -216,11 +216,33 @@ def _iter_strings(value: object) -> Iterator[str]:
             yield from _iter_strings(item)
 
 
+def _collect_strings(value: object, strings: list[str]) -> None:
+    """Append the strings of ``value`` to ``strings``, as ``_iter_strings`` yields them."""
+    if isinstance(value, str):
+        strings.append(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            strings.append(key)
+            if isinstance(item, str):
+                strings.append(item)
+            else:
+                _collect_strings(item, strings)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_strings(item, strings)
+
+
 def _reject_identifier_shapes(event: Mapping[str, Any]) -> None:
     # One search over the strings of every field first: almost every event
     # passes, and only a failing one needs the search by field, which names
     # the field in the error.
-    every_string = "\x00".join(text for value in event.values() for text in _iter_strings(value))
+    strings: list[str] = []
+    for value in event.values():
+        if isinstance(value, str):
+            strings.append(value)
+        elif value is not None:
+            _collect_strings(value, strings)
+    every_string = "\x00".join(strings)
     if not _IDENTIFIER_SHAPED.search(unicodedata.normalize("NFKC", every_string)):
         return
     for key, value in event.items():
