@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 import numpy as np
@@ -242,17 +242,26 @@ def _cut(data: bytes, block_bytes: int) -> Iterable[bytes]:
 
 
 def _scan_utf8_stream(
-    stream: BinaryIO, head: bytes, block_bytes: int, collector: _Collector
+    stream: BinaryIO,
+    head: bytes,
+    block_bytes: int,
+    collector: _Collector,
+    limit: int | None = None,
 ) -> None:
     """Scan a UTF-8 stream in blocks of at least ``block_bytes``, each ending at ``_cut_point``.
 
     The stream is read into one buffer laid out as the engine expects (NUL padding, text,
     NUL padding), so no block is copied. The bytes after a block belong to the next one;
     they are set to NUL while the block is scanned and put back afterwards.
+
+    With ``limit``, scanning stops after ``limit`` bytes, and a block that would go past
+    them is cut there. :func:`shoumi.scanner.split.plan_utf8_ranges` replays this loop, so
+    a change to where blocks are cut here must be made there too.
     """
     buffer = bytearray(PAD_BYTES + len(head) + block_bytes + TAIL_PAD_BYTES)
     buffer[PAD_BYTES : PAD_BYTES + len(head)] = head
     filled = len(head)
+    scanned = 0
     while True:
         needed = PAD_BYTES + filled + block_bytes + TAIL_PAD_BYTES
         if needed > len(buffer):
@@ -262,6 +271,8 @@ def _scan_utf8_stream(
         with memoryview(buffer) as view:
             got = _read_into(stream, view[PAD_BYTES + filled : PAD_BYTES + filled + block_bytes])
         if not got:
+            if limit is not None:
+                filled = min(filled, limit - scanned)
             if filled:
                 _scan_buffered(buffer, filled, collector)
             return
@@ -269,7 +280,12 @@ def _scan_utf8_stream(
         if filled < block_bytes:
             continue
         cut = _cut_point(buffer, PAD_BYTES, PAD_BYTES + filled)
+        if limit is not None:
+            cut = min(cut, limit - scanned)
         _scan_buffered(buffer, cut, collector)
+        scanned += cut
+        if scanned == limit:
+            return
         buffer[PAD_BYTES : PAD_BYTES + filled - cut] = buffer[PAD_BYTES + cut : PAD_BYTES + filled]
         filled -= cut
 
@@ -296,6 +312,56 @@ def _scan_buffered(buffer: bytearray, size: int, collector: _Collector) -> None:
         del arr
         buffer[end : end + TAIL_PAD_BYTES] = following
     collector.add_matches(matches, size)
+
+
+@dataclass(frozen=True)
+class RangeStart:
+    """Start of a range of a UTF-8 file, with the bytes after it that are already read then.
+
+    ``read_end`` is the file offset that :func:`scan_stream` has read up to when it cuts the
+    block that ends at ``offset``. A scan that starts at ``offset`` with the same bytes
+    buffered cuts every later block where the whole-file scan does.
+    """
+
+    offset: int
+    read_end: int
+
+
+@dataclass
+class RangeScan:
+    """Findings of one range of a UTF-8 file, with offsets and lines counted from its start.
+
+    ``line_count`` is the number of newlines in the range and ``last_line_chars`` the
+    characters after its last newline, as :class:`~shoumi.scanner.engine.Matches` has them.
+    """
+
+    tables: list[FindingTable]
+    size: int
+    line_count: int
+    last_line_chars: int
+
+
+def scan_utf8_range(
+    stream: BinaryIO, start: RangeStart, end: int | None, options: ScanOptions
+) -> RangeScan:
+    """Scan a UTF-8 file from ``start`` up to byte ``end``, or to its end when ``end`` is None.
+
+    ``start`` must come from :func:`shoumi.scanner.split.plan_utf8_ranges` with
+    ``options.block_bytes``, so that the blocks are those of the whole-file scan. Each block
+    is scanned after NUL padding, so a context word in the block before raises no
+    confidence in either scan, and no bytes before ``start.offset`` are read.
+    """
+    stream.seek(start.offset)
+    head = stream.read(start.read_end - start.offset)
+    collector = _Collector(options)
+    limit = None if end is None else end - start.offset
+    _scan_utf8_stream(stream, head, options.block_bytes, collector, limit)
+    return RangeScan(
+        tables=collector.tables(),
+        size=collector.size,
+        line_count=collector.lines,
+        last_line_chars=collector.line_chars,
+    )
 
 
 def _recoded_blocks(
