@@ -62,7 +62,7 @@ def scan_path(path: str, options: ScanOptions) -> list[FileResult]:
         with open(path, "rb") as stream:
             head = stream.read(8)
             stream.seek(0)
-            if _is_plain_text_candidate(head, path):
+            if is_plain_text_candidate(head, path):
                 return [_scan_text_stream(path, stream, size, options)]
             content = stream.read()
     except OSError as error:
@@ -96,7 +96,8 @@ def scan_content(
         return [_not_scanned(path, FileStatus.LIMIT_EXCEEDED, error.message, size=len(content))]
 
 
-def _is_plain_text_candidate(head: bytes, path: str) -> bool:
+def is_plain_text_candidate(head: bytes, path: str) -> bool:
+    """Return whether :func:`scan_path` scans a file with these first bytes as a text stream."""
     if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC, _PDF_MAGIC, _OLE2_MAGIC)):
         return False
     return not path.lower().endswith(".eml")
