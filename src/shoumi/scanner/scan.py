@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from shoumi.scanner.formats import scan_path
 from shoumi.scanner.model import FileResult, FileStatus, ScanOptions
 from shoumi.scanner.names import check_names, folder_result, mask_path
+from shoumi.scanner.split import RangeResult, TextRange, merge_ranges, plan_ranges, scan_range
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,18 @@ class _File:
 
     path: str
     name_start: int
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A range of a large text file, scanned as a job of its own.
+
+    ``file_number`` identifies the file within one scan, also when a path is given twice.
+    """
+
+    file_number: int
+    name_start: int
+    text_range: TextRange
 
 
 def iter_files(
@@ -69,8 +82,10 @@ def scan_paths(
     contains an identifier gets a result of its own, with format ``folder``.
 
     With ``options.workers > 1`` files are scanned in that many processes and
-    results arrive in completion order. ``on_result`` is called for each
-    result before it is yielded (the command line draws its progress bar there).
+    results arrive in completion order. UTF-8 text files larger than
+    ``options.split_bytes`` are then scanned in ranges (see :mod:`shoumi.scanner.split`),
+    and their result arrives when the last range is done. ``on_result`` is called for
+    each result before it is yielded (the command line draws its progress bar there).
     """
     options = options or ScanOptions()
     items = iter_files(paths, options.follow_symlinks)
@@ -80,8 +95,11 @@ def scan_paths(
         return
     context = multiprocessing.get_context("spawn" if os.name == "nt" else "fork")
     with context.Pool(options.workers) as pool:
-        jobs = ((item, options) for item in items)
-        yield from _flatten(pool.imap_unordered(_scan_job, jobs, chunksize=1), on_result)
+        # The pool reads the jobs in a thread of this process, so files are walked and
+        # their ranges planned while the workers scan the first jobs.
+        jobs = ((job, options) for job in _split_large_files(items, options))
+        outputs = pool.imap_unordered(_scan_job, jobs, chunksize=1)
+        yield from _flatten(_merge_pieces(outputs, options), on_result)
 
 
 def _scan_item(item: _File | _Folder | FileResult, options: ScanOptions) -> list[FileResult]:
@@ -94,8 +112,45 @@ def _scan_item(item: _File | _Folder | FileResult, options: ScanOptions) -> list
     return results
 
 
-def _scan_job(job: tuple[_File | _Folder | FileResult, ScanOptions]) -> list[FileResult]:
-    return _scan_item(*job)
+def _split_large_files(
+    items: Iterable[_File | _Folder | FileResult], options: ScanOptions
+) -> Iterator[_File | _Folder | FileResult | _Piece]:
+    """Yield the items, with each file that :func:`plan_ranges` splits replaced by its pieces."""
+    for file_number, item in enumerate(items):
+        ranges = plan_ranges(item.path, options) if isinstance(item, _File) else []
+        if isinstance(item, _File) and ranges:
+            for text_range in ranges:
+                yield _Piece(file_number, item.name_start, text_range)
+        else:
+            yield item
+
+
+def _scan_job(
+    job: tuple[_File | _Folder | FileResult | _Piece, ScanOptions],
+) -> list[FileResult] | tuple[_Piece, RangeResult]:
+    item, options = job
+    if isinstance(item, _Piece):
+        return item, scan_range(item.text_range, options)
+    return _scan_item(item, options)
+
+
+def _merge_pieces(
+    outputs: Iterable[list[FileResult] | tuple[_Piece, RangeResult]], options: ScanOptions
+) -> Iterator[list[FileResult]]:
+    """Pass results on, and hold the pieces of a file until all have arrived, then merge them."""
+    arrived: dict[int, list[RangeResult]] = {}
+    for output in outputs:
+        if isinstance(output, list):
+            yield output
+            continue
+        piece, range_result = output
+        pieces = arrived.setdefault(piece.file_number, [])
+        pieces.append(range_result)
+        if len(pieces) == piece.text_range.count:
+            del arrived[piece.file_number]
+            results = [merge_ranges(pieces)]
+            check_names(results, piece.name_start, options)
+            yield results
 
 
 def _flatten(
