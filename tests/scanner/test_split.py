@@ -325,3 +325,14 @@ def test_cli_split_output_never_contains_plaintext(sparse_file, values, capsys, 
         assert split_report["files"] == whole_report["files"]
     else:
         assert split.out == whole.out
+
+
+def test_on_result_error_stops_scan(tmp_path, values):
+    for index in range(12):
+        (tmp_path / f"{index}.txt").write_bytes(synthetic_text(values, 1 << 16))
+
+    def fail(result):
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError, match="stop"):
+        list(scan_paths([str(tmp_path)], ScanOptions(workers=2), on_result=fail))
