@@ -11,6 +11,7 @@ from shoumi.clients.synthetic import SyntheticData
 from shoumi.scanner import FileStatus, Kind, ScanOptions, scan_paths
 from shoumi.scanner.cli import main
 from shoumi.scanner.formats import scan_path
+from shoumi.scanner.model import SPLIT_BYTES
 from shoumi.scanner.split import (
     merge_range_scans,
     merge_ranges,
@@ -22,6 +23,8 @@ from shoumi.scanner.text import scan_stream, scan_utf8_range
 
 # Small sizes, so that a file of a few MiB is cut into many blocks and ranges.
 SMALL = {"block_bytes": 1 << 16, "split_bytes": 1 << 18}
+# A size that the default options cut into three ranges.
+THREE_RANGES = 2 * SPLIT_BYTES + SPLIT_BYTES // 4
 FILLER = (
     "本所已对客户提供的资料进行初步审核，尚需补充近三个月的银行流水。",
     "以上信息仅用于办理涉税事项，未经客户书面同意不得向第三方提供。",
@@ -138,8 +141,9 @@ def test_two_workers_match_one_worker(tmp_path, values, newline, final_newline, 
 
 
 def test_two_workers_match_with_default_sizes(tmp_path, values):
-    (tmp_path / "a.log").write_bytes(synthetic_text(values, 3 << 20))
-    (tmp_path / "b.csv").write_bytes(synthetic_text(values, 5 << 19, final_newline=False))
+    (tmp_path / "a.log").write_bytes(synthetic_text(values, THREE_RANGES))
+    unfinished = synthetic_text(values, SPLIT_BYTES * 3 // 2, final_newline=False)
+    (tmp_path / "b.csv").write_bytes(unfinished)
     (tmp_path / "small.txt").write_bytes(synthetic_text(values, 1 << 16))
 
     one_worker = scan(tmp_path, workers=1)
@@ -284,11 +288,11 @@ def test_progress_sees_each_file_once(tmp_path, values):
 
 @pytest.fixture
 def sparse_file(tmp_path, values):
-    """A file of 2.5 MiB, over the default split size, with identifiers on every 20th line."""
+    """A file in three ranges with the default options, with identifiers on every 100th line."""
     lines = []
     size = 0
-    while size < 5 << 19:
-        line = values.line(len(lines)) if len(lines) % 20 == 0 else FILLER[len(lines) % 3]
+    while size < THREE_RANGES:
+        line = values.line(len(lines)) if len(lines) % 100 == 0 else FILLER[len(lines) % 3]
         lines.append(line + "\n")
         size += len(lines[-1].encode("utf-8"))
     path = tmp_path / "notes.txt"

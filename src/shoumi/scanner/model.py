@@ -156,12 +156,12 @@ class FileResult:
 
 
 # With more than one worker, UTF-8 text files larger than this are scanned in ranges of
-# about this size, each a job of its own, so that the last file keeps a core idle for about
-# one range at most. Scanning 1 MiB takes about 5 to 14 ms by format (tests/bench/
-# bench_scanner.py, 2-core AMD EPYC guest), while passing a job and its result through the
-# pool takes well under 1 ms, so smaller ranges would gain little. Ranges are made of whole
-# blocks (``block_bytes``).
-SPLIT_BYTES = 1 << 20
+# about this size, each a job of its own. One large file then keeps every worker busy, and
+# the last file leaves a core idle for about one range at most. Scanning 4 MiB takes
+# about 20 to 55 ms by format, and each range added about 1 to 2 ms of CPU time (estimated
+# with tests/bench/make_corpus.py files on a 2-core AMD EPYC guest). With 1 MiB ranges that
+# cost outweighed the shorter idle tail. Ranges are made of whole blocks (``block_bytes``).
+SPLIT_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
