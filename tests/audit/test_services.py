@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory, override_settings
 
 from shoumi.accounts.roles import Role
@@ -117,15 +117,27 @@ def test_stored_tree_matches_a_tree_built_in_memory() -> None:
     assert SubtreeHash.objects.count() == 34
 
 
+TAG_SIZE = 32
+
+
 def test_head_keeps_the_compact_range_of_the_subtree_table() -> None:
     hasher = get_hasher("sha256")
     for count in (1, 2, 5, 1):
         append_events(count)
         head = LogHead.objects.get()
         stored = load_compact_range(DatabaseHashStore(), hasher, head.size)
+        kept = bytes(head.compact_range)
 
         assert head.compact_range_size == head.size == stored.size
-        assert bytes(head.compact_range) == b"".join(stored.hashes)
+        assert kept[:-TAG_SIZE] == b"".join(stored.hashes)
+        assert len(kept) == len(stored.hashes) * hasher.digest_size + TAG_SIZE
+
+
+def _set_text_range() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite stores text in a binary column")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_loghead SET compact_range = hex(compact_range)")
 
 
 @pytest.mark.parametrize(
@@ -133,18 +145,27 @@ def test_head_keeps_the_compact_range_of_the_subtree_table() -> None:
     [
         # A head from before the range was kept.
         {"compact_range_size": 0, "compact_range": b""},
-        # A range of another size, whose hash count happens to fit the head's size.
+        # A range kept for another size.
         {"compact_range_size": 4},
         # A range cut short.
         {"compact_range": b"\x00" * 5},
+        # Hashes and tag of the right length, written by someone without the tag key.
+        {},
+        # Text in place of bytes, which SQLite accepts in any column.
+        "text",
     ],
+    ids=["before_the_change", "other_size", "cut_short", "forged", "text"],
 )
-def test_append_reads_the_subtree_table_when_the_kept_range_does_not_fit(stale) -> None:
+def test_append_reads_the_subtree_table_when_the_kept_range_is_unusable(stale) -> None:
     append_events(6)
     head = LogHead.objects.get()
     assert head.size.bit_count() == 2
-    # A kept range of the wrong size, filled with hashes that would give a wrong root.
-    LogHead.objects.update(**{"compact_range": b"\xff" * 64, **stale})
+    # Two hashes and a tag that would give a wrong root if they were used.
+    LogHead.objects.update(compact_range=b"\xff" * (2 * 32 + TAG_SIZE))
+    if stale == "text":
+        _set_text_range()
+    else:
+        LogHead.objects.update(**stale)
 
     services.append(action=Action.LOGOUT)
     append_events(3)
@@ -156,7 +177,17 @@ def test_append_reads_the_subtree_table_when_the_kept_range_does_not_fit(stale) 
     assert root_hash(DatabaseHashStore(), hasher, 10) == memory.root()
     head = LogHead.objects.get()
     assert head.compact_range_size == 10
-    assert bytes(head.compact_range) == b"".join(memory.compact_range().hashes)
+    assert bytes(head.compact_range)[:-TAG_SIZE] == b"".join(memory.compact_range().hashes)
+
+
+def test_raised_size_with_its_range_size_stops_appends() -> None:
+    append_events(5)
+    LogHead.objects.update(size=6, compact_range_size=6)
+
+    with pytest.raises(AuditError):
+        services.append(action=Action.LOGOUT)
+
+    assert AuditEvent.objects.count() == 5
 
 
 def test_unknown_action_is_rejected() -> None:

@@ -11,8 +11,11 @@ settings' ``transaction_mode: IMMEDIATE`` takes the database write lock at
 from __future__ import annotations
 
 import functools
+import hmac
+from collections.abc import Callable
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -20,6 +23,8 @@ from django.db.models import Max
 from shoumi.audit.models import ArchivedSegment, AuditEvent, LogHead
 from shoumi.ledger import CompactRange, TreeHasher
 from shoumi.ledger.hashing import SHA256, SM3
+
+logger = structlog.get_logger(__name__)
 
 
 def configured_hash_name() -> str:
@@ -120,25 +125,55 @@ def current_head() -> LogHead | None:
     return LogHead.objects.filter(pk=LogHead.SINGLETON_ID).first()
 
 
-def kept_compact_range(head: LogHead, hasher: TreeHasher) -> CompactRange | None:
-    """Return the compact range kept in the head row, or None when it is not of ``head.size``.
+# Domain label of the digest that a kept compact range's tag covers.
+_RANGE_LABEL = b"shoumi.audit.compact-range.v1\x00"
 
+
+def _range_tag(
+    tag: Callable[[bytes], bytes], hasher: TreeHasher, size: int, hashes: bytes
+) -> bytes:
+    return tag(hasher.digest(_RANGE_LABEL + size.to_bytes(8, "big") + hashes))
+
+
+def kept_compact_range(
+    head: LogHead, hasher: TreeHasher, tag: Callable[[bytes], bytes]
+) -> CompactRange | None:
+    """Return the compact range kept in the head row, or None when it cannot be used.
+
+    The row contains the range's hashes followed by a tag, the log's leaf-tag HMAC over the
+    size and the hashes. The head row has no insert-only trigger, so the tag is what stops
+    an edited range from entering the tree: an append would write subtree hashes from it,
+    which the insert-only subtree table then keeps. ``tag`` is the log's leaf-tag function.
     A head written before the range was kept has none, and neither has a head created
     from the event tables. The caller then reads the range from the subtree table.
     """
     size = head.size
-    stored = bytes(head.compact_range)
-    digest_size = hasher.digest_size
-    if head.compact_range_size != size or len(stored) != size.bit_count() * digest_size:
+    stored = head.compact_range
+    if head.compact_range_size != size or not isinstance(stored, bytes | bytearray | memoryview):
         return None
-    hashes = [stored[start : start + digest_size] for start in range(0, len(stored), digest_size)]
-    return CompactRange(hasher, size, hashes)
+    stored = bytes(stored)
+    digest_size = hasher.digest_size
+    hashes_length = size.bit_count() * digest_size
+    if len(stored) <= hashes_length:
+        return None
+    hashes, stored_tag = stored[:hashes_length], stored[hashes_length:]
+    if not hmac.compare_digest(stored_tag, _range_tag(tag, hasher, size, hashes)):
+        logger.warning("audit_kept_range_rejected", size=size)
+        return None
+    return CompactRange(
+        hasher,
+        size,
+        [hashes[start : start + digest_size] for start in range(0, hashes_length, digest_size)],
+    )
 
 
-def keep_compact_range(head: LogHead, compact_range: CompactRange) -> None:
-    """Set the head's kept compact range; :func:`save_head` writes it."""
+def keep_compact_range(
+    head: LogHead, compact_range: CompactRange, tag: Callable[[bytes], bytes]
+) -> None:
+    """Set the head's kept compact range and its tag; :func:`save_head` writes them."""
+    hashes = b"".join(compact_range.hashes)
     head.compact_range_size = compact_range.size
-    head.compact_range = b"".join(compact_range.hashes)
+    head.compact_range = hashes + _range_tag(tag, compact_range.hasher, compact_range.size, hashes)
 
 
 def save_head(head: LogHead, cursor: Any = None) -> None:

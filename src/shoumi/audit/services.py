@@ -265,7 +265,7 @@ def _write_with(drafts: Sequence[EventDraft], cursor: Any) -> list[AuditEvent]:
     hasher = get_hasher(head.hash_name)
     tag = keys.log_leaf_tagger(head.hash_name).tag
     store = DatabaseHashStore(cursor=cursor)
-    kept = kept_compact_range(head, hasher)
+    kept = kept_compact_range(head, hasher, tag)
     appender = (
         TreeAppender.open(store, hasher, head.size) if kept is None else TreeAppender(store, kept)
     )
@@ -312,7 +312,7 @@ def _write_with(drafts: Sequence[EventDraft], cursor: Any) -> list[AuditEvent]:
     appender.append_leaf_hashes(leaf_hashes)
     _insert_events(events, cursor)
     head.size = appender.size
-    keep_compact_range(head, appender.compact_range())
+    keep_compact_range(head, appender.compact_range(), tag)
     reason = checkpoint_due(head, now)
     if reason is not None:
         sign_checkpoint(head, appender.root(), reason, now)
