@@ -1,9 +1,12 @@
 import json
 import re
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from shoumi.scanner.cli import EXIT_FOUND, EXIT_OK, main
+from shoumi.scanner import cli
+from shoumi.scanner.cli import EXIT_FAILED, EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, main
+from shoumi.scanner.scan import scan_paths
 from tests.scanner.helpers import bank_card, resident_id, uscc
 
 PLANTED = {
@@ -86,3 +89,27 @@ def test_min_confidence_filters(planted, capsys):
     main([str(planted / "bare.txt"), "--format", "json", "--min-confidence", "high"])
 
     assert json.loads(capsys.readouterr().out)["summary"]["findings"] == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        (KeyboardInterrupt, EXIT_INTERRUPTED, "扫描已中断"),
+        (BrokenProcessPool, EXIT_FAILED, "扫描没有完成"),
+    ],
+    ids=["interrupted", "worker_died"],
+)
+def test_unfinished_scan_reports_no_findings(planted, capsys, monkeypatch, error, status, message):
+    def stop_after_first(paths, options, on_result):
+        for result in scan_paths(paths, options, on_result=on_result):
+            yield result
+            raise error
+
+    monkeypatch.setattr(cli, "scan_paths", stop_after_first)
+
+    assert main([str(planted), "--format", "json"]) == status
+
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert "Traceback" not in captured.err
+    assert captured.out == ""

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from typing import TextIO
 
 from shoumi.scanner.kinds import Confidence, Kind
@@ -16,6 +17,9 @@ from shoumi.scanner.scan import scan_paths
 EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_USAGE = 2
+# The scan did not finish, so no report was written.
+EXIT_FAILED = 3
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,7 +110,8 @@ class Progress:
 def main(argv: list[str] | None = None) -> int:
     """Run ``shoumi scan`` and return its exit status.
 
-    0: no kind named by ``--fail-on`` was found; 1: one was; 2: usage error.
+    0: no kind named by ``--fail-on`` was found; 1: one was; 2: usage error; 3: a worker
+    process died, so the scan is incomplete; 130: interrupted with Ctrl-C.
     """
     parser = build_parser()
     arguments = parser.parse_args(argv)
@@ -126,7 +131,19 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(sys.stderr, show_progress)
 
     started_at = dt.datetime.now(dt.UTC)
-    results = list(scan_paths(arguments.paths, options, on_result=progress.update))
+    try:
+        results = list(scan_paths(arguments.paths, options, on_result=progress.update))
+    except KeyboardInterrupt:
+        progress.close()
+        sys.stderr.write("扫描已中断，没有输出报告。\n")
+        return EXIT_INTERRUPTED
+    except BrokenProcessPool:
+        progress.close()
+        sys.stderr.write(
+            "有扫描进程意外退出（可能被终止或内存不足），扫描没有完成，没有输出报告。请重新扫描；"
+            "若再次出现，请减少 --workers。\n"
+        )
+        return EXIT_FAILED
     progress.close()
     report = build_report(results, started_at=started_at, finished_at=dt.datetime.now(dt.UTC))
 
