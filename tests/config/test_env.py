@@ -8,7 +8,10 @@ from django.core.exceptions import ImproperlyConfigured
 from shoumi.config.env import env_hours, env_time_zone, env_weekdays
 
 
-@pytest.mark.parametrize("value", ["8-20", "25:00-99:00", "20:00-08:00", "08:00"])
+@pytest.mark.parametrize(
+    "value",
+    ["8-20", "25:00-99:00", "20:00-08:00", "08:00", "08:00Z-20:00Z", "08:00+08:00-20:00"],
+)
 def test_bad_working_hours_are_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("SHOUMI_WORK_HOURS", value)
 

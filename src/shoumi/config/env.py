@@ -97,9 +97,13 @@ def env_hours(name: str, default: str) -> str:
         if not dash:
             raise ValueError
         first, last = (datetime.time.fromisoformat(part.strip()) for part in (start, end))
+        # The hours are read in SHOUMI_TIME_ZONE, so a time with its own offset is refused.
+        if first.tzinfo is not None or last.tzinfo is not None:
+            raise ValueError
     except ValueError:
         raise ImproperlyConfigured(
-            f"Environment variable {name}={value!r} is not a range of the day such as 08:00-20:00."
+            f"Environment variable {name}={value!r} is not a range of the day such as 08:00-20:00 "
+            "(local time in SHOUMI_TIME_ZONE, without an offset)."
         ) from None
     if first >= last:
         raise ImproperlyConfigured(f"Environment variable {name}={value!r} ends before it starts.")
