@@ -304,3 +304,20 @@ def test_reveals_near_the_threshold_read_the_rules_again(
             _reveal(reviewer, person)
 
     assert _kinds() == []
+
+
+def test_reveals_after_the_many_reveals_alert_read_no_rules(
+    scene, settings, django_assert_num_queries
+) -> None:
+    reviewer, person = scene
+    settings.ALERT_REVEALS_PER_HOUR = 4
+
+    with time_machine.travel(WORKING, tick=False):
+        for _ in range(5):
+            _reveal(reviewer, person)
+        assert _kinds() == [AlertKind.MANY_REVEALS]
+        # The gate query says the alert of the hour is raised: as quiet as a first reveal.
+        with django_assert_num_queries(7):
+            _reveal(reviewer, person)
+
+    assert _kinds() == [AlertKind.MANY_REVEALS]

@@ -166,25 +166,35 @@ def quiet_limit(threshold: int) -> int:
     return threshold - threshold // 2
 
 
-def reveal_count_column(user: User, since: datetime) -> tuple[str, list[object]]:
-    """Return an SQL column and its parameters that count ``user``'s successful reveals.
+def reveal_columns(user: User, since: datetime) -> tuple[str, list[object]]:
+    """Return two SQL columns and their parameters for the reveal service's gate query.
 
-    The reveal service adds it to its gate query, so the count comes before the
-    reveal's own event. It stops one past :func:`quiet_limit`.
+    The first counts ``user``'s successful reveals since ``since`` and stops one past
+    :func:`quiet_limit`. The second says whether a many-reveals alert was raised for
+    ``user`` since then. Both come before the reveal's own event; :func:`evaluate` takes
+    them as ``reveals_before`` and ``many_reveals_raised``.
     """
     connection = transaction.get_connection()
-    return _reveal_count_sql(), [
+    since_value = connection.ops.adapt_datetimefield_value(since)
+    return _reveal_columns_sql(), [
         user.pk,
-        connection.ops.adapt_datetimefield_value(since),
+        since_value,
         *_REVEALS.values(),
         quiet_limit(settings.ALERT_REVEALS_PER_HOUR) + 1,
+        user.pk,
+        AlertKind.MANY_REVEALS,
+        since_value,
     ]
 
 
 @functools.cache
-def _reveal_count_sql() -> str:
+def _reveal_columns_sql() -> str:
     events = _events_sql(_REVEALS, limited=True)
-    return f"(SELECT COUNT(*) FROM ({events}) AS counted)"  # noqa: S608
+    return (
+        f"(SELECT COUNT(*) FROM ({events}) AS counted), "  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {Alert._meta.db_table} "
+        "WHERE user_id = %s AND kind = %s AND raised_at > %s)"
+    )
 
 
 def _detail(kind: str, user: User, since: datetime) -> str:
@@ -222,6 +232,7 @@ def evaluate(
     reason_code: str = "",
     is_offboarding: bool | None = None,
     reveals_before: int | None = None,
+    many_reveals_raised: bool = False,
 ) -> list[Alert]:
     """Check the alert rules after an access by ``user``; return the alerts raised.
 
@@ -230,9 +241,14 @@ def evaluate(
     function reads it. The counts of the last hour and the alerts raised in it
     come from one query, because this runs after every reveal. The counts stop
     once they pass their threshold. ``reveals_before`` is the count of the
-    successful reveals of the hour before this one (see :func:`reveal_count_column`).
+    successful reveals of the hour before this one (see :func:`reveal_columns`).
     While that count stays within :func:`quiet_limit` and no other rule holds,
-    no query runs.
+    no query runs. Nor does one run for a successful reveal when no other rule
+    fires and ``many_reveals_raised`` says the many-reveals alert of the hour is
+    already raised, because the alert is raised once an hour.
+
+    NOTE: that flag is read a moment before this function's hour starts, so an
+    alert raised in that moment delays the next one by one reveal.
     """
     now = clock.now()
     hour_ago = now - timedelta(hours=1)
@@ -258,7 +274,10 @@ def evaluate(
         reveals_before is not None
         and not firing
         and result == Result.SUCCESS
-        and reveals_before + 1 <= quiet_limit(settings.ALERT_REVEALS_PER_HOUR)
+        and (
+            many_reveals_raised
+            or reveals_before + 1 <= quiet_limit(settings.ALERT_REVEALS_PER_HOUR)
+        )
     ):
         return []
 

@@ -85,11 +85,12 @@ def reveal(
     details: dict[str, object] = {"client": str(client.pk)}
 
     # One query reads the gates, whether the client is the user's own (for the
-    # policy), and the offboarding state and the count of the last hour's
-    # reveals (for the alerts).
+    # policy), and the offboarding state, the count of the last hour's reveals and
+    # whether their alert was raised (for the alerts).
     since = clock.now() - timedelta(hours=1)
-    state = gates.gate_state(user, client=client, extra=alerts.reveal_count_column(user, since))
+    state = gates.gate_state(user, client=client, extra=alerts.reveal_columns(user, since))
     reveals_before = int(state.extra[0]) if state.extra else None
+    many_reveals_raised = bool(state.extra[1]) if state.extra else False
     failures = gates.failed_gates(user, request=request, state=state)
     if failures:
         _deny(
@@ -158,6 +159,7 @@ def reveal(
         result=Result.SUCCESS,
         is_offboarding=state.is_offboarding,
         reveals_before=reveals_before,
+        many_reveals_raised=many_reveals_raised,
     )
     logger.info("reveal_succeeded", user_id=user.pk, object_type=label, field=field)
     return plaintext
