@@ -126,14 +126,25 @@ def test_edit_hiding_an_event_fails_verification(assignment: str, in_transaction
 
 
 @pytest.mark.django_db(transaction=True)
-def test_blob_in_a_text_column_is_named() -> None:
-    # json_array() raises on the BLOB, and the check falls back to Python.
+@pytest.mark.parametrize("in_transaction", [False, True])
+@pytest.mark.parametrize(
+    "value",
+    # A BLOB makes json_array() raise, and text that is not UTF-8 makes the driver raise,
+    # so the check falls back to Python, which must still name the column.
+    ["X'00'", "CAST(X'ff' AS TEXT)", "CAST(X'61ff62' AS TEXT)"],
+    ids=["blob", "invalid_utf8", "invalid_utf8_inside"],
+)
+def test_unreadable_text_column_is_named(value: str, in_transaction: bool) -> None:
     _sqlite_only()
     append_events(20, actor=UserFactory(employee_number="E00042"))
     with without_guards():
-        execute("UPDATE audit_auditevent SET object_id = X'00' WHERE seq = %s", [TARGET])
+        execute(f"UPDATE audit_auditevent SET object_id = {value} WHERE seq = %s", [TARGET])  # noqa: S608
 
-    outcome = verify_stored_log(record=False)
+    if in_transaction:
+        with transaction.atomic():
+            outcome = verify_stored_log(record=False)
+    else:
+        outcome = verify_stored_log(record=False)
 
     assert (outcome.problem, outcome.first_bad_seq) == ("index_mismatch", TARGET)
     assert "object_id" in outcome.message

@@ -81,7 +81,9 @@ _json_cache: dict[str, bytes] = {}
 def _json_string(value: str) -> bytes:
     if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
         return b'"' + value.encode("ascii") + b'"'
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    # A column read with undecodable bytes kept as lone surrogates (see verification) must
+    # still encode: its bytes then match no encoding, which contains valid Unicode only.
+    return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 def _json_cached(value: str) -> bytes:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -110,7 +111,8 @@ def _live_events(mismatches: list[tuple[int, str]] | None) -> Iterator[StoredEve
     else:
         columns = _COLUMNS.format(time=_TIME_SQL[connection.vendor])
     sql = f"SELECT {columns} FROM audit_auditevent ORDER BY seq"  # noqa: S608
-    with connection.chunked_cursor() as cursor:
+    text_kept = _undecodable_text_kept() if mismatches is not None else contextlib.nullcontext()
+    with text_kept, connection.chunked_cursor() as cursor:
         cursor.execute(sql)
         while rows := cursor.fetchmany(FETCH_ROWS):
             for row in rows:
@@ -122,6 +124,32 @@ def _live_events(mismatches: list[tuple[int, str]] | None) -> Iterator[StoredEve
                     if column is not None:
                         mismatches.append((seq, column))
                 yield (seq, encoded, leaf_hash, leaf_tag)  # type: ignore[misc]
+
+
+# Decodes SQLite text that is not UTF-8 into surrogate characters instead of raising.
+_KEEP_UNDECODABLE = functools.partial(str, encoding="utf-8", errors="surrogateescape")
+
+
+@contextlib.contextmanager
+def _undecodable_text_kept() -> Iterator[None]:
+    """Read SQLite text that is not valid UTF-8 as a string that matches no encoded value.
+
+    SQLite keeps any bytes in a text column, and Python's driver raises on the whole
+    query when a value does not decode. Read this way, such a value differs from the
+    signed encoding, so ``index_mismatch`` names its column. Only the scans that read
+    the index columns use it, because it costs a Python call per text value.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.text_factory
+    raw.text_factory = _KEEP_UNDECODABLE
+    try:
+        yield
+    finally:
+        raw.text_factory = previous
 
 
 # The index columns against the encoding, as values: one JSON array from the
