@@ -270,6 +270,21 @@ def test_unreadable_range_makes_file_unreadable(tmp_path, values):
     assert merged.finding_count == 0
 
 
+def test_file_truncated_after_planning_reports_scanned_size(tmp_path, values):
+    path = tmp_path / "shrinking.txt"
+    path.write_bytes(synthetic_text(values, 1 << 20))
+    ranges = plan_ranges(str(path), ScanOptions(**SMALL))
+    with open(path, "r+b") as stream:
+        stream.truncate(ranges[1].start.offset + 1000)
+
+    merged = merge_ranges([scan_range(text_range, ScanOptions(**SMALL)) for text_range in ranges])
+    [whole] = scan_path(str(path), ScanOptions(**SMALL))
+
+    assert len(ranges) > 2
+    assert merged.size == whole.size == path.stat().st_size
+    assert merged.finding_count == whole.finding_count
+
+
 def test_progress_sees_each_file_once(tmp_path, values):
     for name in ("a.txt", "b.txt", "c.txt"):
         (tmp_path / name).write_bytes(synthetic_text(values, 1 << 20))

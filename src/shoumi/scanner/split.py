@@ -46,7 +46,7 @@ class TextRange:
     """Range ``index`` of the ``count`` ranges of a UTF-8 text file.
 
     It runs from ``start.offset`` up to byte ``end``, or to the end of the file when ``end``
-    is None. ``size`` is the file size when the ranges were planned.
+    is None.
     """
 
     path: str
@@ -54,7 +54,6 @@ class TextRange:
     count: int
     start: RangeStart
     end: int | None
-    size: int
     encoding: str
 
 
@@ -92,7 +91,7 @@ def plan_ranges(path: str, options: ScanOptions) -> list[TextRange]:
     ends: list[int | None] = [start.offset for start in starts[1:]]
     ends.append(None)
     return [
-        TextRange(path, index, len(starts), start, end, size, encoding)
+        TextRange(path, index, len(starts), start, end, encoding)
         for index, (start, end) in enumerate(zip(starts, ends, strict=True))
     ]
 
@@ -154,10 +153,12 @@ def merge_ranges(results: list[RangeResult]) -> FileResult:
         if result.scan is None:
             return FileResult(path=first.path, status=FileStatus.UNREADABLE, message=result.error)
         scans.append(result.scan)
+    # The bytes scanned, as the whole-file scan reports them, also when the file changed
+    # after the ranges were planned.
     return FileResult(
         path=first.path,
         file_format="text",
-        size=first.size,
+        size=sum(scan.size for scan in scans),
         encoding=first.encoding,
         tables=merge_range_scans(scans),
     )
