@@ -1,8 +1,8 @@
 """Alerts raised with the reveal count read ahead, against reading every count after.
 
 Each sequence of steps runs twice on the same data: once as the service
-runs, and once with a quiet limit of 0 and no word of an alert already
-raised, which makes ``evaluate`` read the counts after every access. Both
+runs, and once with a quiet limit of 0 and the raised-alert flag off,
+which makes ``evaluate`` read the counts after every access. Both
 runs must raise the same alerts at the same times.
 """
 

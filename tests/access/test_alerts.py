@@ -70,7 +70,7 @@ def test_access_outside_working_hours(scene, mailoutbox) -> None:
 
 
 @pytest.mark.parametrize("active_zone", ["UTC", "America/New_York"])
-def test_working_hours_are_the_agency_s_whatever_zone_is_active(active_zone, settings) -> None:
+def test_working_hours_ignore_active_zone(active_zone, settings) -> None:
     # 10:00 on a Wednesday in Asia/Shanghai is 02:00 UTC and 21:00 the day before in New York.
     with timezone.override(active_zone):
         assert alerts.is_working_time(WORKING)
@@ -306,9 +306,7 @@ def test_reveals_near_the_threshold_read_the_rules_again(
     assert _kinds() == []
 
 
-def test_reveals_after_the_many_reveals_alert_read_no_rules(
-    scene, settings, django_assert_num_queries
-) -> None:
+def test_reveal_after_alert_skips_rules(scene, settings, django_assert_num_queries) -> None:
     reviewer, person = scene
     settings.ALERT_REVEALS_PER_HOUR = 4
 
@@ -316,7 +314,7 @@ def test_reveals_after_the_many_reveals_alert_read_no_rules(
         for _ in range(5):
             _reveal(reviewer, person)
         assert _kinds() == [AlertKind.MANY_REVEALS]
-        # The gate query says the alert of the hour is raised: as quiet as a first reveal.
+        # The gate query reads that the alert of the hour is raised, so no rules query runs.
         with django_assert_num_queries(7):
             _reveal(reviewer, person)
 

@@ -120,17 +120,17 @@ def test_stored_tree_matches_a_tree_built_in_memory() -> None:
 TAG_SIZE = 32
 
 
-def test_head_keeps_the_compact_range_of_the_subtree_table() -> None:
+def test_head_keeps_compact_range() -> None:
     hasher = get_hasher("sha256")
     for count in (1, 2, 5, 1):
         append_events(count)
         head = LogHead.objects.get()
         stored = load_compact_range(DatabaseHashStore(), hasher, head.size)
-        kept = bytes(head.compact_range)
+        stored_range = bytes(head.compact_range)
 
         assert head.compact_range_size == head.size == stored.size
-        assert kept[:-TAG_SIZE] == b"".join(stored.hashes)
-        assert len(kept) == len(stored.hashes) * hasher.digest_size + TAG_SIZE
+        assert stored_range[:-TAG_SIZE] == b"".join(stored.hashes)
+        assert len(stored_range) == len(stored.hashes) * hasher.digest_size + TAG_SIZE
 
 
 def _set_text_range() -> None:
@@ -156,7 +156,7 @@ def _set_text_range() -> None:
     ],
     ids=["before_the_change", "other_size", "cut_short", "forged", "text"],
 )
-def test_append_reads_the_subtree_table_when_the_kept_range_is_unusable(stale) -> None:
+def test_unusable_kept_range_falls_back(stale) -> None:
     append_events(6)
     head = LogHead.objects.get()
     assert head.size.bit_count() == 2
@@ -180,7 +180,7 @@ def test_append_reads_the_subtree_table_when_the_kept_range_is_unusable(stale) -
     assert bytes(head.compact_range)[:-TAG_SIZE] == b"".join(memory.compact_range().hashes)
 
 
-def test_raised_size_with_its_range_size_stops_appends() -> None:
+def test_raised_range_size_stops_appends() -> None:
     append_events(5)
     LogHead.objects.update(size=6, compact_range_size=6)
 

@@ -99,7 +99,7 @@ def test_min_confidence_filters(planted, capsys):
     ],
     ids=["interrupted", "worker_died"],
 )
-def test_unfinished_scan_reports_no_findings(planted, capsys, monkeypatch, error, status, message):
+def test_unfinished_scan_prints_no_report(planted, capsys, monkeypatch, error, status, message):
     def stop_after_first(paths, options, on_result):
         for result in scan_paths(paths, options, on_result=on_result):
             yield result

@@ -270,7 +270,7 @@ def test_unreadable_range_makes_file_unreadable(tmp_path, values):
     assert merged.finding_count == 0
 
 
-def test_file_truncated_after_planning_reports_scanned_size(tmp_path, values):
+def test_truncated_file_reports_scanned_size(tmp_path, values):
     path = tmp_path / "shrinking.txt"
     path.write_bytes(synthetic_text(values, 1 << 20))
     ranges = plan_ranges(str(path), ScanOptions(**SMALL))

@@ -244,7 +244,7 @@ def evaluate(
     successful reveals of the hour before this one (see :func:`reveal_columns`).
     While that count stays within :func:`quiet_limit` and no other rule holds,
     no query runs. Nor does one run for a successful reveal when no other rule
-    fires and ``many_reveals_raised`` says the many-reveals alert of the hour is
+    fires and ``many_reveals_raised`` shows the many-reveals alert of the hour is
     already raised, because the alert is raised once an hour.
 
     NOTE: that flag is read a moment before this function's hour starts, so an

@@ -204,7 +204,7 @@ class LogHead(models.Model):
     last_checkpoint_size = models.BigIntegerField(_("size at the last checkpoint"), default=0)
     last_checkpoint_at = models.DateTimeField(_("last checkpoint"), null=True, blank=True)
     # The compact range of the first ``compact_range_size`` events and its tag, so that an
-    # append reads no subtree hashes. Used only while the size matches and the tag holds.
+    # append reads no subtree hashes. Used only while the size and the tag match.
     compact_range_size = models.BigIntegerField(_("size of the kept compact range"), default=0)
     compact_range = models.BinaryField(_("kept compact range"), default=b"")
 

@@ -265,9 +265,11 @@ def _write_with(drafts: Sequence[EventDraft], cursor: Any) -> list[AuditEvent]:
     hasher = get_hasher(head.hash_name)
     tag = keys.log_leaf_tagger(head.hash_name).tag
     store = DatabaseHashStore(cursor=cursor)
-    kept = kept_compact_range(head, hasher, tag)
+    stored_range = kept_compact_range(head, hasher, tag)
     appender = (
-        TreeAppender.open(store, hasher, head.size) if kept is None else TreeAppender(store, kept)
+        TreeAppender.open(store, hasher, head.size)
+        if stored_range is None
+        else TreeAppender(store, stored_range)
     )
 
     events = []

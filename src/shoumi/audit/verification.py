@@ -126,7 +126,7 @@ def _live_events(mismatches: list[tuple[int, str]] | None) -> Iterator[StoredEve
                 yield (seq, encoded, leaf_hash, leaf_tag)  # type: ignore[misc]
 
 
-# Decodes SQLite text that is not UTF-8 into surrogate characters instead of raising.
+# Text factory that decodes SQLite text that is not UTF-8 into lone surrogates, not an error.
 _KEEP_UNDECODABLE = functools.partial(str, encoding="utf-8", errors="surrogateescape")
 
 

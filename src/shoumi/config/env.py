@@ -97,7 +97,7 @@ def env_hours(name: str, default: str) -> str:
         if not dash:
             raise ValueError
         first, last = (datetime.time.fromisoformat(part.strip()) for part in (start, end))
-        # The hours are read in SHOUMI_TIME_ZONE, so a time with its own offset is refused.
+        # The hours are read in SHOUMI_TIME_ZONE, so a time with its own offset is rejected.
         if first.tzinfo is not None or last.tzinfo is not None:
             raise ValueError
     except ValueError:

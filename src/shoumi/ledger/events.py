@@ -53,7 +53,7 @@ import ipaddress
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 from shoumi.ledger.errors import EventEncodingError
@@ -204,20 +204,8 @@ def _check_event(event: Mapping[str, Any]) -> None:
     _check_json_value(event["details"], "details", 1)
 
 
-def _iter_strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _iter_strings(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _iter_strings(item)
-
-
 def _collect_strings(value: object, strings: list[str]) -> None:
-    """Append the strings of ``value`` to ``strings``, as ``_iter_strings`` yields them."""
+    """Append the strings of ``value``, with the keys and values of nested objects and lists."""
     if isinstance(value, str):
         strings.append(value)
     elif isinstance(value, dict):
@@ -248,7 +236,9 @@ def _reject_identifier_shapes(event: Mapping[str, Any]) -> None:
     for key, value in event.items():
         # One search over the field's strings, joined by a separator that
         # the pattern treats as a boundary, is faster than one per string.
-        text = unicodedata.normalize("NFKC", "\x00".join(_iter_strings(value)))
+        field_strings: list[str] = []
+        _collect_strings(value, field_strings)
+        text = unicodedata.normalize("NFKC", "\x00".join(field_strings))
         if _IDENTIFIER_SHAPED.search(text):
             raise EventEncodingError(
                 f"event field {key!r} contains a 15-19 digit number shaped like an "
