@@ -10,11 +10,21 @@ from shoumi.identifiers import (
     bulk,
     is_valid_bank_card,
     is_valid_foreign_permanent_residence_id,
+    is_valid_landline,
     is_valid_mobile,
+    is_valid_org_code,
+    is_valid_passport,
+    is_valid_registration_number,
     is_valid_resident_id,
     is_valid_uscc,
 )
-from shoumi.identifiers.checksums import USCC_ALPHABET, mod_11_2, uscc_check
+from shoumi.identifiers.checksums import (
+    USCC_ALPHABET,
+    mod_11_2,
+    mod_11_10,
+    org_code_check,
+    uscc_check,
+)
 
 
 def matrix(values: list[str]) -> np.ndarray:
@@ -108,3 +118,77 @@ def test_resident_id_15_agrees():
     result = bulk.resident_id_15(matrix(values))
 
     assert result.tolist() == [is_valid_resident_id(value) for value in values]
+
+
+def test_org_code_agrees():
+    rng = random.Random(15)
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    values = []
+    for _ in range(20000):
+        body = "".join(
+            rng.choice(alphabet if rng.random() < 0.3 else "0123456789") for _ in range(8)
+        )
+        if rng.random() < 0.05:
+            body = body[:3] + rng.choice("-a*") + body[4:]
+        check = (
+            org_code_check(body)
+            if set(body) <= set(alphabet) and rng.random() < 0.7
+            else rng.choice(alphabet)
+        )
+        values.append(body + check)
+
+    result = bulk.org_code(matrix(values))
+
+    assert result.tolist() == [is_valid_org_code(value) for value in values]
+    assert 5000 < result.sum() < 19000
+
+
+def test_registration_number_agrees():
+    rng = random.Random(16)
+    values = []
+    for _ in range(20000):
+        body = rng.choice(["11", "32", "00", "99", "71"]) + f"{rng.randrange(10**12):012d}"
+        check = mod_11_10(body) if rng.random() < 0.7 else rng.choice("0123456789A")
+        values.append(body + check)
+
+    result = bulk.registration_number_15(matrix(values))
+
+    assert result.tolist() == [is_valid_registration_number(value) for value in values]
+    assert 5000 < result.sum() < 19000
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.text(alphabet="EGKMADPSIOXZ0123456789", min_size=9, max_size=9), min_size=1, max_size=50
+    )
+)
+def test_passport_agrees_except_the_warned_g_series(values):
+    expected = [is_valid_passport(value) and value[0] != "G" for value in values]
+
+    assert bulk.passport(matrix(values)).tolist() == expected
+
+
+@settings(max_examples=300)
+@given(
+    st.integers(11, 12).flatmap(
+        lambda width: st.lists(
+            st.text(alphabet="0123456789", min_size=width, max_size=width).map(
+                lambda text: "0" + text[1:] if text[0] != "0" and text[1] != "0" else text
+            ),
+            min_size=1,
+            max_size=50,
+        )
+    )
+)
+def test_landline_agrees(values):
+    assert bulk.landline(matrix(values)).tolist() == [is_valid_landline(value) for value in values]
+
+
+def test_landline_passport_and_org_code_refuse_other_widths():
+    values = ["0106234567"]
+
+    assert not bulk.landline(matrix(values)).any()
+    assert not bulk.passport(matrix(values)).any()
+    assert not bulk.org_code(matrix(values)).any()
+    assert not bulk.registration_number_15(matrix(values)).any()

@@ -31,6 +31,7 @@ from .base import (
     Kind,
     MaskLevel,
 )
+from .batch import parse_many
 from .errors import InvalidIdentifier
 from .foreign_permanent_residence_id import (
     ForeignPermanentResidenceId,
@@ -125,6 +126,7 @@ __all__ = [
     "parse_bank_card",
     "parse_foreign_permanent_residence_id",
     "parse_landline",
+    "parse_many",
     "parse_mobile",
     "parse_normalised",
     "parse_org_code",

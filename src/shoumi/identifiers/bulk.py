@@ -23,7 +23,7 @@ import pycountry
 from .bank_card import _ISSUER_FIRST_DIGITS
 from .bank_card import MAX_LENGTH as BANK_CARD_MAX_LENGTH
 from .bank_card import MIN_LENGTH as BANK_CARD_MIN_LENGTH
-from .checksums import USCC_ALPHABET
+from .checksums import _ORG_CODE_WEIGHTS, USCC_ALPHABET
 from .dates import today_digits
 from .mobile import MobilePrefixTable, get_prefix_table
 from .regions import REGISTRATION_PROVINCES, RESIDENCE_PERMIT_REGIONS, RESIDENT_ID_PROVINCES
@@ -39,6 +39,7 @@ _LUHN_DOUBLED = np.zeros(256, dtype=np.uint8)
 _LUHN_DOUBLED[:10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9]
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
 _ORD_X = ord("X")
+_BASE_36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _lookup(size: int, keys) -> np.ndarray:
@@ -285,3 +286,83 @@ def mobile(candidates: np.ndarray | Candidates) -> np.ndarray:
     prefix = _number(batch.digits[:4, rows].astype(np.int32))
     result[rows] = _mobile_lookup()[prefix]
     return result
+
+
+_ORG_CODE_VALUE = np.full(256, 255, dtype=np.uint8)
+_ORG_CODE_VALUE[np.frombuffer(_BASE_36.encode(), dtype=np.uint8)] = np.arange(len(_BASE_36))
+_ORG_CODE_WEIGHT_COLUMN = np.array([[weight] for weight in _ORG_CODE_WEIGHTS], dtype=np.int32)
+# 11 - (sum mod 11), indexed by the sum mod 11: 10 is written X and 11 is 0.
+_ORG_CODE_CHECK = np.frombuffer(b"0X987654321", dtype=np.uint8)
+
+
+def org_code(candidates: np.ndarray | Candidates) -> np.ndarray:
+    """``is_valid_org_code`` on 9-character rows: 8 digits or letters and the check."""
+    batch = _batch(candidates)
+    if batch.width != 9:
+        return np.zeros(batch.count, dtype=bool)
+    values = _ORG_CODE_VALUE[batch.chars[:8]]
+    shape = np.maximum.reduce(values, axis=0) < 36
+    total = np.add.reduce(values.astype(np.int32) * _ORG_CODE_WEIGHT_COLUMN, axis=0)
+    return shape & (_ORG_CODE_CHECK[total % 11] == batch.chars[8])
+
+
+def registration_number_15(candidates: np.ndarray | Candidates) -> np.ndarray:
+    """``is_valid_registration_number`` on 15-digit rows: province and MOD 11,10 check."""
+    batch = _batch(candidates)
+    if batch.width != 15:
+        return np.zeros(batch.count, dtype=bool)
+    digits = batch.digits
+    d = np.minimum(digits, 9).astype(np.int32)
+    product = np.full(batch.count, 10, dtype=np.int32)
+    for position in range(14):
+        total = (product + d[position]) % 10
+        total[total == 0] = 10
+        product = (2 * total) % 11
+    check_ok = (11 - product) % 10 == d[14]
+    return _all_digits(digits) & _REGISTRATION_PROVINCE[d[0] * 10 + d[1]] & check_ok
+
+
+_ORD = {character: ord(character) for character in "ADEGKMPSIO"}
+_PASSPORT_SECOND_LETTER = np.zeros(256, dtype=bool)
+_PASSPORT_SECOND_LETTER[ord("A") : ord("Z") + 1] = True
+_PASSPORT_SECOND_LETTER[[_ORD["I"], _ORD["O"]]] = False
+
+
+def passport(candidates: np.ndarray | Candidates) -> np.ndarray:
+    """``is_valid_passport`` on 9-character rows, without the expired G series.
+
+    The G series is valid but warned about, so a caller that builds objects leaves it to
+    the parser.
+    """
+    batch = _batch(candidates)
+    if batch.width != 9:
+        return np.zeros(batch.count, dtype=bool)
+    chars, digits = batch.chars, batch.digits
+    first, second = chars[0], chars[1]
+    second_digit = digits[1] < 10
+    e_series = (first == _ORD["E"]) & (second_digit | _PASSPORT_SECOND_LETTER[second])
+    official = ((first == _ORD["D"]) | (first == _ORD["S"]) | (first == _ORD["P"])) & (
+        second == _ORD["E"]
+    )
+    other = ((first == _ORD["K"]) & second_digit) | ((first == _ORD["M"]) & (second == _ORD["A"]))
+    return _all_digits(digits[2:]) & (e_series | official | other)
+
+
+def landline(candidates: np.ndarray | Candidates) -> np.ndarray:
+    """``is_valid_landline`` on rows of digits with a trunk 0 and no extension.
+
+    Area codes 010 and 02x take 8 local digits, the others (03x to 09x, four digits) 7 or
+    8; a local number starts with 2 to 9.
+    """
+    batch = _batch(candidates)
+    width = batch.width
+    if width not in (11, 12):
+        return np.zeros(batch.count, dtype=bool)
+    d = batch.digits
+    three_digit_area = ((d[1] == 1) & (d[2] == 0)) | (d[1] == 2)
+    four_digit_area = (d[1] >= 3) & (d[1] <= 9)
+    if width == 11:
+        area_ok = (three_digit_area & (d[3] >= 2)) | (four_digit_area & (d[4] >= 2))
+    else:
+        area_ok = four_digit_area & (d[4] >= 2)
+    return _all_digits(d) & (d[0] == 0) & area_ok
