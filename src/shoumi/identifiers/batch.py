@@ -441,10 +441,12 @@ def _parse_chunk(kind: Kind, indices: np.ndarray, texts: list[str], results: np.
                 done[accepted] = True
             rows = rows[~accepted_in]
         pending[rows] = True
+
     if kind == Kind.LANDLINE:
         # parse_landline looks for an extension in the text as entered, so only the values
         # the bulk check accepted can skip it.
         pending[:] = False
+
     parser = _PARSERS[kind]
     rows = pending.nonzero()[0]
     done[rows] = True
@@ -453,6 +455,7 @@ def _parse_chunk(kind: Kind, indices: np.ndarray, texts: list[str], results: np.
             results[index] = parser(value)
         except InvalidIdentifier as error:
             results[index] = error.with_traceback(None)
+
     for row in (~done).nonzero()[0].tolist():
         try:
             results[indices[row]] = parse(kind, texts[row])
@@ -461,7 +464,7 @@ def _parse_chunk(kind: Kind, indices: np.ndarray, texts: list[str], results: np.
 
 
 def _objects(items: list[Identifier]) -> np.ndarray:
-    """A one-dimensional object array of ``items``, for assigning many results at once."""
+    """Return ``items`` as a one-dimensional object array, to assign many results at once."""
     array = np.empty(len(items), dtype=object)
     array[:] = items
     return array
