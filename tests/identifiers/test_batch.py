@@ -136,6 +136,8 @@ def test_messy_and_changed_values_give_what_parse_gives(pairs):
         (Kind.USCC, "91110108MA01234567"),
         (Kind.ORG_CODE, "12345678-X"),
         ("resident_id", "110105199001011237"),
+        (Kind.BANK_ACCOUNT, "12345678\x00"),
+        (Kind.MOBILE, "\x0013800138000"),
     ],
 )
 def test_edge_cases_give_what_parse_gives(kind, text):

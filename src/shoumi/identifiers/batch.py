@@ -137,8 +137,9 @@ class _Chunk:
         points = np.append(points, points.dtype.type(_DROP))
         bounds = raw_starts
         changed_characters = codes != points
-        if not changed_characters.any():
+        if not changed_characters.any() and codes.all():
             # Every character is a digit or an upper-case ASCII letter: nothing to clean.
+            # (NUL is the one _OTHER character equal to its code.)
             self.array = codes[:-1]
             self.lengths = raw_lengths
             self.starts = raw_starts
