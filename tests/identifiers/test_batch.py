@@ -2,17 +2,34 @@
 
 import gc
 import random
+import weakref
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shoumi.identifiers import Identifier, InvalidIdentifier, Kind, parse, parse_many
+from shoumi.identifiers import (
+    DEFAULT_PREFIX_TABLE,
+    Identifier,
+    InvalidIdentifier,
+    Kind,
+    MobilePrefixTable,
+    bulk,
+    parse,
+    parse_many,
+    set_prefix_table,
+)
 from shoumi.identifiers import batch as batch_module
 from shoumi.identifiers.checksums import mod_11_2
 from tests.bench.bench_identifiers import build_corpus
 
 from .strategies import VALID_VALUES, messy_forms
+
+
+@pytest.fixture(autouse=True)
+def chunk_every_group(monkeypatch):
+    """Send even the few values of a test through the chunk path."""
+    monkeypatch.setattr(batch_module, "MIN_CHUNK", 1)
 
 
 def with_check(body):
@@ -30,7 +47,7 @@ def outcome(kind, text):
 def describe(result):
     """Everything a caller can read from a result, so two results compare field by field."""
     if isinstance(result, InvalidIdentifier):
-        return ("error", result.code, str(result), result.kind, result.params)
+        return ("error", result.code, str(result), result.kind, type(result.kind), result.params)
     assert isinstance(result, Identifier)
     slots = [
         name
@@ -202,3 +219,99 @@ def test_garbage_collector_is_left_as_it_was(enabled):
             gc.enable()
         else:
             gc.disable()
+
+
+def test_plain_string_kinds_give_errors_with_the_same_kind():
+    pairs = [("mobile", ""), ("mobile", "1E17"), (Kind.MOBILE, ""), ("mobile", "13800138000")]
+
+    assert_same_as_parse(pairs)
+    assert type(parse_many(pairs)[0].kind) is str
+
+
+def test_lone_surrogates_give_the_parse_error():
+    # Found by a tester: encoding the chunk as UTF-32 raised UnicodeEncodeError.
+    assert_same_as_parse(
+        [
+            (Kind.MOBILE, "1380013800\ud800"),
+            (Kind.MOBILE, "13800138000"),
+            (Kind.RESIDENT_ID, "\ud83d\ude00"),
+            (Kind.BANK_CARD, "\udfff"),
+        ]
+    )
+
+
+def test_texts_longer_than_any_identifier_give_the_parse_error():
+    pairs = [
+        (Kind.BANK_ACCOUNT, "1" * 65),
+        (Kind.BANK_ACCOUNT, "1" * 20_000),
+        (Kind.BANK_ACCOUNT, "12345678"),
+        (Kind.MOBILE, " " * 100 + "13800138000"),
+    ]
+
+    assert_same_as_parse(pairs)
+
+
+def test_values_of_many_lengths_give_what_parse_gives():
+    # Short values first, and longer ones whose first characters alone would pass.
+    pairs = [
+        (Kind.BANK_ACCOUNT, "1 " + "1" * length + end) for length in range(60) for end in ("", "A")
+    ]
+
+    assert_same_as_parse(pairs)
+
+
+def test_few_values_of_a_kind_are_parsed_one_by_one(monkeypatch):
+    monkeypatch.setattr(batch_module, "MIN_CHUNK", 128)
+    chunked = []
+    original = batch_module._parse_chunk
+    monkeypatch.setattr(
+        batch_module,
+        "_parse_chunk",
+        lambda kind, *rest: chunked.append(kind) or original(kind, *rest),
+    )
+    pairs = [(Kind.MOBILE, "13800138000")] * 127 + [(Kind.USCC, "91110108MA01234567")] * 128
+
+    assert_same_as_parse(pairs)
+    assert chunked == [Kind.USCC]
+
+
+class Pairs(list):
+    """A list that a weak reference can point to, so a test can see when it is freed."""
+
+
+def test_chained_error_does_not_keep_the_call_in_memory():
+    # Found by a tester: the cause of a taxpayer error kept its traceback, whose frames
+    # reach parse_many's results array, which the cyclic collector does not look into.
+    pairs = Pairs([(Kind.MOBILE, "13800138000")] * 100 + [(Kind.TAXPAYER_ID, "110105ABCDEFGHX")])
+    freed = weakref.ref(pairs)
+
+    results = parse_many(pairs)
+    assert results[-1].code == "embedded_identifier_invalid"
+    assert results[-1].__cause__ is not None
+    assert results[-1].__cause__.__traceback__ is None
+    del pairs, results
+    gc.collect()
+
+    assert freed() is None
+
+
+def test_a_table_switched_during_the_call_is_not_mixed_with_the_old_one(monkeypatch):
+    # Found by a tester: another thread's set_prefix_table between the bulk check and the
+    # operator lookup gave an allocated number no operator, which no table gives.
+    prefixes = dict(DEFAULT_PREFIX_TABLE.prefixes)
+    del prefixes["138"]
+    without_138 = MobilePrefixTable(prefixes)
+    original_lookup = bulk._mobile_lookup
+
+    def lookup_then_switch(*arguments):
+        allowed = original_lookup(*arguments)
+        set_prefix_table(without_138)
+        return allowed
+
+    monkeypatch.setattr(bulk, "_mobile_lookup", lookup_then_switch)
+    try:
+        result = parse_many([(Kind.MOBILE, "13800138000")])[0]
+    finally:
+        set_prefix_table(DEFAULT_PREFIX_TABLE)
+
+    assert result.operator == DEFAULT_PREFIX_TABLE.operator("13800138000")

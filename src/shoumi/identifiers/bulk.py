@@ -67,19 +67,22 @@ _CARD_FIRST_DIGIT[[ord(digit) for digit in _ISSUER_FIRST_DIGITS]] = True
 _mobile_cache: tuple[MobilePrefixTable, np.ndarray] | None = None
 
 
-def _mobile_lookup() -> np.ndarray:
-    """Allocated four-digit prefixes of the active prefix table (3-digit entries expanded)."""
+def _mobile_lookup(table: MobilePrefixTable | None = None) -> np.ndarray:
+    """Allocated four-digit prefixes of ``table`` or the active one (3-digit entries expanded)."""
     global _mobile_cache
-    table = get_prefix_table()
-    if _mobile_cache is None or _mobile_cache[0] is not table:
+    if table is None:
+        table = get_prefix_table()
+    cache = _mobile_cache
+    if cache is None or cache[0] is not table:
         allowed = np.zeros(10000, dtype=bool)
         for prefix in table.prefixes:
             if len(prefix) == 3:
                 allowed[int(prefix) * 10 : int(prefix) * 10 + 10] = True
             elif len(prefix) == 4:
                 allowed[int(prefix)] = True
-        _mobile_cache = (table, allowed)
-    return _mobile_cache[1]
+        # One tuple, read once above, so another thread's table never answers for this one.
+        cache = _mobile_cache = (table, allowed)
+    return cache[1]
 
 
 class Candidates:
@@ -274,8 +277,10 @@ def bank_card(candidates: np.ndarray | Candidates) -> np.ndarray:
     return result
 
 
-def mobile(candidates: np.ndarray | Candidates) -> np.ndarray:
-    """``is_valid_mobile`` on 11-digit rows, with the active prefix table."""
+def mobile(
+    candidates: np.ndarray | Candidates, table: MobilePrefixTable | None = None
+) -> np.ndarray:
+    """``is_valid_mobile`` on 11-digit rows, with ``table`` or the active prefix table."""
     batch = _batch(candidates)
     result = np.zeros(batch.count, dtype=bool)
     if batch.width != 11:
@@ -284,7 +289,7 @@ def mobile(candidates: np.ndarray | Candidates) -> np.ndarray:
     if rows.size == 0:
         return result
     prefix = _number(batch.digits[:4, rows].astype(np.int32))
-    result[rows] = _mobile_lookup()[prefix]
+    result[rows] = _mobile_lookup(table)[prefix]
     return result
 
 
