@@ -596,10 +596,7 @@ def _character_columns(arr: np.ndarray, line_start: np.ndarray, starts: np.ndarr
     Continuation bytes are counted with a bitmap of the block: one bit per byte, packed
     into 64-bit words, with a running popcount per word, so each count is two lookups.
     """
-    size = arr.shape[0]
-    padded = np.zeros(-(-size // 64) * 64, dtype=bool)
-    np.equal(arr & np.uint8(0xC0), 0x80, out=padded[:size])
-    words = np.packbits(padded, bitorder="little").view(np.uint64)
+    words = _continuation_bitmap(arr)
     before_word = np.zeros(words.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bitwise_count(words), out=before_word[1:])
 
@@ -609,6 +606,27 @@ def _character_columns(arr: np.ndarray, line_start: np.ndarray, starts: np.ndarr
         return before_word[index] + np.bitwise_count(words[index] & low_bits)
 
     return (starts - line_start) - (continuation_before(starts) - continuation_before(line_start))
+
+
+def _continuation_bitmap(arr: np.ndarray) -> np.ndarray:
+    """Return one bit per byte of ``arr``, set for UTF-8 continuation bytes, in 64-bit words.
+
+    The block is packed in ``SLICE_BYTES`` slices through one scratch mask, because a mask of
+    the whole block and its temporaries would take twice the block's size in the cache.
+    """
+    size = arr.shape[0]
+    words = np.zeros(-(-size // 64), dtype=np.uint64)
+    packed = words.view(np.uint8)
+    # Continuation bytes are 0x80..0xBF, which are -128..-65 as signed bytes.
+    signed = arr.view(np.int8)
+    scratch = np.empty(SLICE_BYTES, dtype=bool)
+    for offset in range(0, size, SLICE_BYTES):
+        body = signed[offset : offset + SLICE_BYTES]
+        is_continuation = scratch[: body.shape[0]]
+        np.less(body, -64, out=is_continuation)
+        bits = np.packbits(is_continuation, bitorder="little")
+        packed[offset >> 3 : (offset >> 3) + bits.shape[0]] = bits
+    return words
 
 
 def _mask(group: _Group) -> np.ndarray:
@@ -626,23 +644,37 @@ def _raise_for_context(
     rows = _positions(confidence < Confidence.HIGH)
     if rows.size == 0:
         return
-    # Every six-byte sequence of the window as the high 48 bits of a 64-bit word: an
-    # unaligned little-endian view reads 8 bytes at each offset, and the shift drops the two
-    # bytes after the sequence. Rows are 32 bytes wide so that the last read stays in the row.
-    window = _rows(arr, starts[rows] - CONTEXT_BYTES, _CONTEXT_ROW_BYTES)
-    codes = np.ndarray(
-        (rows.shape[0], CONTEXT_BYTES - 5),
-        dtype="<u8",
-        buffer=window,
-        strides=(_CONTEXT_ROW_BYTES, 1),
-    ) << np.uint64(16)
     row_kinds = kinds[rows]
     for kind in np.unique(row_kinds):
-        selected = row_kinds == kind
+        selected = rows[row_kinds == kind]
+        codes = _context_codes(arr, starts[selected])
         words = _CONTEXT_CODES[Kind(int(kind))]
-        subset = codes[selected]
-        found = subset == words[0]
+        found = codes == words[0]
+        matched = np.empty_like(found)
         for word in words[1:]:
-            found |= subset == word
-        hit = found.any(axis=1)
-        confidence[rows[selected][hit]] += 1
+            np.equal(codes, word, out=matched)
+            found |= matched
+        hit = np.logical_or.reduce(found, axis=0)
+        confidence[selected[hit]] += 1
+
+
+def _context_codes(arr: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Return every six-byte sequence of the window before each start as a 48-bit code.
+
+    ``codes[offset, row]`` is the sequence at ``offset`` in the window of row ``row``, in
+    the high 48 bits of a 64-bit word. The result is laid out offset by offset, so that
+    comparing it with a word and reducing over the offsets are element-wise passes.
+    """
+    # Each code comes from an unaligned little-endian 8-byte read at its offset, and the
+    # shift drops the two bytes after the sequence. Rows are 32 bytes wide so that the last
+    # read stays in the row.
+    window = _rows(arr, starts - CONTEXT_BYTES, _CONTEXT_ROW_BYTES)
+    reads = np.ndarray(
+        (CONTEXT_BYTES - 5, starts.shape[0]),
+        dtype="<u8",
+        buffer=window,
+        strides=(1, _CONTEXT_ROW_BYTES),
+    )
+    codes = np.empty(reads.shape, dtype=np.uint64)
+    np.left_shift(reads, np.uint64(16), out=codes)
+    return codes
