@@ -287,7 +287,7 @@ def _locate(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     edges = np.concatenate(transitions) if transitions else np.zeros(0, dtype=np.int64)
     lead = np.concatenate(leads)
     # The NUL padding after the block keeps lead + 2 inside the array.
-    fullwidth = lead[_fullwidth_at(arr, lead)]
+    fullwidth = lead[_is_fullwidth_alnum(arr, lead)]
     return edges[0::2], edges[1::2], fullwidth, np.concatenate(newlines)
 
 
@@ -298,11 +298,21 @@ def _positions(mask: np.ndarray) -> np.ndarray:
 
 def _fullwidth_at(arr: np.ndarray, position: np.ndarray) -> np.ndarray:
     """Whether a full-width letter or digit starts at each position."""
-    second = arr[position + 1]
-    third = arr[position + 2]
+    # Few positions hold a 0xEF lead byte, so the other two bytes are read for those only.
+    hit = arr[position] == 0xEF
+    leads = _positions(hit)
+    if leads.size:
+        hit[leads] = _is_fullwidth_alnum(arr, position[leads])
+    return hit
+
+
+def _is_fullwidth_alnum(arr: np.ndarray, lead: np.ndarray) -> np.ndarray:
+    """Whether the character at each 0xEF lead byte is a full-width letter or digit."""
+    second = arr[lead + 1]
+    third = arr[lead + 2]
     hit = (second == 0xBC) & (((third - np.uint8(0x90)) < 10) | ((third - np.uint8(0xA1)) < 26))
     hit |= (second == 0xBD) & ((third - np.uint8(0x81)) < 26)
-    return hit & (arr[position] == 0xEF)
+    return hit
 
 
 def _is_ascii_alnum(values: np.ndarray) -> np.ndarray:
