@@ -5,8 +5,8 @@ import io
 import numpy as np
 import pytest
 
-from shoumi.scanner import ScanOptions
-from shoumi.scanner.text import SAMPLE_BYTES, scan_stream
+from shoumi.scanner import Confidence, ScanOptions
+from shoumi.scanner.text import SAMPLE_BYTES, RangeStart, scan_bytes, scan_stream, scan_utf8_range
 from tests.scanner.helpers import bank_card, resident_id, uscc
 
 
@@ -79,6 +79,63 @@ def test_stream_identifier_at_block_end_is_found():
 
     assert [row[0] for row in rows] == [len(head)]
     assert np.array([row[3] for row in rows]).tolist() == [1]
+
+
+MOBILE = "13800138000"
+
+
+def context_text() -> str:
+    """Return a line that ends with the context word 手机, longer than the stream's sample."""
+    return "a" * (SAMPLE_BYTES + 99) + "联系手机\n"
+
+
+def confidences(tables) -> list[int]:
+    return [value for table in tables for value in table.confidence.tolist()]
+
+
+def test_stream_context_word_in_block_before_raises_confidence():
+    head = context_text().encode("utf-8")
+    data = head + MOBILE.encode("utf-8")
+
+    tables, _, _ = scan_stream(io.BytesIO(data), ScanOptions(block_bytes=len(head)))
+    whole, _, _ = scan_stream(io.BytesIO(data), ScanOptions(block_bytes=len(data) * 2))
+
+    assert [table.byte_offset.tolist() for table in tables] == [[len(head)]]
+    assert confidences(tables) == [Confidence.HIGH]
+    assert confidences(whole) == [Confidence.HIGH]
+
+
+def test_bytes_context_word_in_block_before_raises_confidence():
+    head = ("会议纪要，" * 20 + "联系手机\n").encode("utf-8")
+    data = head + MOBILE.encode("utf-8")
+
+    tables, _ = scan_bytes(data, ScanOptions(block_bytes=len(head)))
+
+    assert [table.byte_offset.tolist() for table in tables] == [[len(head)]]
+    assert confidences(tables) == [Confidence.HIGH]
+
+
+def test_context_word_across_several_short_blocks():
+    # Blocks of at most 12 bytes: the 30 bytes before the number span the blocks "手机\n号\n"
+    # and "1\n" and the end of the cut-up line of "a".
+    head = ("a" * 80 + "\n" + "手机\n" + "号\n" + "1\n").encode("utf-8")
+    data = head + MOBILE.encode("utf-8")
+
+    tables, _ = scan_bytes(data, ScanOptions(block_bytes=12))
+
+    assert [table.byte_offset.tolist() for table in tables] == [[len(head)]]
+    assert confidences(tables) == [Confidence.HIGH]
+
+
+def test_range_scan_reads_context_word_before_its_start():
+    head = context_text().encode("utf-8")
+    data = head + MOBILE.encode("utf-8") + b"\n"
+    start = RangeStart(offset=len(head), read_end=len(data))
+
+    scan = scan_utf8_range(io.BytesIO(data), start, None, ScanOptions())
+
+    assert [table.byte_offset.tolist() for table in scan.tables] == [[0]]
+    assert confidences(scan.tables) == [Confidence.HIGH]
 
 
 class ReadOnlyStream:

@@ -202,17 +202,26 @@ class _Batches:
         return groups
 
 
-def scan_utf8(block: bytes) -> Matches:
-    """Find every valid identifier in ``block`` (UTF-8; invalid sequences are passed over)."""
-    return scan_padded(np.frombuffer(_PAD_BYTES + block + _TAIL_PAD_BYTES, dtype=np.uint8))
+def scan_utf8(block: bytes, before: bytes = b"") -> Matches:
+    """Find every valid identifier in ``block`` (UTF-8; invalid sequences are passed over).
+
+    ``before`` holds the text that precedes the block, of which only the last
+    ``CONTEXT_BYTES`` are read, for context words (see :func:`scan_padded`).
+    """
+    return scan_padded(np.frombuffer(_PAD_BYTES + block + _TAIL_PAD_BYTES, dtype=np.uint8), before)
 
 
-def scan_padded(arr: np.ndarray) -> Matches:
+def scan_padded(arr: np.ndarray, before: bytes = b"") -> Matches:
     """Scan a block that sits between ``PAD_BYTES`` and ``TAIL_PAD_BYTES`` NUL bytes.
 
     ``arr`` is a ``uint8`` array of the padding, the block and the tail padding, so that
     a caller reading a file into one reusable buffer avoids copying each block. Offsets in
     the result are relative to the block, and no result array refers to ``arr``.
+
+    ``before`` holds the text that precedes the block. Its last ``CONTEXT_BYTES`` are read
+    only for context words in front of a finding near the block's start. Token boundaries
+    still treat the block's start as the start of the text, so callers cut blocks where no
+    identifier continues across the cut.
     """
     run_start, run_end, fullwidth, newlines = _locate(arr)
     batches = _Batches()
@@ -228,7 +237,7 @@ def scan_padded(arr: np.ndarray) -> Matches:
     groups = [group for group in groups if group.start.shape[0]]
     if not groups:
         return replace(_empty(line_count), last_line_chars=last_line_chars)
-    matches = _assemble(arr, groups, newlines, line_count)
+    matches = _assemble(arr, groups, newlines, line_count, before[-CONTEXT_BYTES:])
     return replace(matches, last_line_chars=last_line_chars)
 
 
@@ -307,7 +316,7 @@ def _fullwidth_at(arr: np.ndarray, position: np.ndarray) -> np.ndarray:
 
 
 def _is_fullwidth_alnum(arr: np.ndarray, lead: np.ndarray) -> np.ndarray:
-    """Whether the character at each 0xEF lead byte is a full-width letter or digit."""
+    """Return whether the character at each 0xEF lead byte is a full-width letter or digit."""
     second = arr[lead + 1]
     third = arr[lead + 2]
     hit = (second == 0xBC) & (((third - np.uint8(0x90)) < 10) | ((third - np.uint8(0xA1)) < 26))
@@ -564,7 +573,7 @@ def _old_foreign_id_ok(value: str) -> bool:
 
 
 def _assemble(
-    arr: np.ndarray, groups: list[_Group], newlines: np.ndarray, line_count: int
+    arr: np.ndarray, groups: list[_Group], newlines: np.ndarray, line_count: int, before: bytes
 ) -> Matches:
     starts = np.concatenate([group.start for group in groups])
     ends = np.concatenate([group.end for group in groups])
@@ -573,7 +582,7 @@ def _assemble(
     masked = np.concatenate([_mask(group) for group in groups])
     lengths = np.concatenate([group.chars for group in groups])
 
-    _raise_for_context(arr, starts, kinds, confidence)
+    _raise_for_context(arr, starts, kinds, confidence, before)
 
     order = np.argsort(starts, kind="stable")
     starts, ends, kinds, confidence, masked = (
@@ -648,16 +657,29 @@ def _mask(group: _Group) -> np.ndarray:
 
 
 def _raise_for_context(
-    arr: np.ndarray, starts: np.ndarray, kinds: np.ndarray, confidence: np.ndarray
+    arr: np.ndarray,
+    starts: np.ndarray,
+    kinds: np.ndarray,
+    confidence: np.ndarray,
+    before: bytes,
 ) -> None:
-    """Raise confidence one level where a context word lies in the bytes before the finding."""
+    """Raise confidence one level where a context word lies in the bytes before the finding.
+
+    ``before`` is the text before the block, at most ``CONTEXT_BYTES`` long.
+    """
     rows = _positions(confidence < Confidence.HIGH)
     if rows.size == 0:
         return
+    head = None
+    if before:
+        # The start of the block with the text before it in the padding, for the windows
+        # that reach into the padding.
+        head = arr[: _PAD + CONTEXT_BYTES + _CONTEXT_ROW_BYTES].copy()
+        head[_PAD - len(before) : _PAD] = np.frombuffer(before, dtype=np.uint8)
     row_kinds = kinds[rows]
     for kind in np.unique(row_kinds):
         selected = rows[row_kinds == kind]
-        codes = _context_codes(arr, starts[selected])
+        codes = _context_codes(arr, starts[selected], head)
         words = _CONTEXT_CODES[Kind(int(kind))]
         found = codes == words[0]
         matched = np.empty_like(found)
@@ -668,17 +690,23 @@ def _raise_for_context(
         confidence[selected[hit]] += 1
 
 
-def _context_codes(arr: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _context_codes(arr: np.ndarray, starts: np.ndarray, head: np.ndarray | None) -> np.ndarray:
     """Return every six-byte sequence of the window before each start as a 48-bit code.
 
     ``codes[offset, row]`` is the sequence at ``offset`` in the window of row ``row``, in
     the high 48 bits of a 64-bit word. The result is laid out offset by offset, so that
     comparing it with a word and reducing over the offsets are element-wise passes.
+    ``head``, when given, replaces the start of ``arr`` for windows that begin in the
+    padding.
     """
     # Each code comes from an unaligned little-endian 8-byte read at its offset, and the
     # shift drops the two bytes after the sequence. Rows are 32 bytes wide so that the last
     # read stays in the row.
     window = _rows(arr, starts - CONTEXT_BYTES, _CONTEXT_ROW_BYTES)
+    if head is not None:
+        early = _positions(starts < _PAD + CONTEXT_BYTES)
+        if early.size:
+            window[early] = _rows(head, starts[early] - CONTEXT_BYTES, _CONTEXT_ROW_BYTES)
     reads = np.ndarray(
         (CONTEXT_BYTES - 5, starts.shape[0]),
         dtype="<u8",

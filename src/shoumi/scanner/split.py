@@ -6,9 +6,11 @@ worker) and :func:`merge_ranges` joins the range results into the one result tha
 the same order, with the same offsets, lines, columns and confidence.
 
 That holds because a range is a run of the blocks that the whole-file scan cuts the file
-into, and each block is scanned on its own in both cases. Line numbers, columns and byte
-offsets are carried from one range to the next when the results are merged. Ranges start
-after a newline, so never inside a UTF-8 character.
+into, and each block is scanned on its own in both cases, with the bytes before it read
+for context words only. A range reads those bytes from the file, as the whole-file scan
+keeps them from the block before. Line numbers, columns and byte offsets are carried from
+one range to the next when the results are merged. Ranges start after a newline, so never
+inside a UTF-8 character.
 
 Only files that :func:`shoumi.scanner.text.detect_encoding` reads as UTF-8, with or
 without a byte-order mark, are split, because those are scanned as bytes without

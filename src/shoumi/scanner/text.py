@@ -9,7 +9,14 @@ from typing import BinaryIO
 
 import numpy as np
 
-from shoumi.scanner.engine import PAD_BYTES, TAIL_PAD_BYTES, Matches, scan_padded, scan_utf8
+from shoumi.scanner.engine import (
+    CONTEXT_BYTES,
+    PAD_BYTES,
+    TAIL_PAD_BYTES,
+    Matches,
+    scan_padded,
+    scan_utf8,
+)
 from shoumi.scanner.errors import UnreadableFileError
 from shoumi.scanner.kinds import Kind
 from shoumi.scanner.model import FindingTable, ScanOptions
@@ -153,10 +160,16 @@ def _filter(matches: Matches, options: ScanOptions) -> Matches:
 
 
 class _Collector:
-    """Accumulate block results into one table with file-wide offsets and line numbers."""
+    """Accumulate block results into one table with file-wide offsets and line numbers.
 
-    def __init__(self, options: ScanOptions) -> None:
+    ``before`` is the text that precedes the first block, read for context words only.
+    """
+
+    def __init__(self, options: ScanOptions, before: bytes = b"") -> None:
         self.options = options
+        # The last CONTEXT_BYTES of the text before the next block, so that a context word
+        # at the end of one block raises the confidence of a finding at the start of the next.
+        self.before = before[-CONTEXT_BYTES:]
         self.size = 0
         self.lines = 0
         # Characters of the current line that earlier blocks contained.
@@ -166,7 +179,13 @@ class _Collector:
         self.line_bases: list[int] = []
 
     def add(self, block: bytes) -> None:
-        self.add_matches(scan_utf8(block), len(block))
+        matches = scan_utf8(block, self.before)
+        self.remember(block)
+        self.add_matches(matches, len(block))
+
+    def remember(self, block: bytes | bytearray) -> None:
+        """Append the end of ``block`` to the context kept for the next block."""
+        self.before = (self.before + bytes(block[-CONTEXT_BYTES:]))[-CONTEXT_BYTES:]
 
     def add_matches(self, matches: Matches, size: int) -> None:
         """Add the matches of the next block, which is ``size`` bytes long."""
@@ -307,10 +326,11 @@ def _scan_buffered(buffer: bytearray, size: int, collector: _Collector) -> None:
     buffer[end : end + TAIL_PAD_BYTES] = bytes(TAIL_PAD_BYTES)
     arr = np.frombuffer(buffer, dtype=np.uint8, count=end + TAIL_PAD_BYTES)
     try:
-        matches = scan_padded(arr)
+        matches = scan_padded(arr, collector.before)
     finally:
         del arr
         buffer[end : end + TAIL_PAD_BYTES] = following
+    collector.remember(buffer[max(end - CONTEXT_BYTES, PAD_BYTES) : end])
     collector.add_matches(matches, size)
 
 
@@ -347,13 +367,15 @@ def scan_utf8_range(
     """Scan a UTF-8 file from ``start`` up to byte ``end``, or to its end when ``end`` is None.
 
     ``start`` must come from :func:`shoumi.scanner.split.plan_utf8_ranges` with
-    ``options.block_bytes``, so that the blocks are those of the whole-file scan. Each block
-    is scanned after NUL padding, so a context word in the block before raises no
-    confidence in either scan, and no bytes before ``start.offset`` are read.
+    ``options.block_bytes``, so that the blocks are those of the whole-file scan. The
+    ``CONTEXT_BYTES`` before ``start.offset`` are read for context words only, as the
+    whole-file scan reads the end of the block before.
     """
-    stream.seek(start.offset)
+    context_start = max(start.offset - CONTEXT_BYTES, 0)
+    stream.seek(context_start)
+    before = stream.read(start.offset - context_start)
     head = stream.read(start.read_end - start.offset)
-    collector = _Collector(options)
+    collector = _Collector(options, before)
     limit = None if end is None else end - start.offset
     _scan_utf8_stream(stream, head, options.block_bytes, collector, limit)
     return RangeScan(
