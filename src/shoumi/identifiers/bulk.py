@@ -104,8 +104,8 @@ class Candidates:
         selected = Candidates.__new__(Candidates)
         selected.count = rows.shape[0]
         selected.width = self.width
-        selected.chars = self.chars[:, rows]
-        selected.digits = self.digits[:, rows]
+        selected.chars = _take_rows(self.chars, rows)
+        selected.digits = _take_rows(self.digits, rows)
         return selected
 
 
@@ -113,6 +113,15 @@ def _batch(candidates: np.ndarray | Candidates) -> Candidates:
     if isinstance(candidates, Candidates):
         return candidates
     return Candidates(candidates)
+
+
+def _take_rows(by_position: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Return the candidates at ``rows`` of a by-position array, still one array per position.
+
+    ``by_position[:, rows]`` would return the same values in column-major order, so each
+    position would be strided and every later element-wise pass about 20 times slower.
+    """
+    return np.take(by_position, rows, axis=1)
 
 
 def _positions(mask: np.ndarray) -> np.ndarray:
@@ -180,7 +189,7 @@ def resident_id_18(candidates: np.ndarray | Candidates) -> np.ndarray:
     rows = _eighteen_digit_rows(batch)
     if rows.size == 0:
         return result
-    d = batch.digits[:, rows].astype(np.int32)
+    d = _take_rows(batch.digits, rows).astype(np.int32)
     region_ok = _RESIDENT_PROVINCE[d[0] * 10 + d[1]] | _is_permit_region(d)
     # A birth year before 1900 is a warning that needs review, so not valid here.
     since_1900 = d[6] * 10 + d[7] >= 19
@@ -209,7 +218,7 @@ def resident_id_15(candidates: np.ndarray | Candidates) -> np.ndarray:
     rows = _positions(_all_digits(batch.digits))
     if rows.size == 0:
         return result
-    d = batch.digits[:, rows].astype(np.int32)
+    d = _take_rows(batch.digits, rows).astype(np.int32)
     year = 1900 + d[6] * 10 + d[7]
     date_ok = _birth_date_ok(year, d[8] * 10 + d[9], d[10] * 10 + d[11])
     could_be_truncated = _date_at(d, 6)
@@ -227,7 +236,7 @@ def foreign_permanent_residence_id_18(candidates: np.ndarray | Candidates) -> np
     rows = rows[batch.chars[0, rows] == ord("9")]
     if rows.size == 0:
         return result
-    d = batch.digits[:, rows].astype(np.int32)
+    d = _take_rows(batch.digits, rows).astype(np.int32)
     office_ok = _RESIDENT_PROVINCE[d[1] * 10 + d[2]]
     nationality_ok = _KNOWN_NATIONALITY[_number(d[3:6])]
     check_ok = _mod_11_2_ok(d, batch.chars[17, rows])
@@ -251,7 +260,7 @@ def uscc(candidates: np.ndarray | Candidates) -> np.ndarray:
     rows = _positions(shape)
     if rows.size == 0:
         return result
-    v = values[:, rows].astype(np.int32)
+    v = _take_rows(values, rows).astype(np.int32)
     province_ok = _REGISTRATION_PROVINCE[v[2] * 10 + v[3]]
     entity_type_ok = _USCC_ENTITY_TYPE[chars[0, rows], chars[1, rows]]
     check = (31 - np.add.reduce(v[:17] * _USCC_WEIGHTS, axis=0) % 31) % 31
@@ -270,7 +279,7 @@ def bank_card(candidates: np.ndarray | Candidates) -> np.ndarray:
     rows = _positions(_all_digits(digits) & _CARD_FIRST_DIGIT[batch.chars[0]])
     if rows.size == 0:
         return result
-    d = digits[:, rows]
+    d = _take_rows(digits, rows)
     kept = np.add.reduce(d[width - 1 :: -2], axis=0, dtype=np.int32)
     doubled = np.add.reduce(_LUHN_DOUBLED[d[width - 2 :: -2]], axis=0, dtype=np.int32)
     result[rows] = (kept + doubled) % 10 == 0
@@ -288,7 +297,7 @@ def mobile(
     rows = _positions(_all_digits(batch.digits))
     if rows.size == 0:
         return result
-    prefix = _number(batch.digits[:4, rows].astype(np.int32))
+    prefix = _number(_take_rows(batch.digits[:4], rows).astype(np.int32))
     result[rows] = _mobile_lookup(table)[prefix]
     return result
 
