@@ -5,18 +5,35 @@ SHOUMI_DATA_DIR is set. Password hashing uses a fast hasher; a test checks
 that the other profiles hash with argon2.
 """
 
+import atexit
+import functools
 import os
+import shutil
 import tempfile
 
-os.environ.setdefault("SHOUMI_DATA_DIR", tempfile.mkdtemp(prefix="shoumi-test-"))
+
+def _temporary_folder(prefix: str) -> str:
+    """Create a folder that is removed when this process exits.
+
+    Processes started by the tests inherit the environment variable naming it, so they
+    use it without creating or removing one; forked workers end without running atexit.
+    """
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(functools.partial(shutil.rmtree, folder, ignore_errors=True))
+    return folder
+
+
+if "SHOUMI_DATA_DIR" not in os.environ:
+    os.environ["SHOUMI_DATA_DIR"] = _temporary_folder("shoumi-test-")
 if "SHOUMI_KEY_FILE" not in os.environ:
     from shoumi.crypto import create_key_file
 
-    _key_dir = tempfile.mkdtemp(prefix="shoumi-test-key-")
-    os.environ["SHOUMI_KEY_FILE"] = os.path.join(_key_dir, "master.key")
+    os.environ["SHOUMI_KEY_FILE"] = os.path.join(
+        _temporary_folder("shoumi-test-key-"), "master.key"
+    )
     create_key_file(os.environ["SHOUMI_KEY_FILE"])
 
-from shoumi.config.settings.base import *  # noqa: F403
+from shoumi.config.settings.base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
