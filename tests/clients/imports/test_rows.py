@@ -5,10 +5,18 @@ from __future__ import annotations
 import pytest
 
 from shoumi import identifiers
+from shoumi.clients import services
 from shoumi.clients.errors import ClientDataInvalidError
-from shoumi.clients.imports.columns import ImportField
-from shoumi.clients.imports.rows import identifier_text, infer_account_kind, parse_status
+from shoumi.clients.imports.columns import ColumnMap, ImportField
+from shoumi.clients.imports.rows import (
+    check_row,
+    identifier_text,
+    infer_account_kind,
+    parse_identifier_columns,
+    parse_status,
+)
 from shoumi.clients.models import AccountKind, ClientStatus
+from shoumi.clients.synthetic import SyntheticData
 
 
 @pytest.mark.parametrize(
@@ -78,3 +86,80 @@ def test_unknown_status_is_rejected() -> None:
 )
 def test_account_kind_by_column_and_shape(column: ImportField, text: str, expected: str) -> None:
     assert infer_account_kind(column, text) == expected
+
+
+def _sheet_with(rows: list[list[object]]) -> tuple[ColumnMap, list[tuple[int, list[object]]]]:
+    headers = ["企业名称", "统一社会信用代码", "法定代表人", "身份证号", "手机"]
+    column_map = ColumnMap(
+        header_row_number=1,
+        headers=headers,
+        columns={
+            ImportField.NAME: 0,
+            ImportField.USCC: 1,
+            ImportField.LEGAL_REP_NAME: 2,
+            ImportField.RESIDENT_ID: 3,
+            ImportField.MOBILE: 4,
+        },
+    )
+    return column_map, [(number, cells) for number, cells in enumerate(rows, start=2)]
+
+
+def test_identifier_columns_parse_at_once() -> None:
+    synthetic = SyntheticData(seed=5)
+    uscc, resident_id, mobile = synthetic.uscc(), synthetic.resident_id(), synthetic.mobile()
+    column_map, rows = _sheet_with(
+        [
+            ["甲公司", uscc, "张三", resident_id, int(mobile)],
+            ["乙公司", uscc[:-1], "李四", "  ", None],
+            ["丙公司", "", "王五", 3.3010619880315e17],
+        ]
+    )
+
+    parsed = parse_identifier_columns(column_map, rows)
+
+    assert sorted((key, value.value) for key, value in parsed.items()) == sorted(
+        [
+            ((ImportField.USCC, uscc), uscc),
+            ((ImportField.RESIDENT_ID, resident_id), resident_id),
+            ((ImportField.MOBILE, mobile), mobile),
+        ]
+    )
+
+
+@pytest.mark.django_db
+def test_row_check_reuses_sheet_identifiers(monkeypatch) -> None:
+    synthetic = SyntheticData(seed=6)
+    uscc, resident_id, mobile = synthetic.uscc(), synthetic.resident_id(), synthetic.mobile()
+    column_map, rows = _sheet_with([["甲公司", uscc, "张三", resident_id, mobile]])
+    parsed = parse_identifier_columns(column_map, rows)
+
+    def refuse(text: object) -> None:
+        raise AssertionError(f"parsed again: {type(text).__name__}")
+
+    for name in ("parse_uscc", "parse_resident_id", "parse_mobile"):
+        monkeypatch.setattr(identifiers, name, refuse)
+    monkeypatch.setattr(services, "PERSON_ID_PARSERS", (refuse,))
+    row = check_row(column_map, 2, rows[0][1], parsed)
+
+    assert row.problems == []
+    assert row.target is not None and row.target.uscc is parsed[(ImportField.USCC, uscc)]
+    assert row.person is not None
+    assert row.person.resident_id is parsed[(ImportField.RESIDENT_ID, resident_id)]
+    assert row.person.mobile is parsed[(ImportField.MOBILE, mobile)]
+
+
+@pytest.mark.django_db
+def test_row_check_parses_rejected_cells_itself() -> None:
+    synthetic = SyntheticData(seed=7)
+    uscc = synthetic.uscc()
+    wrong = uscc[:-1] + ("1" if uscc[-1] != "1" else "2")
+    column_map, rows = _sheet_with([["甲公司", wrong, "", "", ""]])
+
+    row = check_row(column_map, 2, rows[0][1], parse_identifier_columns(column_map, rows))
+
+    try:
+        expected = identifiers.parse_uscc(wrong)
+    except identifiers.InvalidIdentifier as error:
+        assert [problem.message for problem in row.problems] == [str(error)]
+    else:
+        assert row.target is not None and row.target.uscc == expected

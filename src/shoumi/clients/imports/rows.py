@@ -262,13 +262,64 @@ def infer_account_kind(import_field: ImportField, text: str) -> str:
 # Checking one row -------------------------------------------------------------------
 
 
+# (field, cell text) -> the identifier parsed from it; see parse_identifier_columns.
+ParsedCells = dict[tuple[ImportField, str], identifiers.Identifier]
+
+# Columns parsed for the whole sheet at once, with the kind the row check tries first.
+# A person's ID that is no resident ID may still be a foreign permanent residence ID,
+# which the row check then tries itself.
+_PARSED_COLUMNS = (
+    (ImportField.USCC, identifiers.Kind.USCC),
+    (ImportField.RESIDENT_ID, identifiers.Kind.RESIDENT_ID),
+    (ImportField.MOBILE, identifiers.Kind.MOBILE),
+)
+
+
+def parse_identifier_columns(
+    column_map: ColumnMap, rows: Sequence[tuple[int, Sequence[CellValue]]]
+) -> ParsedCells:
+    """Parse the credit-code, ID and mobile cells of all rows with one ``parse_many`` call.
+
+    Returns the identifiers that parsed. The row check uses them instead of parsing those
+    cells again. It parses every other cell itself and reports its own message for it.
+    """
+    keys: list[tuple[ImportField, str]] = []
+    pairs: list[tuple[identifiers.Kind, str]] = []
+    for import_field, kind in _PARSED_COLUMNS:
+        index = column_map.columns.get(import_field)
+        if index is None:
+            continue
+        for _number, cells in rows:
+            if index >= len(cells):
+                continue
+            try:
+                text = identifier_text(cells[index], kind)
+            except identifiers.InvalidIdentifier:
+                continue
+            if text.strip():
+                keys.append((import_field, text))
+                pairs.append((kind, text))
+    return {
+        key: result
+        for key, result in zip(keys, identifiers.parse_many(pairs), strict=True)
+        if isinstance(result, identifiers.Identifier)
+    }
+
+
 class _RowChecker:
     """Check the cells of one row, collecting a problem per rejected cell."""
 
-    def __init__(self, column_map: ColumnMap, cells: Sequence[CellValue], row: RowPlan) -> None:
+    def __init__(
+        self,
+        column_map: ColumnMap,
+        cells: Sequence[CellValue],
+        row: RowPlan,
+        parsed: ParsedCells | None = None,
+    ) -> None:
         self.column_map = column_map
         self.cells = cells
         self.row = row
+        self.parsed = parsed or {}
 
     def value(self, import_field: ImportField) -> CellValue:
         index = self.column_map.columns.get(import_field)
@@ -300,12 +351,12 @@ class _RowChecker:
         self,
         import_field: ImportField,
         kind: str,
-        parse: Callable[[str], identifiers.Identifier | None],
+        parse: Callable[[services.IdentifierInput], identifiers.Identifier | None],
         text: str,
     ) -> identifiers.Identifier | None:
         """Parse an identifier cell with a services parser, recording its mask or problem."""
         try:
-            parsed = parse(text)
+            parsed = parse(self.parsed.get((import_field, text), text))
         except ClientDataInvalidError as error:
             self.reject(import_field, error.message)
             self.row.masks[import_field] = identifiers.mask(kind, text) or ""
@@ -333,10 +384,18 @@ def _sort_warnings(row: RowPlan, model_field: str, parsed: identifiers.Identifie
     )
 
 
-def check_row(column_map: ColumnMap, number: int, cells: Sequence[CellValue]) -> RowPlan:
-    """Check one data row's cells; the result lists a problem for every rejected cell."""
+def check_row(
+    column_map: ColumnMap,
+    number: int,
+    cells: Sequence[CellValue],
+    parsed: ParsedCells | None = None,
+) -> RowPlan:
+    """Check one data row's cells; the result lists a problem for every rejected cell.
+
+    ``parsed`` maps cells of this sheet to the identifiers already parsed from them.
+    """
     row = RowPlan(number=number)
-    checker = _RowChecker(column_map, cells, row)
+    checker = _RowChecker(column_map, cells, row, parsed)
     _check_client_cells(checker)
     _check_person_cells(checker)
     _check_account_cells(checker)
@@ -540,8 +599,9 @@ def check_sheet(
     index_key_ids = vault.blind_index_key_ids()
     rows: list[RowPlan] = []
     total = len(data_rows)
+    parsed = parse_identifier_columns(column_map, data_rows)
     for done, (number, cells) in enumerate(data_rows, start=1):
-        rows.append(check_row(column_map, number, cells))
+        rows.append(check_row(column_map, number, cells, parsed))
         if progress is not None and (done % 500 == 0 or done == total):
             progress("validating", done, total)
 
