@@ -177,10 +177,10 @@ def time_batch(function: Callable[[list], list], items: list, repeat: int = 3) -
     best = float("inf")
     for _ in range(repeat):
         started = time.process_time()
-        kept = function(items)
+        results = function(items)
         gc.collect(0)
         best = min(best, time.process_time() - started)
-        del kept
+        del results
     return best
 
 

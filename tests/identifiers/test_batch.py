@@ -161,7 +161,7 @@ def test_edge_cases_give_what_parse_gives(kind, text):
     assert_same_as_parse([(kind, text)] * 3 + [(Kind.MOBILE, "13800138000")])
 
 
-def test_text_that_is_not_a_str_gives_the_parse_error():
+def test_non_str_text_gives_parse_error():
     class Text(str):
         pass
 
@@ -221,7 +221,7 @@ def test_garbage_collector_is_left_as_it_was(enabled):
             gc.disable()
 
 
-def test_plain_string_kinds_give_errors_with_the_same_kind():
+def test_plain_string_kind_kept_in_errors():
     pairs = [("mobile", ""), ("mobile", "1E17"), (Kind.MOBILE, ""), ("mobile", "13800138000")]
 
     assert_same_as_parse(pairs)
@@ -229,7 +229,7 @@ def test_plain_string_kinds_give_errors_with_the_same_kind():
 
 
 def test_lone_surrogates_give_the_parse_error():
-    # Found by a tester: encoding the chunk as UTF-32 raised UnicodeEncodeError.
+    # Encoding the chunk as strict UTF-32 raised UnicodeEncodeError for these.
     assert_same_as_parse(
         [
             (Kind.MOBILE, "1380013800\ud800"),
@@ -240,7 +240,7 @@ def test_lone_surrogates_give_the_parse_error():
     )
 
 
-def test_texts_longer_than_any_identifier_give_the_parse_error():
+def test_overlong_texts_give_parse_error():
     pairs = [
         (Kind.BANK_ACCOUNT, "1" * 65),
         (Kind.BANK_ACCOUNT, "1" * 20_000),
@@ -260,7 +260,7 @@ def test_values_of_many_lengths_give_what_parse_gives():
     assert_same_as_parse(pairs)
 
 
-def test_few_values_of_a_kind_are_parsed_one_by_one(monkeypatch):
+def test_few_values_skip_chunks(monkeypatch):
     monkeypatch.setattr(batch_module, "MIN_CHUNK", 128)
     chunked = []
     original = batch_module._parse_chunk
@@ -279,9 +279,9 @@ class Pairs(list):
     """A list that a weak reference can point to, so a test can see when it is freed."""
 
 
-def test_chained_error_does_not_keep_the_call_in_memory():
-    # Found by a tester: the cause of a taxpayer error kept its traceback, whose frames
-    # reach parse_many's results array, which the cyclic collector does not look into.
+def test_chained_error_frees_the_call():
+    # The cause of a taxpayer error kept its traceback, whose frames reach parse_many's
+    # results array, and the cyclic collector does not look into NumPy object arrays.
     pairs = Pairs([(Kind.MOBILE, "13800138000")] * 100 + [(Kind.TAXPAYER_ID, "110105ABCDEFGHX")])
     freed = weakref.ref(pairs)
 
@@ -295,9 +295,9 @@ def test_chained_error_does_not_keep_the_call_in_memory():
     assert freed() is None
 
 
-def test_a_table_switched_during_the_call_is_not_mixed_with_the_old_one(monkeypatch):
-    # Found by a tester: another thread's set_prefix_table between the bulk check and the
-    # operator lookup gave an allocated number no operator, which no table gives.
+def test_mobile_uses_one_prefix_table(monkeypatch):
+    # Simulates another thread's set_prefix_table between the bulk check and the operator
+    # lookup, which could give an allocated number no operator, as no table does.
     prefixes = dict(DEFAULT_PREFIX_TABLE.prefixes)
     del prefixes["138"]
     without_138 = MobilePrefixTable(prefixes)

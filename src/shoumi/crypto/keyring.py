@@ -82,7 +82,7 @@ def zeroize(buffer: bytearray) -> None:
 def new_key_id(prefix: str) -> str:
     """Return a new random key id such as ``dek-3f9a1c2b7d604e11``.
 
-    Key ids are written into audit events, which refuse 15 to 19 digits in a row as a
+    Key ids are written into audit events, which reject 15 to 19 digits in a row as a
     possible ID or card number. About one random id in 840 has such a run (all 16 hex
     characters digits, or 15 of them in a row), so those are drawn again.
     """

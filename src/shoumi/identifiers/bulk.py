@@ -80,7 +80,8 @@ def _mobile_lookup(table: MobilePrefixTable | None = None) -> np.ndarray:
                 allowed[int(prefix) * 10 : int(prefix) * 10 + 10] = True
             elif len(prefix) == 4:
                 allowed[int(prefix)] = True
-        # One tuple, read once above, so another thread's table never answers for this one.
+        # The cache is one tuple, read once above, so the array returned always belongs to
+        # ``table``, even when another thread stores a different one meanwhile.
         cache = _mobile_cache = (table, allowed)
     return cache[1]
 

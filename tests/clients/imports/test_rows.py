@@ -133,16 +133,17 @@ def test_row_check_reuses_sheet_identifiers(monkeypatch) -> None:
     column_map, rows = _sheet_with([["甲公司", uscc, "张三", resident_id, mobile]])
     parsed = parse_identifier_columns(column_map, rows)
 
-    def refuse(text: object) -> None:
-        raise AssertionError(f"parsed again: {type(text).__name__}")
+    def fail_if_called(text: object) -> None:
+        raise AssertionError(f"cell parsed again: {type(text).__name__}")
 
     for name in ("parse_uscc", "parse_resident_id", "parse_mobile"):
-        monkeypatch.setattr(identifiers, name, refuse)
-    monkeypatch.setattr(services, "PERSON_ID_PARSERS", (refuse,))
+        monkeypatch.setattr(identifiers, name, fail_if_called)
+    monkeypatch.setattr(services, "PERSON_ID_PARSERS", (fail_if_called,))
     row = check_row(column_map, 2, rows[0][1], parsed)
 
     assert row.problems == []
-    assert row.target is not None and row.target.uscc is parsed[(ImportField.USCC, uscc)]
+    assert row.target is not None
+    assert row.target.uscc is parsed[(ImportField.USCC, uscc)]
     assert row.person is not None
     assert row.person.resident_id is parsed[(ImportField.RESIDENT_ID, resident_id)]
     assert row.person.mobile is parsed[(ImportField.MOBILE, mobile)]
@@ -150,16 +151,13 @@ def test_row_check_reuses_sheet_identifiers(monkeypatch) -> None:
 
 @pytest.mark.django_db
 def test_row_check_parses_rejected_cells_itself() -> None:
-    synthetic = SyntheticData(seed=7)
-    uscc = synthetic.uscc()
-    wrong = uscc[:-1] + ("1" if uscc[-1] != "1" else "2")
-    column_map, rows = _sheet_with([["甲公司", wrong, "", "", ""]])
+    short = SyntheticData(seed=7).uscc()[:-1]
+    column_map, rows = _sheet_with([["甲公司", short, "", "", ""]])
+    parsed = parse_identifier_columns(column_map, rows)
 
-    row = check_row(column_map, 2, rows[0][1], parse_identifier_columns(column_map, rows))
+    row = check_row(column_map, 2, rows[0][1], parsed)
 
-    try:
-        expected = identifiers.parse_uscc(wrong)
-    except identifiers.InvalidIdentifier as error:
-        assert [problem.message for problem in row.problems] == [str(error)]
-    else:
-        assert row.target is not None and row.target.uscc == expected
+    with pytest.raises(identifiers.InvalidIdentifier) as raised:
+        identifiers.parse_uscc(short)
+    assert parsed == {}
+    assert [problem.message for problem in row.problems] == [str(raised.value)]

@@ -16,7 +16,7 @@ def _temporary_folder(prefix: str) -> str:
     """Create a folder that is removed when this process exits.
 
     Processes started by the tests inherit the environment variable naming it, so they
-    use it without creating or removing one; forked workers end without running atexit.
+    use it without creating or removing one. Forked workers end without running atexit.
     """
     folder = tempfile.mkdtemp(prefix=prefix)
     atexit.register(functools.partial(shutil.rmtree, folder, ignore_errors=True))
