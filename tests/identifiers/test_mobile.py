@@ -43,6 +43,8 @@ def test_mobile_valid(text, value, has_country_code):
         ("+85261234567", "unsupported_country_code"),
         ("23800138000", "invalid_mobile_start"),
         ("1380013800A", "non_digit"),
+        ("+86", "wrong_length"),
+        ("0086", "wrong_length"),
     ],
 )
 def test_mobile_invalid(text, code):

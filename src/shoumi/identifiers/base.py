@@ -222,10 +222,17 @@ def keep_ends(value: str, head: int, tail: int) -> str:
 
 
 def first_non_digit(value: str) -> int | None:
-    """Return the 1-based position of the first character that is not an ASCII digit."""
+    """Return the 1-based position of the first character that is not an ASCII digit.
+
+    Returns None when there is none, also for an empty value, which the caller's length
+    check then rejects.
+    """
     if value.isascii() and value.isdigit():
         return None
-    return next(index + 1 for index, character in enumerate(value) if not "0" <= character <= "9")
+    return next(
+        (index + 1 for index, character in enumerate(value) if not "0" <= character <= "9"),
+        None,
+    )
 
 
 def hide_all(value: str) -> str:
