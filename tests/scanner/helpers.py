@@ -1,4 +1,4 @@
-"""Synthetic identifiers with computed check characters for scanner tests."""
+"""Synthetic identifiers with computed check characters, and a process check, for scanner tests."""
 
 from __future__ import annotations
 
@@ -31,3 +31,13 @@ def bank_card(body: str = "622202123456789012") -> str:
 def wrong_check(value: str) -> str:
     """Return ``value`` with its last character changed, so its check fails."""
     return value[:-1] + ("1" if value[-1] != "1" else "2")
+
+
+def is_running(pid: int) -> bool:
+    """Return whether process ``pid`` runs (Linux /proc); a zombie only waits to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

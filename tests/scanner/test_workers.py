@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.scanner.helpers import is_running
+
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 
 # Starts a two-worker scan whose parent is slow to take results, prints the workers'
@@ -41,16 +43,6 @@ for result in scan_paths([sys.argv[1]], ScanOptions(workers=2)):
 """
 
 
-def _is_running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            state = stat.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    # A zombie has ended and waits only for its parent to collect its status.
-    return state != "Z"
-
-
 def test_workers_exit_when_the_parent_is_killed(tmp_path):
     for number in range(40):
         (tmp_path / f"note-{number:02d}.txt").write_text("客户备注\n" * 50, encoding="utf-8")
@@ -66,19 +58,19 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
         line = parent.stdout.readline()
         workers = [int(pid) for pid in line.split()]
         assert len(workers) >= 2, line
-        assert all(_is_running(pid) for pid in workers)
+        assert all(is_running(pid) for pid in workers)
 
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while any(_is_running(pid) for pid in workers) and time.monotonic() < deadline:
+        while any(is_running(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
 
-        assert [pid for pid in workers if _is_running(pid)] == []
+        assert [pid for pid in workers if is_running(pid)] == []
     finally:
         # A failed run must not leave workers behind.
         for pid in workers:
-            if _is_running(pid):
+            if is_running(pid):
                 os.kill(pid, signal.SIGKILL)
         parent.kill()
         parent.wait(timeout=10)

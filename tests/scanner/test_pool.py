@@ -1,0 +1,189 @@
+"""The worker pool of parallel scans: every output once, failures raised, workers stopped."""
+
+from __future__ import annotations
+
+import fcntl
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from shoumi.scanner import pool as pool_module
+from shoumi.scanner.pool import WorkerPool
+from tests.scanner.helpers import is_running
+
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="workers are forked on POSIX only")
+
+
+class JobFailedError(Exception):
+    pass
+
+
+class UnpicklableError(Exception):
+    def __reduce__(self):
+        raise TypeError("this exception cannot be pickled")
+
+
+def echo(job):
+    return job
+
+
+def large_output(job):
+    # About 3 MB pickled, more than a result pipe holds, so the worker blocks until the
+    # parent reads.
+    return job, bytes([job % 256]) * 3_000_000
+
+
+def fail_on_three(job):
+    if job == 3:
+        raise JobFailedError(f"job {job} failed")
+    return job
+
+
+def fail_unpicklable(job):
+    raise UnpicklableError("no pickle")
+
+
+def die_on_two(job):
+    if job == 2:
+        os._exit(7)
+    return job
+
+
+def report_pid(job):
+    return os.getpid()
+
+
+def sleep_then_pid(seconds):
+    time.sleep(seconds)
+    return os.getpid()
+
+
+class RecordingPool(WorkerPool):
+    """A pool that records the bytes of unfinished jobs each time it waits for results."""
+
+    def __init__(self, workers, task):
+        super().__init__(workers, task)
+        self.unfinished: list[int] = []
+
+    def _receive(self):
+        self.unfinished.append(sum(self._pending.values()))
+        yield from super()._receive()
+
+
+def test_every_output_arrives_once():
+    with WorkerPool(3, echo) as pool:
+        outputs = list(pool.run(iter(range(500))))
+
+    assert sorted(outputs) == list(range(500))
+
+
+def test_outputs_larger_than_pipe_arrive_whole():
+    with WorkerPool(2, large_output) as pool:
+        outputs = dict(pool.run(iter(range(12))))
+
+    assert sorted(outputs) == list(range(12))
+    for job, data in outputs.items():
+        assert len(data) == 3_000_000
+        assert data.count(job % 256) == 3_000_000
+
+
+def test_jobs_are_shared_by_workers():
+    with WorkerPool(2, sleep_then_pid) as pool:
+        pids = list(pool.run(iter([0.2] * 6)))
+
+    assert len(set(pids)) == 2
+    assert os.getpid() not in pids
+
+
+def test_job_exception_is_raised_in_parent():
+    with WorkerPool(2, fail_on_three) as pool, pytest.raises(JobFailedError) as raised:
+        list(pool.run(iter(range(10))))
+
+    assert str(raised.value) == "job 3 failed"
+    assert "fail_on_three" in str(raised.value.__cause__)
+
+
+def test_unpicklable_exception_becomes_runtime_error():
+    with WorkerPool(1, fail_unpicklable) as pool, pytest.raises(RuntimeError) as raised:
+        list(pool.run(iter([1])))
+
+    assert "UnpicklableError in a scan worker" in str(raised.value)
+    assert "fail_unpicklable" in str(raised.value.__cause__)
+
+
+def test_dead_worker_raises_broken_pool():
+    with WorkerPool(2, die_on_two) as pool, pytest.raises(BrokenProcessPool) as raised:
+        list(pool.run(iter(range(10))))
+
+    assert "exit code 7" in str(raised.value)
+
+
+def test_workers_end_after_close():
+    with WorkerPool(2, report_pid) as pool:
+        pids = set(pool.run(iter(range(20))))
+
+    assert len(pids) >= 1
+    assert all(not is_running(pid) for pid in pids)
+
+
+def test_early_stop_terminates_busy_workers():
+    pool = WorkerPool(2, sleep_then_pid)
+    outputs = pool.run(iter([0.05] + [30.0] * 4))
+    first = next(outputs)
+    started = time.monotonic()
+    outputs.close()
+    pool.close()
+
+    assert time.monotonic() - started < 10
+    assert not is_running(first)
+
+
+def test_worker_ignores_ctrl_c():
+    with WorkerPool(1, sleep_then_pid) as pool:
+        [pid] = [process.pid for process in pool._processes.values()]
+        # Sent while the first job sleeps: Ctrl-C in a terminal reaches the whole process
+        # group, and only the parent is to stop the scan.
+        timer = threading.Timer(0.2, os.kill, (pid, signal.SIGINT))
+        timer.start()
+        results = list(pool.run(iter([0.6, 0.01])))
+        timer.join()
+
+    assert results == [pid, pid]
+
+
+def test_unfinished_job_bytes_stay_below_limit(monkeypatch):
+    monkeypatch.setattr(pool_module, "MAX_JOB_BYTES", 2048)
+    with RecordingPool(2, echo) as pool:
+        outputs = list(pool.run(iter(["x" * 900] * 40)))
+
+    assert len(outputs) == 40
+    assert max(pool.unfinished) <= 2048
+    assert max(pool.unfinished) > 900
+
+
+def test_job_limit_follows_pipe_size(monkeypatch):
+    monkeypatch.setattr(pool_module, "_pipe_size", lambda connection: 4096)
+    with RecordingPool(2, echo) as pool:
+        outputs = list(pool.run(iter(["x" * 900] * 40)))
+
+    assert len(outputs) == 40
+    assert max(pool.unfinished) <= 2048
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="pipe sizes are set on Linux only")
+def test_result_pipe_is_widened():
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    try:
+        default = pool_module._pipe_size(writer)
+        pool_module._widen(writer)
+
+        assert default == 65536
+        assert pool_module._pipe_size(writer) == pool_module.RESULT_PIPE_BYTES
+    finally:
+        reader.close()
+        writer.close()
