@@ -205,6 +205,12 @@ def print_ratios(
     print(f"2 workers: wall-clock speed-up {speed_up:.2f}x, CPU time {two.cpu / one.cpu:.2f}x")
     rounds = [f"{first.wall / second.wall:.2f}" for first, second in zip(*shoumi_runs, strict=True)]
     print(f"2 workers: speed-up per round (one run each, taken in turn): {', '.join(rounds)}")
+    new_one = timers["shoumi.scanner, 1 worker(s), new process"]
+    new_two = timers["shoumi.scanner, 2 worker(s), new process"]
+    print(
+        f"2 workers, new process per scan: wall-clock speed-up {new_one.wall / new_two.wall:.2f}x, "
+        f"CPU time {new_two.cpu / new_one.cpu:.2f}x"
+    )
     ripgrep = timers.get("ripgrep -j1, raw pattern")
     if ripgrep is not None:
         print(f"shoumi / ripgrep -j1 CPU time: {one.cpu / ripgrep.cpu:.2f}x (target at most 2)")
