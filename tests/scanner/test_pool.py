@@ -6,6 +6,7 @@ import fcntl
 import multiprocessing
 import os
 import signal
+import struct
 import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
@@ -187,3 +188,89 @@ def test_result_pipe_is_widened():
     finally:
         reader.close()
         writer.close()
+
+
+def test_failed_start_raises_original_error(monkeypatch):
+    started: list[int] = []
+    original_start = multiprocessing.context.ForkProcess.start
+
+    def start_once(process):
+        if started:
+            raise OSError(24, "Too many open files")
+        original_start(process)
+        started.append(process.pid)
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", start_once)
+
+    with pytest.raises(OSError, match="Too many open files"):
+        WorkerPool(3, echo)
+
+    assert len(started) == 1
+    assert not is_running(started[0])
+
+
+def _send_partial_message(task, jobs, lock, results, parent_pid):
+    with lock:
+        jobs.recv_bytes()
+    # A header announcing 1,000 bytes, then 10 of them: the worker dies mid-message.
+    os.write(results.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    os._exit(9)
+
+
+def test_worker_dying_mid_message_raises_broken_pool(monkeypatch):
+    monkeypatch.setattr(pool_module, "_work", _send_partial_message)
+
+    with WorkerPool(1, echo) as pool, pytest.raises(BrokenProcessPool) as raised:
+        list(pool.run(iter([1])))
+
+    assert "exit code 9" in str(raised.value)
+
+
+def _work_after_delay(*arguments):
+    # The SIGINT of the test below arrives during this sleep, before the worker sets
+    # SIGINT aside.
+    time.sleep(0.3)
+    _real_work(*arguments)
+
+
+_real_work = pool_module._work
+
+
+def test_ctrl_c_at_worker_start_spares_workers(monkeypatch, capfd):
+    original_start = WorkerPool._start_worker
+
+    def start_and_interrupt(self, *arguments):
+        original_start(self, *arguments)
+        newest = list(self._processes.values())[-1]
+        time.sleep(0.1)
+        os.kill(newest.pid, signal.SIGINT)
+
+    monkeypatch.setattr(pool_module, "_work", _work_after_delay)
+    monkeypatch.setattr(WorkerPool, "_start_worker", start_and_interrupt)
+
+    with WorkerPool(2, sleep_then_pid) as pool:
+        pids = set(pool.run(iter([0.2] * 4)))
+
+    assert len(pids) == 2
+    assert "KeyboardInterrupt" not in capfd.readouterr().err
+
+
+def test_ctrl_c_during_start_stops_pool(monkeypatch):
+    workers: list[int] = []
+    original_start = WorkerPool._start_worker
+
+    def interrupt_then_start(self, *arguments):
+        if not workers:
+            os.kill(os.getpid(), signal.SIGINT)
+        original_start(self, *arguments)
+        workers.append(list(self._processes.values())[-1].pid)
+
+    monkeypatch.setattr(WorkerPool, "_start_worker", interrupt_then_start)
+
+    with pytest.raises(KeyboardInterrupt):
+        WorkerPool(2, echo)
+
+    # The interrupt waited until both workers had started, then stopped them.
+    assert len(workers) == 2
+    assert all(not is_running(pid) for pid in workers)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())

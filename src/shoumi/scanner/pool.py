@@ -24,7 +24,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkContext, SpawnContext
@@ -96,24 +96,41 @@ class WorkerPool:
         self._pending: dict[int, int] = {}
         lock = context.Lock()
         try:
-            for _ in range(workers):
-                reader, writer = context.Pipe(duplex=False)
-                _widen(writer)
-                process = context.Process(
-                    target=_work,
-                    args=(task, job_reader, lock, writer, os.getpid()),
-                    daemon=True,
-                )
-                self._processes[reader] = process
-                process.start()
-                # Closed here before the next worker is forked, so that the pipe reads
-                # end-of-file once its own worker is gone.
-                writer.close()
+            # SIGINT stays blocked while workers are forked: a worker inherits the mask and
+            # ignores the signal before unblocking it, and a Ctrl-C that arrives meanwhile
+            # raises KeyboardInterrupt here once all workers have started, and not inside
+            # an at-fork handler, which would swallow it.
+            with _sigint_blocked():
+                for _ in range(workers):
+                    self._start_worker(context, task, job_reader, lock)
         except BaseException:
             self.close()
             raise
         finally:
             job_reader.close()
+
+    def _start_worker(
+        self,
+        context: ForkContext | SpawnContext,
+        task: Callable[[Any], Any],
+        jobs: Connection,
+        lock: Lock,
+    ) -> None:
+        reader, writer = context.Pipe(duplex=False)
+        try:
+            _widen(writer)
+            process = context.Process(
+                target=_work, args=(task, jobs, lock, writer, os.getpid()), daemon=True
+            )
+            process.start()
+        except BaseException:
+            reader.close()
+            raise
+        finally:
+            # Closed before the next worker is forked, so that the result pipe reads
+            # end-of-file once its own worker is gone.
+            writer.close()
+        self._processes[reader] = process
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -155,7 +172,8 @@ class WorkerPool:
             if isinstance(ready, Connection):
                 try:
                     number, output = ready.recv()
-                except EOFError:
+                except (EOFError, OSError):
+                    # OSError: the worker ended in the middle of a message.
                     raise self._broken(self._processes[ready]) from None
                 del self._pending[number]
                 if isinstance(output, _Failure):
@@ -199,6 +217,19 @@ class WorkerPool:
         self._pending.clear()
 
 
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread for the block, where the system has signal masks."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _widen(connection: Connection) -> None:
     """Ask for a result pipe of ``RESULT_PIPE_BYTES``; keep the default size where refused."""
     if fcntl is None or not hasattr(fcntl, "F_SETPIPE_SZ"):
@@ -227,6 +258,8 @@ def _work(
     """Run jobs from ``jobs`` until a stop message, sending ``(number, output)`` to ``results``."""
     # Ctrl-C reaches the whole process group. The parent handles it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _exit_with_parent(parent_pid)
     while True:
         with lock:
