@@ -1,5 +1,8 @@
 import json
+import os
 import re
+import subprocess
+import sys
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -113,3 +116,36 @@ def test_unfinished_scan_prints_no_report(planted, capsys, monkeypatch, error, s
     assert message in captured.err
     assert "Traceback" not in captured.err
     assert captured.out == ""
+
+
+def test_interrupt_while_building_report(planted, capsys, monkeypatch):
+    def interrupted(results, started_at, finished_at):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_report", interrupted)
+
+    assert main([str(planted), "--format", "json"]) == EXIT_INTERRUPTED
+
+    captured = capsys.readouterr()
+    assert "生成报告时已中断" in captured.err
+    assert captured.out == ""
+
+
+def test_closed_stdout_ends_quietly(tmp_path):
+    lines = "".join(f"身份证号：{resident_id(sequence=f'{n:03d}')}\n" for n in range(1000))
+    (tmp_path / "many.txt").write_text(lines, encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    scan = subprocess.Popen(  # noqa: S603 - fixed command, no user input
+        [sys.executable, "-m", "shoumi.scanner", str(tmp_path), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
+    # The reader stops after a few bytes, as `| head -c 10` does; the report is larger
+    # than the pipe holds, so the scanner writes into a closed pipe.
+    assert scan.stdout.read(10)
+    scan.stdout.close()
+    _, errors = scan.communicate(timeout=60)
+
+    assert scan.returncode == EXIT_OK
+    assert errors.decode("utf-8") == ""

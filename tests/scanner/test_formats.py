@@ -1,4 +1,6 @@
 import io
+import os
+import threading
 import zipfile
 from email.message import EmailMessage
 from pathlib import Path
@@ -357,3 +359,59 @@ def test_workers_give_same_results(tmp_path):
     parallel = sorted((r.path, r.finding_count) for r in scan(tmp_path, workers=2))
 
     assert serial == parallel
+
+
+def test_damaged_xls_is_listed(tmp_path):
+    # An OLE2 signature with a byte-order marker that is not little-endian: xlrd raises
+    # CompDocError, which is not an XLRDError.
+    (tmp_path / "damaged.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    (tmp_path / "notes.txt").write_text(LINE, encoding="utf-8")
+
+    damaged, notes = scan(tmp_path)
+
+    assert damaged.status is FileStatus.UNREADABLE
+    assert damaged.message == "cannot open .xls: CompDocError"
+    assert notes.finding_count == 2
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_parser_error_is_listed_without_message(tmp_path, monkeypatch, workers):
+    def fail(path, content, options):
+        raise RecursionError(f"deep structure near {ID}")
+
+    monkeypatch.setattr("shoumi.scanner.formats._scan_pdf", fail)
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4\n" + b"x" * 100)
+    (tmp_path / "notes.txt").write_text(LINE, encoding="utf-8")
+
+    results = sorted(scan(tmp_path, workers=workers), key=lambda result: result.path)
+
+    assert [result.status for result in results] == [FileStatus.SCANNED, FileStatus.UNREADABLE]
+    assert results[1].message == "cannot parse file: RecursionError"
+    assert ID not in results[1].message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fifo_is_listed_not_opened(tmp_path, workers):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "notes.txt").write_text(LINE, encoding="utf-8")
+
+    outputs: dict[str, list] = {}
+
+    def scan_both():
+        outputs["folder"] = scan(tmp_path, workers=workers)
+        outputs["given"] = scan(tmp_path / "pipe.txt", workers=workers)
+
+    # Opening the FIFO for reading would wait for a writer that never comes, so the scan
+    # runs in a thread that the test stops waiting for.
+    thread = threading.Thread(target=scan_both, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+
+    assert not thread.is_alive(), "the scan waits on the FIFO"
+    from_folder = sorted(outputs["folder"], key=lambda result: result.path)
+    [given] = outputs["given"]
+
+    assert [result.status for result in from_folder] == [FileStatus.SCANNED, FileStatus.UNSUPPORTED]
+    assert from_folder[1].message == "not a regular file (FIFO, socket or device)"
+    assert given.status is FileStatus.UNSUPPORTED

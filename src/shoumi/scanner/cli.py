@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
 import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
@@ -107,6 +109,22 @@ class Progress:
             self.stream.flush()
 
 
+def _write_report(report: dict, output_format: str, path: str | None) -> None:
+    output = open(path, "w", encoding="utf-8", newline="") if path else sys.stdout
+    try:
+        if output_format == "json":
+            write_json(report, output)
+        elif output_format == "csv":
+            write_csv(report, output)
+        else:
+            output.write(render_table(report))
+        # A closed pipe raises BrokenPipeError here, not in the flush at exit.
+        output.flush()
+    finally:
+        if output is not sys.stdout:
+            output.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``shoumi scan`` and return its exit status.
 
@@ -145,23 +163,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_FAILED
     progress.close()
-    report = build_report(results, started_at=started_at, finished_at=dt.datetime.now(dt.UTC))
-
-    output = (
-        open(arguments.output, "w", encoding="utf-8", newline="")
-        if arguments.output
-        else sys.stdout
-    )
     try:
-        if arguments.format == "json":
-            write_json(report, output)
-        elif arguments.format == "csv":
-            write_csv(report, output)
-        else:
-            output.write(render_table(report))
-    finally:
-        if output is not sys.stdout:
-            output.close()
+        report = build_report(results, started_at=started_at, finished_at=dt.datetime.now(dt.UTC))
+    except KeyboardInterrupt:
+        sys.stderr.write("生成报告时已中断，没有输出报告。\n")
+        return EXIT_INTERRUPTED
+    try:
+        _write_report(report, arguments.format, arguments.output)
+    except KeyboardInterrupt:
+        sys.stderr.write("输出报告时已中断，报告不完整。\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout (``| head``) has closed the pipe. Output that Python still
+        # buffers goes to /dev/null, so the flush at exit does not fail again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
 
     found = {
         Kind.from_label(label)

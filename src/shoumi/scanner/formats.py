@@ -14,6 +14,7 @@ import email.policy
 import io
 import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -58,8 +59,16 @@ class _Archive:
 def scan_path(path: str, options: ScanOptions) -> list[FileResult]:
     """Scan one file on disk; return its result and one per archive member or attachment."""
     try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as stream:
+        # O_NONBLOCK: opening a FIFO would otherwise wait for a writer. Regular files
+        # ignore the flag.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        details = os.fstat(descriptor)
+        if not stat.S_ISREG(details.st_mode):
+            os.close(descriptor)
+            message = "not a regular file (FIFO, socket or device)"
+            return [_not_scanned(path, FileStatus.UNSUPPORTED, message)]
+        size = details.st_size
+        with os.fdopen(descriptor, "rb") as stream:
             head = stream.read(8)
             stream.seek(0)
             if is_plain_text_candidate(head, path):
@@ -94,6 +103,12 @@ def scan_content(
         return [_not_scanned(path, FileStatus(error.status), error.message, size=len(content))]
     except ArchiveLimitError as error:
         return [_not_scanned(path, FileStatus.LIMIT_EXCEEDED, error.message, size=len(content))]
+    except Exception as error:  # noqa: BLE001 - one damaged file must not end the scan
+        # The parsers (xlrd, openpyxl, pypdf) raise many undocumented errors on damaged
+        # files. Only the error's type is kept: its message may quote the file's content.
+        logger.warning("scanner_parse_failed", error=type(error).__name__, suffix=suffix)
+        message = f"cannot parse file: {type(error).__name__}"
+        return [_not_scanned(path, FileStatus.UNREADABLE, message, size=len(content))]
 
 
 def is_plain_text_candidate(head: bytes, path: str) -> bool:
@@ -188,12 +203,16 @@ def _scan_ole2(path: str, content: bytes, suffix: str, options: ScanOptions) -> 
         )
     import xlrd
     from xlrd.biffh import XLRDError
+    from xlrd.compdoc import CompDocError
 
     try:
         book = xlrd.open_workbook(file_contents=content, on_demand=True)
     except XLRDError as error:
         status = "encrypted" if "encrypt" in str(error).lower() else "unreadable"
         raise UnreadableFileError(f"cannot open .xls: {error}", status=status) from error
+    except CompDocError as error:
+        # A damaged OLE2 container; CompDocError is not an XLRDError.
+        raise UnreadableFileError(f"cannot open .xls: {type(error).__name__}") from error
     texts: list[str] = []
     locations: list[Location] = []
     for sheet in book.sheets():

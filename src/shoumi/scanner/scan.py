@@ -52,12 +52,7 @@ def iter_files(
     folder's name, and a file's folder part is checked as a folder.
     """
     for root in paths:
-        if os.path.isfile(root):
-            folder, _ = os.path.split(root)
-            if folder:
-                yield _Folder(folder, 0)
-            yield _File(root, len(folder) + 1 if folder else 0)
-        elif os.path.isdir(root):
+        if os.path.isdir(root):
             yield _Folder(root, 0)
             for directory, subdirectories, files in os.walk(root, followlinks=follow_symlinks):
                 subdirectories.sort()
@@ -67,6 +62,12 @@ def iter_files(
                     path = os.path.join(directory, name)
                     if follow_symlinks or not os.path.islink(path):
                         yield _File(path, len(path) - len(name))
+        elif os.path.exists(root):
+            # A file, or a FIFO, socket or device, which scan_path reports as not scanned.
+            folder, _ = os.path.split(root)
+            if folder:
+                yield _Folder(folder, 0)
+            yield _File(root, len(folder) + 1 if folder else 0)
         else:
             yield FileResult(
                 path=mask_path(root), status=FileStatus.UNREADABLE, message="path not found"
