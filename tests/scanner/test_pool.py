@@ -261,7 +261,9 @@ def test_ctrl_c_during_start_stops_pool(monkeypatch):
 
     def interrupt_then_start(self, *arguments):
         if not workers:
-            os.kill(os.getpid(), signal.SIGINT)
+            # To this thread: a signal sent to the process may reach another thread of
+            # the test run, which does not block it.
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
         original_start(self, *arguments)
         workers.append(list(self._processes.values())[-1].pid)
 

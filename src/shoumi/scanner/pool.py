@@ -96,10 +96,12 @@ class WorkerPool:
         self._pending: dict[int, int] = {}
         lock = context.Lock()
         try:
-            # SIGINT stays blocked while workers are forked: a worker inherits the mask and
-            # ignores the signal before unblocking it, and a Ctrl-C that arrives meanwhile
-            # raises KeyboardInterrupt here once all workers have started, and not inside
-            # an at-fork handler, which would swallow it.
+            # SIGINT stays blocked in this thread while workers are forked: a worker
+            # inherits the mask and ignores the signal before unblocking it, and a Ctrl-C
+            # that arrives meanwhile raises KeyboardInterrupt here once all workers have
+            # started, and not inside an at-fork handler, which would swallow it.
+            # NOTE: in a process with other threads, the kernel may deliver the signal
+            # to one of them, which this does not hold back.
             with _sigint_blocked():
                 for _ in range(workers):
                     self._start_worker(context, task, job_reader, lock)
