@@ -149,3 +149,29 @@ def test_closed_stdout_ends_quietly(tmp_path):
 
     assert scan.returncode == EXIT_OK
     assert errors.decode("utf-8") == ""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs file names that are not UTF-8")
+@pytest.mark.parametrize("output_format", ["json", "csv", "table"])
+def test_non_utf8_file_name_is_escaped(tmp_path, output_format):
+    # A GBK file name, as copied from a Windows share: its bytes are not UTF-8.
+    name = "客户名单.txt".encode("gbk")
+    with open(os.path.join(os.fsencode(tmp_path), name), "w", encoding="utf-8") as file:
+        file.write(f"手机：{PLANTED['mobile']}\n")
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "PYTHONIOENCODING": "utf-8:strict",
+    }
+
+    completed = subprocess.run(  # noqa: S603 - fixed command, no user input
+        [sys.executable, "-m", "shoumi.scanner", str(tmp_path), "--format", output_format],
+        capture_output=True,
+        env=environment,
+        check=False,
+    )
+
+    assert completed.returncode == EXIT_OK, completed.stderr.decode("utf-8", "replace")
+    output = completed.stdout.decode("utf-8")
+    assert "\\xbf" in output
+    assert_no_plaintext(output)

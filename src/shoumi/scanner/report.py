@@ -24,6 +24,19 @@ REPORT_VERSION = 1
 CSV_COLUMNS = ("path", "location", "kind", "masked", "confidence", "length")
 
 
+def printable_path(path: str) -> str:
+    """Return ``path`` with each byte that was not UTF-8 in the file system written as ``\\xNN``.
+
+    Python keeps such bytes (a GBK file name from a Windows share, say) as lone surrogates,
+    which no UTF-8 output can encode.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
+
+
 def build_report(
     results: Iterable[FileResult],
     *,
@@ -45,15 +58,16 @@ def build_report(
     total_bytes = 0
     for result in results:
         found = result.findings
+        path = printable_path(result.path)
         for finding in found:
             by_kind[finding.kind.label] += 1
-            findings.append(finding.to_dict())
+            findings.append({**finding.to_dict(), "path": path})
         if result.status is FileStatus.SCANNED:
             scanned += 1
             total_bytes += result.size
         files.append(
             {
-                "path": result.path,
+                "path": path,
                 "status": result.status.value,
                 "format": result.file_format,
                 "size": result.size,
