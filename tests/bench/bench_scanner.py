@@ -194,7 +194,7 @@ def print_ratios(
 ) -> None:
     """Print the ratios that the targets are stated in, from the rows of this run.
 
-    ``shoumi_runs`` holds the runs with one and with two workers, in the order they ran.
+    ``shoumi_runs`` contains the runs with one and with two workers, in the order they ran.
     """
     rates = {name: size / timer.cpu for name, size, timer, _, _ in rows}
     timers = {name: timer for name, _, timer, _, _ in rows}

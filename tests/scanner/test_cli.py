@@ -141,8 +141,8 @@ def test_closed_stdout_ends_quietly(tmp_path):
         stderr=subprocess.PIPE,
         env=environment,
     )
-    # The reader stops after a few bytes, as `| head -c 10` does; the report is larger
-    # than the pipe holds, so the scanner writes into a closed pipe.
+    # The reader stops after a few bytes, as `| head -c 10` does. The report is larger
+    # than the pipe's capacity, so the scanner writes into a closed pipe.
     assert scan.stdout.read(10)
     scan.stdout.close()
     _, errors = scan.communicate(timeout=60)

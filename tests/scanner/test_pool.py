@@ -34,7 +34,7 @@ def echo(job):
 
 
 def large_output(job):
-    # About 3 MB pickled, more than a result pipe holds, so the worker blocks until the
+    # About 3 MB pickled, more than a result pipe's capacity, so the worker blocks until the
     # parent reads.
     return job, bytes([job % 256]) * 3_000_000
 

@@ -38,16 +38,16 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-# A worker's jobs at most: the one it scans and one waiting in the pipe, so that a worker
-# that finishes a job finds the next without waiting for the parent.
+# Unfinished jobs per worker, at most: the one it scans and one waiting in the pipe. A
+# worker that finishes a job then finds the next without waiting for the parent.
 JOBS_PER_WORKER = 2
-# Bytes of sent jobs that may be unfinished, at most, and at most half of what the job
-# pipe holds (64 KiB on Linux, less for a user over /proc/sys/fs/pipe-user-pages-soft).
-# So the parent never blocks writing a job while a worker blocks writing a result. A job
-# is a pickled path and a range, a few hundred bytes and at most about 4.5 KiB.
+# Maximum bytes of sent, unfinished jobs. The limit is also at most half the job pipe's
+# capacity (64 KiB on Linux, less for a user over /proc/sys/fs/pipe-user-pages-soft), so
+# the parent never blocks writing a job while a worker blocks writing a result. A job is
+# a pickled path and a range: a few hundred bytes, at most about 4.5 KiB.
 MAX_JOB_BYTES = 16 * 1024
-# Job pipe size assumed where it cannot be read: POSIX requires only 512 bytes for
-# PIPE_BUF, but pipes on Linux and macOS hold at least 4 KiB.
+# Job pipe capacity assumed where the system does not report it (all but Linux): one
+# 4 KiB page. NOTE: an estimate, because POSIX only requires PIPE_BUF to be 512 bytes.
 _ASSUMED_PIPE_BYTES = 4096
 # Size requested for each result pipe (Linux only, capped by /proc/sys/fs/pipe-max-size,
 # 1 MiB by default). A 4 MiB CSV file of the benchmark corpus gives 1.6 MB of pickled
@@ -96,10 +96,10 @@ class WorkerPool:
         self._pending: dict[int, int] = {}
         lock = context.Lock()
         try:
-            # SIGINT stays blocked in this thread while workers are forked: a worker
-            # inherits the mask and ignores the signal before unblocking it, and a Ctrl-C
-            # that arrives meanwhile raises KeyboardInterrupt here once all workers have
-            # started, and not inside an at-fork handler, which would swallow it.
+            # SIGINT stays blocked in this thread while workers are forked. A worker
+            # inherits the mask and ignores the signal before unblocking it. A Ctrl-C that
+            # arrives meanwhile raises KeyboardInterrupt here once all workers have
+            # started, not inside an at-fork handler, which would swallow it.
             # NOTE: in a process with other threads, the kernel may deliver the signal
             # to one of them, which this does not hold back.
             with _sigint_blocked():
@@ -241,7 +241,7 @@ def _widen(connection: Connection) -> None:
 
 
 def _pipe_size(connection: Connection) -> int:
-    """Return the bytes a pipe holds, where the system tells (Linux), or 4 KiB."""
+    """Return a pipe's capacity in bytes as Linux reports it, or ``_ASSUMED_PIPE_BYTES``."""
     if fcntl is None or not hasattr(fcntl, "F_GETPIPE_SZ"):
         return _ASSUMED_PIPE_BYTES
     try:

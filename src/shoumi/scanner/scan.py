@@ -129,26 +129,26 @@ def _scan_in_pool(
     items: Iterable[_File | _Folder | FileResult | _Piece],
     options: ScanOptions,
 ) -> Iterator[list[FileResult] | tuple[_Piece, RangeResult]]:
-    """Scan files and pieces in the pool, and folder names and missing paths here.
+    """Scan files and pieces in the pool, and folder names and missing paths in the parent.
 
     A folder's name takes about 2 microseconds to check, less than sending it to a worker.
-    Their results are yielded between the workers' outputs.
+    The parent's results are yielded between the workers' outputs.
     """
-    here: deque[list[FileResult]] = deque()
+    parent_results: deque[list[FileResult]] = deque()
 
     def jobs() -> Iterator[_File | _Piece]:
         for item in items:
             if isinstance(item, _File | _Piece):
                 yield item
             else:
-                here.append(_scan_item(item, options))
+                parent_results.append(_scan_item(item, options))
 
     for output in pool.run(jobs()):
-        while here:
-            yield here.popleft()
+        while parent_results:
+            yield parent_results.popleft()
         yield output
-    while here:
-        yield here.popleft()
+    while parent_results:
+        yield parent_results.popleft()
 
 
 def _scan_job(
