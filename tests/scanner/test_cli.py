@@ -30,12 +30,20 @@ def planted(tmp_path):
     return tmp_path
 
 
+# The hidden middle of a value is looked for only when it is long enough not to turn up by
+# chance: a mobile number's four hidden digits ("0013") appear in a timestamp or a pytest
+# folder number now and then, which failed a clean-clone CI run.
+MIDDLE_CHECKED_FROM = 8
+
+
 def assert_no_plaintext(output: str) -> None:
     digits_only = re.sub(r"[^0-9A-Z]", "", output.upper())
     for label, value in PLANTED.items():
         assert value not in output, label
         assert value not in digits_only, label
-        assert value[3:-4] not in digits_only, label
+        middle = value[3:-4]
+        if len(middle) >= MIDDLE_CHECKED_FROM:
+            assert middle not in digits_only, label
 
 
 @pytest.mark.parametrize("output_format", ["table", "json", "csv"])
