@@ -36,10 +36,28 @@ def test_pickled_table_keeps_values_and_types(byte_offset, line, column):
 
     restored = pickle.loads(pickle.dumps(table))  # noqa: S301 - bytes pickled just above
 
-    assert restored.part == "sheet1"
+    widened = restored.widened()
+    assert restored.part == widened.part == "sheet1"
     for name in ("byte_offset", "line", "column", "length", "kind", "confidence", "masked"):
-        assert getattr(restored, name).dtype == getattr(table, name).dtype, name
         assert getattr(restored, name).tolist() == getattr(table, name).tolist(), name
+        assert getattr(widened, name).dtype == getattr(table, name).dtype, name
+        assert getattr(widened, name).tolist() == getattr(table, name).tolist(), name
+
+
+def test_received_table_stays_narrow_until_widened():
+    table = finding_table([0, 200, 70_000], [1, 2, 300], [1, 40, 255])
+
+    restored = pickle.loads(pickle.dumps(table))  # noqa: S301 - bytes pickled just above
+
+    assert (restored.byte_offset.dtype, restored.line.dtype, restored.column.dtype) == (
+        np.uint32,
+        np.uint16,
+        np.uint8,
+    )
+    # Adding to a narrow column wraps around; the widened column does not.
+    assert (restored.column + np.uint8(1)).tolist()[-1] == 0
+    assert (restored.widened().column + 1).tolist()[-1] == 256
+    assert table.widened() is table
 
 
 def test_pickled_table_sends_small_integers_narrowed():

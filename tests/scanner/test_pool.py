@@ -6,11 +6,11 @@ import fcntl
 import multiprocessing
 import os
 import signal
-import struct
 import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
 
+import numpy as np
 import pytest
 
 from shoumi.scanner import pool as pool_module
@@ -212,8 +212,10 @@ def test_failed_start_raises_original_error(monkeypatch):
 def _send_partial_message(task, jobs, lock, results, parent_pid):
     with lock:
         jobs.recv_bytes()
-    # A header announcing 1,000 bytes, then 10 of them: the worker dies mid-message.
-    os.write(results.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    # A frame announcing a pickle of 1,000 bytes and a buffer of 4,096, then 10 bytes: the
+    # worker dies mid-message.
+    header = pool_module._FRAME_HEADER.pack(1000, 1) + pool_module._BUFFER_SIZE.pack(4096)
+    os.write(results.fileno(), header + b"x" * 10)
     os._exit(9)
 
 
@@ -276,3 +278,61 @@ def test_ctrl_c_during_start_stops_pool(monkeypatch):
     assert len(workers) == 2
     assert all(not is_running(pid) for pid in workers)
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+
+def array_output(job):
+    # Out-of-band buffers (large and contiguous), in-band ones (small, or not contiguous)
+    # and a bytearray, in one output.
+    large = np.arange(job * 100_000, dtype=np.int64)
+    return {
+        "large": large,
+        "strided": large[::3],
+        "small": np.arange(10, dtype=np.uint16),
+        "masks": np.array([b"138****8000"] * 50_000),
+        "raw": bytearray(b"\x01" * 70_000),
+    }
+
+
+@pytest.mark.skipif(not pool_module._RAW_FRAMES, reason="raw result frames are POSIX only")
+def test_arrays_arrive_whole_through_raw_frames():
+    with WorkerPool(2, array_output) as pool:
+        outputs = sorted(pool.run(iter([1, 5, 2])), key=lambda output: len(output["large"]))
+
+    for job, output in zip([1, 2, 5], outputs, strict=True):
+        expected = np.arange(job * 100_000, dtype=np.int64)
+        assert output["large"].dtype == np.int64
+        np.testing.assert_array_equal(output["large"], expected)
+        np.testing.assert_array_equal(output["strided"], expected[::3])
+        np.testing.assert_array_equal(output["small"], np.arange(10, dtype=np.uint16))
+        assert output["masks"].tolist() == [b"138****8000"] * 50_000
+        assert output["raw"] == bytearray(b"\x01" * 70_000)
+        # The parent may add to what it received: the buffers are its own and writable.
+        output["large"] += 1
+
+
+@pytest.mark.skipif(not pool_module._RAW_FRAMES, reason="raw result frames are POSIX only")
+def test_large_buffers_travel_once(monkeypatch):
+    sent: list[int] = []
+    real_write = pool_module._write_all
+
+    def counting_write(descriptor, data):
+        sent.append(data.nbytes)
+        real_write(descriptor, data)
+
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    monkeypatch.setattr(pool_module, "_write_all", counting_write)
+    try:
+        message = (7, np.arange(200_000, dtype=np.int64))
+        sender = threading.Thread(target=pool_module._send_output, args=(writer, message))
+        sender.start()
+        number, received = pool_module._receive_output(reader)
+        sender.join()
+    finally:
+        reader.close()
+        writer.close()
+
+    assert number == 7
+    np.testing.assert_array_equal(received, message[1])
+    # The array's 1.6 MB are written from the array itself, after a small pickle.
+    assert sent[1:] == [1_600_000]
+    assert sent[0] < 1_000

@@ -242,6 +242,27 @@ def test_small_file_and_single_line_are_not_split(tmp_path, values):
     assert plan_ranges(str(single), ScanOptions(**SMALL)) == []
 
 
+def test_file_short_of_one_more_block_is_not_split(tmp_path, values, monkeypatch):
+    options = ScanOptions(**SMALL)
+    limit = options.split_bytes + options.block_bytes
+    short = tmp_path / "short.txt"
+    short.write_bytes(synthetic_text(values, limit - 100)[: limit - 1])
+    longer = tmp_path / "longer.txt"
+    longer.write_bytes(synthetic_text(values, limit + options.block_bytes))
+    opened: list[str] = []
+    real_open = open
+
+    def recording_open(file, *arguments, **keywords):
+        opened.append(str(file))
+        return real_open(file, *arguments, **keywords)
+
+    monkeypatch.setattr("builtins.open", recording_open)
+
+    assert plan_ranges(str(short), options) == []
+    assert opened == []
+    assert len(plan_ranges(str(longer), options)) == 2
+
+
 def test_zip_and_missing_files_are_not_split(tmp_path):
     archive = tmp_path / "big.txt"
     archive.write_bytes(b"PK\x03\x04" + b"\n" * (1 << 20))

@@ -71,12 +71,14 @@ class RangeResult:
 def plan_ranges(path: str, options: ScanOptions) -> list[TextRange]:
     """Return the ranges to scan ``path`` in, or an empty list to scan the file whole.
 
-    Files of at most ``options.split_bytes`` are scanned whole, and so is every file that
-    cannot be opened or read here, so that the whole-file scan reports the error.
+    Files of less than ``options.split_bytes`` plus one block are scanned whole, without
+    reading them here: their second range would be shorter than a block, which costs more
+    as a job of its own than it saves. So is every file that cannot be opened or read here,
+    so that the whole-file scan reports the error.
     """
     try:
         size = os.path.getsize(path)
-        if size <= options.split_bytes:
+        if size < options.split_bytes + options.block_bytes:
             return []
         with open(path, "rb") as stream:
             sample = stream.read(SAMPLE_BYTES)
@@ -175,7 +177,7 @@ def merge_range_scans(scans: list[RangeScan]) -> list[FindingTable]:
     parts = []
     offset = lines = line_chars = 0
     for scan in scans:
-        for table in scan.tables:
+        for table in (table.widened() for table in scan.tables):
             column = table.column
             if line_chars:
                 column = column + np.where(table.line == 1, line_chars, 0)
