@@ -242,7 +242,7 @@ def test_small_file_and_single_line_are_not_split(tmp_path, values):
     assert plan_ranges(str(single), ScanOptions(**SMALL)) == []
 
 
-def test_file_short_of_one_more_block_is_not_split(tmp_path, values, monkeypatch):
+def test_nearly_split_size_file_scanned_whole(tmp_path, values, monkeypatch):
     options = ScanOptions(**SMALL)
     limit = options.split_bytes + options.block_bytes
     short = tmp_path / "short.txt"
