@@ -1,5 +1,6 @@
 """Finding tables keep their values and types when worker processes send them pickled."""
 
+import copy
 import pickle
 
 import numpy as np
@@ -69,3 +70,17 @@ def test_pickled_table_sends_small_integers_narrowed():
     # byte_offset as uint16, line and column as uint8, length as uint8: 5 bytes a row, plus
     # 2 for kind and confidence and 18 for the mask, against 34 + 18 unnarrowed.
     assert size < count * 27
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy])
+def test_copied_table_keeps_int64_columns(duplicate):
+    table = finding_table([250, 70_000], [250, 3], [250, 3])
+
+    twin = duplicate(table)
+
+    assert twin.line.dtype == np.int64
+    assert (twin.line + 10).tolist() == [260, 13]
+    assert twin.part == "sheet1"
+    if duplicate is copy.deepcopy:
+        twin.masked[0] = b"x"
+        assert table.masked[0] == b"320***********0418"

@@ -306,7 +306,8 @@ def test_arrays_arrive_whole_through_raw_frames():
         np.testing.assert_array_equal(output["small"], np.arange(10, dtype=np.uint16))
         assert output["masks"].tolist() == [b"138****8000"] * 50_000
         assert output["raw"] == bytearray(b"\x01" * 70_000)
-        # The parent may add to what it received: the buffers are its own and writable.
+        # The parent may add to what it received: the buffers are its own, so an array that
+        # was writable in the worker arrives writable.
         output["large"] += 1
 
 

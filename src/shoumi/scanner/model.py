@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -88,11 +89,12 @@ class FindingTable:
     arrays until a report needs them keeps the scan itself cheap.
     ``byte_offset`` is the offset in the UTF-8 text (the file offset for UTF-8 files).
 
-    The integer columns of :data:`NARROWED_COLUMNS` are int64 in the process that scanned,
-    and the narrowest unsigned type that holds their values in a table received from a
-    worker process (see ``__getstate__``). Reading them needs no care (``tolist`` gives
-    Python integers); call :meth:`widened` before adding to them, because NumPy keeps
-    the narrow type and wraps around.
+    The integer columns of :data:`NARROWED_COLUMNS` are int64 in the process that scanned
+    and in copies, and the narrowest unsigned type that holds their values in a table that
+    was pickled, as the tables received from worker processes are (see ``__getstate__``).
+    Reading them needs no care (``tolist`` gives Python integers). Call :meth:`widened`
+    before adding to them: NumPy keeps the narrow type, so a sum wraps around, or raises
+    OverflowError for a Python integer that the type cannot hold.
     """
 
     byte_offset: np.ndarray
@@ -124,6 +126,16 @@ class FindingTable:
                     state[name] = column.astype(narrow)
                     break
         return state
+
+    def __copy__(self) -> FindingTable:
+        # copy.copy would otherwise go through __getstate__ and narrow the copy's columns.
+        return replace(self)
+
+    def __deepcopy__(self, memo: dict) -> FindingTable:
+        return replace(
+            self,
+            **{item.name: copy.deepcopy(getattr(self, item.name), memo) for item in fields(self)},
+        )
 
     def widened(self) -> FindingTable:
         """Return this table with its integer columns as int64 (itself if they are already)."""
@@ -191,12 +203,13 @@ class FileResult:
         return counts
 
 
-# With more than one worker, UTF-8 text files larger than this are scanned in ranges of
-# about this size, each a job of its own. One large file then keeps every worker busy, and
-# the last file leaves a core idle for about one range at most. Scanning 4 MiB takes
-# about 20 to 55 ms by format, and each range added about 1 to 2 ms of CPU time (estimated
-# with tests/bench/make_corpus.py files on a 2-core AMD EPYC guest). With 1 MiB ranges that
-# cost outweighed the shorter idle tail. Ranges are made of whole blocks (``block_bytes``).
+# With more than one worker, UTF-8 text files of at least this size plus one block are
+# scanned in ranges of about this size, each a job of its own. One large file then keeps
+# every worker busy, and the last file leaves a core idle for about one range at most.
+# Scanning 4 MiB takes about 20 to 55 ms by format, and each range added about 1 to 2 ms
+# of CPU time (estimated with tests/bench/make_corpus.py files on a 2-core AMD EPYC
+# guest). With 1 MiB ranges that cost outweighed the shorter idle tail. Ranges are made
+# of whole blocks (``block_bytes``).
 SPLIT_BYTES = 4 << 20
 
 

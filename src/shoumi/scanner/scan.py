@@ -85,8 +85,9 @@ def scan_paths(
     contains an identifier gets a result of its own, with format ``folder``.
 
     With ``options.workers > 1`` files are scanned in that many processes and
-    results arrive in completion order. UTF-8 text files larger than
-    ``options.split_bytes`` are then scanned in ranges (see :mod:`shoumi.scanner.split`),
+    results arrive in completion order. UTF-8 text files of at least
+    ``options.split_bytes`` plus one block are then scanned in ranges of about
+    ``options.split_bytes`` (see :mod:`shoumi.scanner.split`),
     and their result arrives when the last range is done. ``on_result`` is called for
     each result before it is yielded (the command line draws its progress bar there).
     """
