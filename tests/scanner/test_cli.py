@@ -183,3 +183,21 @@ def test_non_utf8_file_name_is_escaped(tmp_path, output_format):
     output = completed.stdout.decode("utf-8")
     assert "\\xbf" in output
     assert_no_plaintext(output)
+
+
+def test_ctrl_c_while_scanner_loads_prints_message(monkeypatch, capsys):
+    from shoumi.config import cli as shoumi_cli
+
+    real_import = __import__
+
+    def interrupted_import(name, *arguments, **keywords):
+        if name == "shoumi.scanner.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *arguments, **keywords)
+
+    monkeypatch.setattr("builtins.__import__", interrupted_import)
+
+    status = shoumi_cli.main(["shoumi", "scan", "."])
+
+    assert status == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "扫描已中断，没有输出报告。\n"

@@ -28,14 +28,21 @@ import sys
 DEFAULT_SETTINGS = "shoumi.config.settings.production"
 # Exit status for a configuration error, as for a usage error: the command never ran.
 CONFIGURATION_ERROR_STATUS = 2
+# Exit status after Ctrl-C, as shells report a process that SIGINT ended (128 + 2).
+INTERRUPTED_STATUS = 130
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one shoumi command and return its exit status."""
     arguments = list(sys.argv if argv is None else argv)
     if len(arguments) > 1 and arguments[1] == "scan":
-        from shoumi.scanner.cli import main as scan_main
-
+        try:
+            # Importing the scanner and NumPy takes about 0.3 s. A Ctrl-C meanwhile ends
+            # the scan as one during it does, with a message and no traceback.
+            from shoumi.scanner.cli import main as scan_main
+        except KeyboardInterrupt:
+            print("扫描已中断，没有输出报告。", file=sys.stderr)
+            return INTERRUPTED_STATUS
         return scan_main(arguments[2:])
 
     if len(arguments) > 1 and not arguments[1].startswith("-"):
