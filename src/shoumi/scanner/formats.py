@@ -79,6 +79,63 @@ def scan_path(path: str, options: ScanOptions) -> list[FileResult]:
     return scan_content(path, content, options, _Archive())
 
 
+def scan_small_files(paths: list[str], options: ScanOptions) -> list[list[FileResult]]:
+    """Scan files shorter than ``options.block_bytes``; return the results of each, in order.
+
+    The UTF-8 text files among them are scanned together (see
+    :func:`shoumi.scanner.text.scan_utf8_files`), and every other file, or one that grew
+    past the limit, by :func:`scan_path`. The results are those that :func:`scan_path`
+    gives for each file.
+    """
+    results: list[list[FileResult]] = [[] for _ in paths]
+    batched: list[tuple[int, int, str]] = []
+    contents: list[bytes] = []
+    for index, path in enumerate(paths):
+        # Shorter than a block, so that scan_stream scans the file as one block too.
+        loaded = _read_small_utf8(path, options.block_bytes - 1)
+        if loaded is None:
+            results[index] = scan_path(path, options)
+            continue
+        content, size, encoding = loaded
+        batched.append((index, size, encoding))
+        contents.append(content)
+    for (index, size, encoding), tables in zip(
+        batched, text.scan_utf8_files(contents, options), strict=True
+    ):
+        results[index] = [
+            FileResult(
+                path=paths[index], file_format="text", size=size, encoding=encoding, tables=tables
+            )
+        ]
+    return results
+
+
+def _read_small_utf8(path: str, limit: int) -> tuple[bytes, int, str] | None:
+    """Return a regular file's content, size and encoding if it is UTF-8 text of at most
+    ``limit`` bytes, else None (also when it cannot be read: :func:`scan_path` reports why)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as stream:
+        try:
+            details = os.fstat(descriptor)
+            if not stat.S_ISREG(details.st_mode) or details.st_size > limit:
+                return None
+            content = stream.read(limit + 1)
+        except OSError:
+            return None
+    if len(content) > limit or not is_plain_text_candidate(content[:8], path):
+        return None
+    try:
+        encoding = text.detect_encoding(content[: text.SAMPLE_BYTES])
+    except UnreadableFileError:
+        return None
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    return content, details.st_size, encoding
+
+
 def scan_content(
     path: str, content: bytes, options: ScanOptions, archive: _Archive | None = None
 ) -> list[FileResult]:

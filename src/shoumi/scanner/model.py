@@ -137,6 +137,32 @@ class FindingTable:
             **{item.name: copy.deepcopy(getattr(self, item.name), memo) for item in fields(self)},
         )
 
+    @classmethod
+    def joined(cls, tables: list[FindingTable]) -> FindingTable:
+        """Return one table with the rows of ``tables`` in order (without their ``part``)."""
+        return cls(
+            byte_offset=np.concatenate([table.byte_offset for table in tables]),
+            line=np.concatenate([table.line for table in tables]),
+            column=np.concatenate([table.column for table in tables]),
+            length=np.concatenate([table.length for table in tables]),
+            kind=np.concatenate([table.kind for table in tables]),
+            confidence=np.concatenate([table.confidence for table in tables]),
+            masked=np.concatenate([table.masked for table in tables]),
+        )
+
+    def rows(self, selected: slice, part: str | None) -> FindingTable:
+        """Return the ``selected`` rows as a table of ``part``, its columns views of these."""
+        return FindingTable(
+            byte_offset=self.byte_offset[selected],
+            line=self.line[selected],
+            column=self.column[selected],
+            length=self.length[selected],
+            kind=self.kind[selected],
+            confidence=self.confidence[selected],
+            masked=self.masked[selected],
+            part=part,
+        )
+
     def widened(self) -> FindingTable:
         """Return this table with its integer columns as int64 (itself if they are already)."""
         if all(getattr(self, name).dtype == np.int64 for name in NARROWED_COLUMNS):

@@ -197,14 +197,4 @@ def merge_range_scans(scans: list[RangeScan]) -> list[FindingTable]:
             line_chars += scan.last_line_chars
     if len(parts) <= 1:
         return parts
-    return [
-        FindingTable(
-            byte_offset=np.concatenate([part.byte_offset for part in parts]),
-            line=np.concatenate([part.line for part in parts]),
-            column=np.concatenate([part.column for part in parts]),
-            length=np.concatenate([part.length for part in parts]),
-            kind=np.concatenate([part.kind for part in parts]),
-            confidence=np.concatenate([part.confidence for part in parts]),
-            masked=np.concatenate([part.masked for part in parts]),
-        )
-    ]
+    return [FindingTable.joined(parts)]

@@ -139,6 +139,54 @@ def scan_segments(
     )
 
 
+# Separator between two files scanned in one batch (see scan_utf8_files): NUL bytes, which
+# are no letter, digit or context word, then a newline, so that the next file starts a
+# line. The NUL bytes outnumber the context window, as the padding of a single file does.
+_FILE_SEPARATOR = b"\x00" * (CONTEXT_BYTES + 1) + b"\n"
+
+
+def scan_utf8_files(contents: list[bytes], options: ScanOptions) -> list[list[FindingTable]]:
+    """Scan several whole UTF-8 files in one pass; return the tables of each, in order.
+
+    Each content must be a whole file that :func:`scan_stream` reads as UTF-8 (with or
+    without a byte-order mark) and scans as one block, so shorter than ``options.block_bytes``.
+    The findings are then the ones that file gets scanned alone: the engine costs about
+    2 ms per call whatever the size, which made small files scan at about 13 MB/s one by
+    one.
+    """
+    if not contents:
+        return []
+    starts = np.cumsum([0] + [len(content) + len(_FILE_SEPARATOR) for content in contents])
+    # Lines before each file: those of the files before it, plus one separator newline each.
+    line_bases = np.cumsum([0] + [content.count(b"\n") + 1 for content in contents])
+    matches = _filter(scan_utf8(_FILE_SEPARATOR.join(contents)), options)
+    owner = np.searchsorted(starts, matches.start, side="right") - 1
+    bounds = np.searchsorted(owner, np.arange(len(contents) + 1))
+    tables: list[list[FindingTable]] = []
+    for index in range(len(contents)):
+        rows = slice(int(bounds[index]), int(bounds[index + 1]))
+        if rows.start == rows.stop:
+            tables.append([])
+            continue
+        masked = matches.masked[rows]
+        # As wide as the file's own widest mask, as a scan of the file alone gives.
+        width = max(len(mask) for mask in masked.tolist())
+        tables.append(
+            [
+                FindingTable(
+                    byte_offset=matches.start[rows] - starts[index],
+                    line=matches.line[rows] - line_bases[index] + 1,
+                    column=matches.column[rows] + 1,
+                    length=matches.length[rows],
+                    kind=matches.kind[rows],
+                    confidence=matches.confidence[rows],
+                    masked=masked.astype(f"S{width}"),
+                )
+            ]
+        )
+    return tables
+
+
 def _filter(matches: Matches, options: ScanOptions) -> Matches:
     keep = matches.confidence >= options.min_confidence
     if len(options.kinds) < len(Kind):
