@@ -11,6 +11,10 @@ in the same run, in CPU time and in wall-clock time:
   the call of scan_paths (so without starting Python and importing the scanner);
 * ripgrep with a raw pattern of the same shapes (no validation), 1 and 2 threads,
   skipped with a message when ``rg`` is not installed;
+* shoumi.scanner and ripgrep on the same text cut into ``--small-files`` files of 2 to
+  50 KB at line ends (the kind of folder staff keep), 1 and 2 workers or threads, without
+  precision and recall (tests/scanner/test_batch.py checks that these scans give the
+  findings of each file scanned alone);
 * Microsoft Presidio's PatternRecognizer with equivalent patterns and its
   validation hooks left at their defaults, on the first ``--presidio-mb`` MiB only,
   because it is slow.
@@ -21,6 +25,7 @@ inflate it far less than wall-clock time. Throughput in MB/s is 10^6 bytes per
 CPU second; the speed-up with two workers is necessarily a wall-clock ratio.
 
 Usage: python -m tests.bench.bench_scanner [--size-mb 64] [--presidio-mb 16] [--repeat 5]
+       [--small-files 2000]
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import resource
 import shutil
 import subprocess
@@ -138,6 +144,30 @@ def run_shoumi_new_process(files: list[Path], workers: int) -> Timer:
     return timer
 
 
+def make_small_files(corpus_dir: Path, out_dir: Path, count: int) -> int:
+    """Cut the corpus's text into ``count`` files of 2 to 50 KB at line ends; return bytes."""
+    generator = random.Random(7)
+    text = b"".join(path.read_bytes() for path in sorted(corpus_dir.iterdir()))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for index in range(count):
+        start = text.index(b"\n", generator.randrange(0, len(text) - 100_000)) + 1
+        end = text.index(b"\n", start + generator.randrange(2_000, 50_000)) + 1
+        (out_dir / f"{index:05d}.txt").write_bytes(text[start:end])
+        total += end - start
+    return total
+
+
+def run_shoumi_folder(folder: Path, workers: int) -> Timer:
+    """Time a scan of a folder, results kept as the command line keeps them."""
+    from shoumi.scanner import ScanOptions, scan_paths
+
+    with Timer() as timer:
+        results = list(scan_paths([str(folder)], ScanOptions(workers=workers)))
+    del results
+    return timer
+
+
 def run_ripgrep(corpus_dir: Path, threads: int) -> Timer | None:
     if shutil.which("rg") is None:
         return None
@@ -214,6 +244,18 @@ def print_ratios(
     ripgrep = timers.get("ripgrep -j1, raw pattern")
     if ripgrep is not None:
         print(f"shoumi / ripgrep -j1 CPU time: {one.cpu / ripgrep.cpu:.2f}x (target at most 2)")
+    small_one = timers.get("shoumi.scanner, 1 worker(s), small files")
+    small_two = timers.get("shoumi.scanner, 2 worker(s), small files")
+    if small_one is not None and small_two is not None:
+        print(
+            f"small files, 2 workers: wall-clock speed-up {small_one.wall / small_two.wall:.2f}x, "
+            f"CPU time {small_two.cpu / small_one.cpu:.2f}x"
+        )
+    small_ripgrep = timers.get("ripgrep -j1, small files")
+    if small_one is not None and small_ripgrep is not None:
+        print(
+            f"small files, shoumi / ripgrep -j1 CPU time: {small_one.cpu / small_ripgrep.cpu:.2f}x"
+        )
     presidio = rates.get("Presidio PatternRecognizer, 1 process")
     if presidio is not None:
         ratio = rates["shoumi.scanner, 1 worker(s)"] / presidio
@@ -232,6 +274,12 @@ def main() -> int:
     parser.add_argument("--keep", help="generate the corpus into this folder and keep it")
     parser.add_argument(
         "--repeat", type=int, default=5, help="runs per tool; the least CPU time counts"
+    )
+    parser.add_argument(
+        "--small-files",
+        type=int,
+        default=2000,
+        help="small files to cut the corpus into (default 2000; 0 skips them)",
     )
     arguments = parser.parse_args()
 
@@ -295,6 +343,23 @@ def main() -> int:
             break
         runs = [run_ripgrep(corpus_dir, threads) for _ in range(arguments.repeat)]
         rows.append((f"ripgrep -j{threads}, raw pattern", total, best(runs), "-", "-"))
+    if arguments.small_files > 0:
+        small_dir = work / "small"
+        if small_dir.exists():
+            shutil.rmtree(small_dir)
+        small_total = make_small_files(corpus_dir, small_dir, arguments.small_files)
+        small_runs: dict[int, list[Timer]] = {1: [], 2: []}
+        for _ in range(arguments.repeat):
+            for workers in (1, 2):
+                small_runs[workers].append(run_shoumi_folder(small_dir, workers))
+        for workers in (1, 2):
+            name = f"shoumi.scanner, {workers} worker(s), small files"
+            rows.append((name, small_total, best(small_runs[workers]), "-", "-"))
+        for threads in (1, 2):
+            if shutil.which("rg") is None:
+                break
+            runs = [run_ripgrep(small_dir, threads) for _ in range(arguments.repeat)]
+            rows.append((f"ripgrep -j{threads}, small files", small_total, best(runs), "-", "-"))
     presidio = None
     if arguments.presidio_mb <= 0:
         print("--presidio-mb 0: Presidio skipped", file=sys.stderr)
