@@ -13,6 +13,7 @@ from shoumi.scanner.cli import main
 from shoumi.scanner.formats import scan_path
 from shoumi.scanner.model import SPLIT_BYTES
 from shoumi.scanner.split import (
+    MIN_LAST_RANGE_BYTES,
     merge_range_scans,
     merge_ranges,
     plan_ranges,
@@ -244,7 +245,7 @@ def test_small_file_and_single_line_are_not_split(tmp_path, values):
 
 def test_nearly_split_size_file_scanned_whole(tmp_path, values, monkeypatch):
     options = ScanOptions(**SMALL)
-    limit = options.split_bytes + options.block_bytes
+    limit = options.split_bytes + min(options.block_bytes, MIN_LAST_RANGE_BYTES)
     short = tmp_path / "short.txt"
     short.write_bytes(synthetic_text(values, limit - 100)[: limit - 1])
     longer = tmp_path / "longer.txt"

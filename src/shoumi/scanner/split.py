@@ -38,6 +38,10 @@ from shoumi.scanner.text import (
 
 _SPLIT_ENCODINGS = ("utf-8", "utf-8-sig")
 
+# Files shorter than the split size plus this (or plus one block, if smaller) are not
+# split: their last range would be too short to be worth a job of its own.
+MIN_LAST_RANGE_BYTES = 1 << 20
+
 # Bytes read back from the end of a block's window to find its last newline when planning
 # ranges. When a window ends in a longer line, the rest of the file stays in one range.
 _PLAN_LOOKBACK_BYTES = 1 << 16
@@ -71,14 +75,14 @@ class RangeResult:
 def plan_ranges(path: str, options: ScanOptions) -> list[TextRange]:
     """Return the ranges to scan ``path`` in, or an empty list to scan the file whole.
 
-    Files of less than ``options.split_bytes`` plus one block are scanned whole, without
-    reading them here: their second range would be shorter than a block, which costs more
-    as a job of its own than it saves. So is every file that cannot be opened or read here,
-    so that the whole-file scan reports the error.
+    Files of less than ``options.split_bytes`` plus ``MIN_LAST_RANGE_BYTES`` (or plus one
+    block, if smaller) are scanned whole, without reading them here: their last range
+    would cost more as a job of its own than it saves. So is every file that cannot be
+    opened or read here, so that the whole-file scan reports the error.
     """
     try:
         size = os.path.getsize(path)
-        if size < options.split_bytes + options.block_bytes:
+        if size < options.split_bytes + min(options.block_bytes, MIN_LAST_RANGE_BYTES):
             return []
         with open(path, "rb") as stream:
             sample = stream.read(SAMPLE_BYTES)
