@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import os
 import pickle
 import random
@@ -219,3 +220,19 @@ def test_batch_limits_path_characters(tmp_path, monkeypatch):
 
     sizes = [len(item.items) for item in items if isinstance(item, scan_module._Batch)]
     assert sizes == [2, 2, 1]
+
+
+def test_packed_results_carry_every_field():
+    # _PackedResults sends each result's fields as a tuple: a new field must be added there.
+    names = [field.name for field in dataclasses.fields(FileResult)]
+
+    assert names == [
+        "path",
+        "status",
+        "file_format",
+        "size",
+        "encoding",
+        "message",
+        "tables",
+        "extra_findings",
+    ]
