@@ -8,11 +8,13 @@ import os
 import pickle
 import random
 import zipfile
+from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
 import pytest
 
 from shoumi.clients.synthetic import SyntheticData
+from shoumi.scanner import pool as pool_module
 from shoumi.scanner import scan as scan_module
 from shoumi.scanner.formats import scan_path, scan_small_files
 from shoumi.scanner.model import NARROWED_COLUMNS, FileResult, ScanOptions
@@ -210,16 +212,50 @@ def test_packed_results_arrive_as_list(tmp_path):
     assert all(isinstance(table.kind, np.ndarray) for result in received for table in result.tables)
 
 
-def test_batch_limits_path_characters(tmp_path, monkeypatch):
-    monkeypatch.setattr(scan_module, "BATCH_PATH_CHARS", 2 * len(str(tmp_path / "0.txt")))
-    for index in range(5):
-        (tmp_path / f"{index}.txt").write_text("备注\n", encoding="utf-8")
+@pytest.mark.parametrize("stem", ["a" * 60, "客户名单" * 15])
+def test_batch_job_fits_pool_limit(tmp_path, stem):
+    for index in range(200):
+        (tmp_path / f"{index:03d}{stem}.txt").write_text("备注\n", encoding="utf-8")
+    walk = scan_module.iter_files([str(tmp_path)])
+
+    batches = [
+        item
+        for item in scan_module._batch_small_files(walk, ScanOptions())
+        if isinstance(item, scan_module._Batch)
+    ]
+
+    # Four jobs of this size fit under the pool's limit on jobs in flight.
+    sizes = [len(ForkingPickler.dumps((1000, batch))) for batch in batches]
+    assert max(sizes) <= pool_module.MAX_JOB_BYTES // 4
+    assert sum(len(batch.items) for batch in batches) == 200
+
+
+def test_folders_fill_batch_too(tmp_path):
+    # The walk yields a/x.txt, which opens a batch, then the 600 folders inside b.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("备注\n", encoding="utf-8")
+    for index in range(600):
+        (tmp_path / "b" / f"folder{index:03d}").mkdir(parents=True)
     walk = scan_module.iter_files([str(tmp_path)])
 
     items = list(scan_module._batch_small_files(walk, ScanOptions()))
 
-    sizes = [len(item.items) for item in items if isinstance(item, scan_module._Batch)]
-    assert sizes == [2, 2, 1]
+    batches = [item for item in items if isinstance(item, scan_module._Batch)]
+    assert len(batches) == 1
+    assert 1 < len(batches[0].items) < 100
+    assert sum(isinstance(item, scan_module._Folder) for item in items) > 500
+
+
+def test_file_turned_folder_is_unsupported(tmp_path):
+    folder = tmp_path / "was_a_file.txt"
+    folder.mkdir()
+
+    [results] = scan_small_files([str(folder)], ScanOptions())
+
+    assert [summary(result) for result in results] == [
+        summary(result) for result in scan_path(str(folder), ScanOptions())
+    ]
+    assert results[0].message == "not a regular file (FIFO, socket or device)"
 
 
 def test_packed_results_carry_every_field():

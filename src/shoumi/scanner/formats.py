@@ -117,14 +117,21 @@ def _read_small_utf8(path: str, limit: int) -> tuple[bytes, int, str] | None:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
-    with os.fdopen(descriptor, "rb") as stream:
-        try:
-            details = os.fstat(descriptor)
-            if not stat.S_ISREG(details.st_mode) or details.st_size > limit:
-                return None
+    try:
+        details = os.fstat(descriptor)
+    except OSError:
+        os.close(descriptor)
+        return None
+    # Checked before os.fdopen, which raises IsADirectoryError for a folder: the path may
+    # have become one since the walk.
+    if not stat.S_ISREG(details.st_mode) or details.st_size > limit:
+        os.close(descriptor)
+        return None
+    try:
+        with os.fdopen(descriptor, "rb") as stream:
             content = stream.read(limit + 1)
-        except OSError:
-            return None
+    except OSError:
+        return None
     if len(content) > limit or not is_plain_text_candidate(content[:8], path):
         return None
     try:

@@ -20,10 +20,13 @@ from shoumi.scanner.split import RangeResult, TextRange, merge_ranges, plan_rang
 # 7 ms, so a batch is a short job, and the last batches spread over the workers.
 BATCH_BYTES = 1 << 20
 BATCH_FILES = 256
-# Characters of the paths in one batch, at most (one path may be longer). A batch travels
-# to a worker as one job, and the pool keeps the jobs it has sent under 16 KiB
-# (shoumi.scanner.pool.MAX_JOB_BYTES): four jobs of this size fit.
-BATCH_PATH_CHARS = 4096
+# Estimated bytes of a batch pickled as a job, at most (one long path may exceed it): each
+# entry's UTF-8 path plus BATCH_ENTRY_BYTES. The pool keeps the jobs it has sent under
+# 16 KiB (shoumi.scanner.pool.MAX_JOB_BYTES), so that four such jobs are in flight for two
+# workers. BATCH_ENTRY_BYTES is measured: 40 files with 4,078 characters of ASCII paths
+# pickled to 6,204 bytes, 53 bytes per file more than their paths.
+BATCH_JOB_BYTES = 4096
+BATCH_ENTRY_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -130,36 +133,36 @@ def _batch_small_files(
 
     Folders met while a batch is open join it, so that files given one by one on the
     command line, each after its folder, are batched too. Any other item ends the batch,
-    so results keep the order of the walk. A batch contains at most ``BATCH_FILES`` files,
-    ``BATCH_BYTES`` bytes and ``BATCH_PATH_CHARS`` characters of paths, so a worker's
-    job stays short.
+    so results keep the order of the walk. A batch contains at most ``BATCH_FILES``
+    files and folders, ``BATCH_BYTES`` bytes of files and about ``BATCH_JOB_BYTES`` bytes
+    when pickled, so a worker's job stays short and small.
     """
     batch: list[_File | _Folder] = []
-    files = batch_bytes = path_chars = 0
+    batch_bytes = job_bytes = 0
     for item in items:
         size = _small_file_size(item, options)
-        if size is None:
-            if batch and isinstance(item, _Folder):
-                batch.append(item)
-                path_chars += len(item.path)
-                continue
+        if size is None and not (batch and isinstance(item, _Folder)):
             if batch:
                 yield _Batch(tuple(batch))
-                batch, files, batch_bytes, path_chars = [], 0, 0, 0
+                batch, batch_bytes, job_bytes = [], 0, 0
             yield item
             continue
-        path = cast(_File, item).path
+        entry = cast(_File | _Folder, item)
+        entry_bytes = len(entry.path.encode("utf-8", "surrogateescape")) + BATCH_ENTRY_BYTES
         if batch and (
-            files == BATCH_FILES
-            or batch_bytes + size > BATCH_BYTES
-            or path_chars + len(path) > BATCH_PATH_CHARS
+            len(batch) == BATCH_FILES
+            or batch_bytes + (size or 0) > BATCH_BYTES
+            or job_bytes + entry_bytes > BATCH_JOB_BYTES
         ):
             yield _Batch(tuple(batch))
-            batch, files, batch_bytes, path_chars = [], 0, 0, 0
-        batch.append(cast(_File, item))
-        files += 1
-        batch_bytes += size
-        path_chars += len(path)
+            batch, batch_bytes, job_bytes = [], 0, 0
+            if size is None:
+                # A folder starts no batch.
+                yield item
+                continue
+        batch.append(entry)
+        batch_bytes += size or 0
+        job_bytes += entry_bytes
     if batch:
         yield _Batch(tuple(batch))
 
