@@ -1,13 +1,17 @@
 """Identifiers in file, folder, archive member and attachment names."""
 
 import json
+import random
 import zipfile
 from email.message import EmailMessage
 
 import pytest
 
+from shoumi.clients.synthetic import SyntheticData
 from shoumi.scanner import Kind, ScanOptions, scan_paths
+from shoumi.scanner import names as names_module
 from shoumi.scanner.cli import main
+from shoumi.scanner.engine import scan_utf8
 from shoumi.scanner.names import mask_path
 from tests.scanner.helpers import resident_id
 
@@ -148,3 +152,62 @@ def test_mask_path_keeps_bytes_that_are_not_utf8():
     path = f"/srv/{ID}-\udcff.txt"
 
     assert mask_path(path) == f"/srv/{MASK}-\udcff.txt"
+
+
+def _mask_whole(path: str) -> str:
+    """Mask a path with one engine call over all of it, as mask_path did before parts."""
+    encoded = path.encode("utf-8", "surrogateescape")
+    matches = scan_utf8(encoded)
+    pieces, position = [], 0
+    for start, end, masked in zip(
+        matches.start.tolist(), matches.end.tolist(), matches.masked.tolist(), strict=True
+    ):
+        pieces += [encoded[position:start], masked]
+        position = end
+    pieces.append(encoded[position:])
+    return b"".join(pieces).decode("utf-8", "surrogateescape")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mask_path_by_parts_equals_whole(seed):
+    generator = random.Random(seed)
+    synthetic = SyntheticData(seed)
+    pieces = [
+        synthetic.mobile,
+        synthetic.resident_id,
+        synthetic.bank_card,
+        synthetic.uscc,
+        lambda: "2024",
+        lambda: "0315",
+        lambda: "客户",
+        lambda: " ",
+        lambda: "-",
+        lambda: "+86",
+        lambda: "１３８",
+        lambda: "\udcbf",
+    ]
+    for _ in range(300):
+        parts = [
+            "".join(generator.choice(pieces)() for _ in range(generator.randrange(0, 5)))
+            for _ in range(generator.randrange(1, 5))
+        ]
+        path = "/".join(parts)
+
+        assert mask_path(path) == _mask_whole(path), path
+
+
+def test_clean_part_is_remembered_without_identifiers(monkeypatch):
+    calls: list[str] = []
+    real_mask = names_module._mask_text
+    monkeypatch.setattr(names_module, "_CLEAN_PARTS", set())
+    monkeypatch.setattr(
+        names_module, "_mask_text", lambda text: calls.append(text) or real_mask(text)
+    )
+
+    for index in range(3):
+        mask_path(f"/data/20240315会议纪要/{ID}_{index}.txt")
+
+    # The folder part went through the engine once; each file name, with its ID, every time.
+    assert calls.count("20240315会议纪要") == 1
+    assert len(calls) == 4
+    assert names_module._CLEAN_PARTS == {"20240315会议纪要"}

@@ -171,7 +171,7 @@ def scan_utf8_files(contents: list[bytes], options: ScanOptions) -> list[list[Fi
         masked = matches.masked[rows]
         # As wide as the file's widest mask. A scan of the file alone gives the width of
         # its widest mask before filtering by kind and confidence, so it may be wider.
-        width = max(len(mask) for mask in masked.tolist())
+        width = int(np.char.str_len(masked).max())
         tables.append(
             [
                 FindingTable(
