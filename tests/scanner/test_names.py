@@ -1,13 +1,17 @@
 """Identifiers in file, folder, archive member and attachment names."""
 
+import datetime
 import json
 import random
+import time
 import zipfile
 from email.message import EmailMessage
 
 import pytest
 
 from shoumi.clients.synthetic import SyntheticData
+from shoumi.identifiers import dates
+from shoumi.identifiers.checksums import mod_11_2
 from shoumi.scanner import Kind, ScanOptions, scan_paths
 from shoumi.scanner import names as names_module
 from shoumi.scanner.cli import main
@@ -211,3 +215,23 @@ def test_clean_part_is_remembered_without_identifiers(monkeypatch):
     assert calls.count("20240315会议纪要") == 1
     assert len(calls) == 4
     assert names_module._CLEAN_PARTS == {"20240315会议纪要"}
+
+
+def test_clean_parts_are_forgotten_when_the_date_changes(monkeypatch):
+    # A synthetic resident ID born tomorrow is no identifier today and one tomorrow.
+    today = datetime.date.today()
+    tomorrow = today + datetime.timedelta(days=1)
+    body = f"110105{tomorrow:%Y%m%d}123"
+    folder = f"客户{body}{mod_11_2(body)}"
+    path = f"/srv/{folder}/a.txt"
+    monkeypatch.setattr(names_module, "_CLEAN_PARTS", set())
+    monkeypatch.setattr(names_module, "today_digits", lambda: f"{today:%Y%m%d}")
+    monkeypatch.setattr(dates.today_cache, "digits", f"{today:%Y%m%d}")
+    monkeypatch.setattr(dates.today_cache, "expires_at", time.time() + 3600)
+    assert mask_path(path) == path
+
+    monkeypatch.setattr(names_module, "today_digits", lambda: f"{tomorrow:%Y%m%d}")
+    monkeypatch.setattr(dates.today_cache, "digits", f"{tomorrow:%Y%m%d}")
+
+    assert mask_path(path) == _mask_whole(path)
+    assert mask_path(path) != path

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from shoumi.identifiers.dates import today_digits
 from shoumi.scanner.engine import scan_utf8
 from shoumi.scanner.kinds import Confidence, Kind
 from shoumi.scanner.model import FileResult, Finding, Location, ScanOptions
@@ -39,9 +40,14 @@ def may_contain_identifier(text: str) -> bool:
 
 # Path parts with seven digits or more in which the engine found no identifier, such as
 # "20240315会议纪要", so that the files of one folder do not each pay an engine call (about
-# 0.3 ms) for it. Parts with an identifier are never kept. Emptied when full.
+# 0.3 ms) for it. Parts with an identifier are never kept. Emptied when full, and when the
+# date changes: a resident ID born on the new day becomes valid then.
 _CLEAN_PARTS: set[str] = set()
 _CLEAN_PARTS_MAX = 4096
+# Longer parts are not kept (file systems limit a name to 255 bytes, but an archive
+# member's name can be 64 KiB), so the set stays small.
+_CLEAN_PART_MAX_CHARS = 255
+_clean_parts_day = ""
 
 
 def mask_path(path: str) -> str:
@@ -57,10 +63,15 @@ def mask_path(path: str) -> str:
 
 
 def _mask_part(part: str) -> str:
+    global _clean_parts_day
+    today = today_digits()
+    if today != _clean_parts_day:
+        _CLEAN_PARTS.clear()
+        _clean_parts_day = today
     if part in _CLEAN_PARTS or not may_contain_identifier(part):
         return part
     masked = _mask_text(part)
-    if masked == part:
+    if masked == part and len(part) <= _CLEAN_PART_MAX_CHARS:
         if len(_CLEAN_PARTS) >= _CLEAN_PARTS_MAX:
             _CLEAN_PARTS.clear()
         _CLEAN_PARTS.add(part)
