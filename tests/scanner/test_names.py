@@ -217,7 +217,7 @@ def test_clean_part_is_remembered_without_identifiers(monkeypatch):
     assert names_module._CLEAN_PARTS == {"20240315会议纪要"}
 
 
-def test_clean_parts_are_forgotten_when_the_date_changes(monkeypatch):
+def test_clean_parts_forgotten_on_new_day(monkeypatch):
     # A synthetic resident ID born tomorrow is no identifier today and one tomorrow.
     today = datetime.date.today()
     tomorrow = today + datetime.timedelta(days=1)

@@ -44,7 +44,7 @@ def may_contain_identifier(text: str) -> bool:
 # date changes: a resident ID born on the new day becomes valid then.
 _CLEAN_PARTS: set[str] = set()
 _CLEAN_PARTS_MAX = 4096
-# Longer parts are not kept (file systems limit a name to 255 bytes, but an archive
+# Longer parts are not kept (most file systems limit a name to 255 bytes, but an archive
 # member's name can be 64 KiB), so the set stays small.
 _CLEAN_PART_MAX_CHARS = 255
 _clean_parts_day = ""
