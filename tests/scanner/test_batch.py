@@ -71,12 +71,14 @@ def edge_files(folder) -> list[str]:
         f"l_name_{mobile}.txt": "备注\n".encode(),
         "m_long_line.csv": ("，".join([mobile, card, person] * 400) + "\n").encode(),
     }
+
     paths = []
     for name, content in texts.items():
         path = os.path.join(folder, name)
         with open(path, "wb") as file:
             file.write(content)
         paths.append(path)
+
     archive = os.path.join(folder, "n_archive.zip")
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.writestr("inner.txt", f"卡号 {card}\n")
@@ -194,11 +196,13 @@ def test_many_small_files_match_with_two_workers(tmp_path):
         with open(path, "rb") as source:
             (nested / f"{index:03d}_{os.path.basename(path)}").write_bytes(source.read())
 
-    one = sorted(summary(result) for result in scan_paths([str(tmp_path)], ScanOptions()))
-    two = sorted(summary(result) for result in scan_paths([str(tmp_path)], ScanOptions(workers=2)))
+    one_worker = sorted(summary(result) for result in scan_paths([str(tmp_path)], ScanOptions()))
+    two_workers = sorted(
+        summary(result) for result in scan_paths([str(tmp_path)], ScanOptions(workers=2))
+    )
 
-    assert one == two
-    assert len(one) > 50
+    assert one_worker == two_workers
+    assert len(one_worker) > 50
 
 
 def test_packed_results_arrive_as_list(tmp_path):

@@ -15,7 +15,6 @@ from shoumi.identifiers.checksums import mod_11_2
 from shoumi.scanner import Kind, ScanOptions, scan_paths
 from shoumi.scanner import names as names_module
 from shoumi.scanner.cli import main
-from shoumi.scanner.engine import scan_utf8
 from shoumi.scanner.names import mask_path
 from tests.scanner.helpers import resident_id
 
@@ -160,16 +159,7 @@ def test_mask_path_keeps_bytes_that_are_not_utf8():
 
 def _mask_whole(path: str) -> str:
     """Mask a path with one engine call over all of it, as mask_path did before parts."""
-    encoded = path.encode("utf-8", "surrogateescape")
-    matches = scan_utf8(encoded)
-    pieces, position = [], 0
-    for start, end, masked in zip(
-        matches.start.tolist(), matches.end.tolist(), matches.masked.tolist(), strict=True
-    ):
-        pieces += [encoded[position:start], masked]
-        position = end
-    pieces.append(encoded[position:])
-    return b"".join(pieces).decode("utf-8", "surrogateescape")
+    return names_module._mask_text(path)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -122,6 +122,7 @@ def _read_small_utf8(path: str, limit: int) -> tuple[bytes, int, str] | None:
     except OSError:
         os.close(descriptor)
         return None
+
     # Checked before os.fdopen, which raises IsADirectoryError for a folder: the path may
     # have become one since the walk.
     if not stat.S_ISREG(details.st_mode) or details.st_size > limit:
@@ -132,6 +133,7 @@ def _read_small_utf8(path: str, limit: int) -> tuple[bytes, int, str] | None:
             content = stream.read(limit + 1)
     except OSError:
         return None
+
     if len(content) > limit or not is_plain_text_candidate(content[:8], path):
         return None
     try:

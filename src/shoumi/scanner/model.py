@@ -238,10 +238,10 @@ class FileResult:
 # of whole blocks (``block_bytes``).
 SPLIT_BYTES = 4 << 20
 # Bytes of text per engine call. The engine's cost per call is fixed at about 0.7 ms (some
-# 700 NumPy calls), so larger blocks are cheaper up to where their arrays stop fitting the
-# caches: on the benchmark machine (1 MiB L2 per core, 16 MiB L3 shared), 4 MiB blocks
-# scanned the corpus 12 % faster than 1 MiB blocks with one and with two workers, and
-# 8 and 16 MiB blocks were slower than 4 MiB.
+# 700 NumPy calls), so larger blocks are cheaper until their arrays stop fitting the
+# caches. On the benchmark machine (1 MiB L2 per core, 16 MiB L3 shared), 4 MiB blocks
+# scanned the corpus 12 % faster than 1 MiB blocks, with one and with two workers. 8 and
+# 16 MiB blocks were slower than 4 MiB.
 BLOCK_BYTES = 4 << 20
 
 

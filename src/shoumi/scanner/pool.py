@@ -298,12 +298,12 @@ def _work(
 def _send_output(connection: Connection, message: object) -> None:
     """Send a worker's ``(number, output)`` to the parent, large array buffers out of band.
 
-    The pickle holds the buffers' places, and each buffer is written from the array's own
-    memory after it, so the worker copies no result into a pickle and the parent reads
-    each into the buffer that its array then uses (:func:`_receive_output`). The 64 MiB
-    benchmark corpus gives about 11 MB of results, which ``Connection.send`` and ``recv``
-    copied once more in the worker (into the pickle) and twice more in the parent (into a
-    ``BytesIO`` and out of the pickle).
+    The pickle contains the buffers' places, and each buffer is written from the array's
+    own memory after it. So the worker copies no result into a pickle, and the parent
+    reads each buffer into the memory that its array then uses (:func:`_receive_output`).
+    The 64 MiB benchmark corpus gives about 11 MB of results, which ``Connection.send``
+    and ``recv`` copied once more in the worker (into the pickle) and twice more in the
+    parent (into a ``BytesIO`` and out of the pickle).
     """
     if not _RAW_FRAMES:
         connection.send(message)
