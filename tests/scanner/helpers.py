@@ -1,6 +1,13 @@
-"""Synthetic identifiers with computed check characters, and a process check, for scanner tests."""
+"""Synthetic identifiers with computed check characters, and process checks, for scanner tests."""
 
 from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+
+import numpy as np
 
 from shoumi.identifiers.checksums import mod_11_2, uscc_check
 
@@ -41,3 +48,36 @@ def is_running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+# Whether the C library is glibc, whose heap keep_freed_memory tunes.
+IS_GLIBC = hasattr(os, "confstr") and "glibc" in (os.confstr("CS_GNU_LIBC_VERSION") or "")
+
+
+def refaults(size: int) -> int:
+    """Allocate and free four arrays of ``size`` bytes twice, as a scan job does; return the
+    page faults of the second time."""
+
+    def job() -> None:
+        arrays = [np.ones(size, dtype=np.uint8) for _ in range(4)]
+        del arrays
+
+    job()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    job()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
+def last_line_of_python(script: str, *arguments: str) -> str:
+    """Run ``script`` in a new Python process with this one's import path; return the last
+    line it printed. Heap settings that other tests made in this process do not apply there."""
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    completed = subprocess.run(  # noqa: S603 - fixed command, no user input
+        [sys.executable, "-c", script, *arguments],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+        timeout=60,
+    )
+    return completed.stdout.strip().splitlines()[-1]
