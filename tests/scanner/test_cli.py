@@ -159,6 +159,22 @@ def test_closed_stdout_ends_quietly(tmp_path):
     assert errors.decode("utf-8") == ""
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX links")
+def test_follow_symlinks_option(planted, tmp_path_factory, capsys):
+    walked = tmp_path_factory.mktemp("walked")
+    (walked / "notes-link.txt").symlink_to(planted / "notes.txt")
+
+    assert main([str(walked), "--format", "json", "--fail-on", "any"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert [(entry["status"], entry["message_zh"]) for entry in report["files"]] == [
+        ("unsupported", "符号链接，未跟随扫描（需要时加 --follow-symlinks）")
+    ]
+
+    assert main([str(walked), "--format", "json", "--follow-symlinks"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["findings"] == 4
+
+
 @pytest.mark.skipif(not IS_GLIBC, reason="the heap is tuned with glibc's mallopt only")
 def test_scan_command_keeps_freed_memory(planted):
     script = (

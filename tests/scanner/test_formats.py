@@ -341,6 +341,131 @@ def test_missing_path_is_listed(tmp_path):
     assert result.message == "path not found"
 
 
+def _deny_listing(monkeypatch, denied):
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) in denied:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_unlistable_folder_is_reported(tmp_path, monkeypatch, workers):
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(LINE, encoding="utf-8")
+    _deny_listing(monkeypatch, {str(tmp_path / "b")})
+
+    results = scan(tmp_path, workers=workers)
+
+    # With workers, results arrive in completion order.
+    results.sort(key=lambda result: result.path)
+    assert [(Path(r.path).relative_to(tmp_path).as_posix(), r.status) for r in results] == [
+        ("a/notes.txt", FileStatus.SCANNED),
+        ("b", FileStatus.UNREADABLE),
+        ("c/notes.txt", FileStatus.SCANNED),
+    ]
+    assert results[1].file_format == "folder"
+    assert results[1].message == "cannot list folder: Permission denied"
+
+
+def test_unlistable_root_and_last_folder(tmp_path, monkeypatch):
+    (tmp_path / "root").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "z").mkdir()
+    _deny_listing(monkeypatch, {str(tmp_path / "root"), str(tmp_path / "other" / "z")})
+
+    results = list(scan_paths([str(tmp_path / "root"), str(tmp_path / "other")]))
+
+    assert [(r.path, r.status) for r in results] == [
+        (str(tmp_path / "root"), FileStatus.UNREADABLE),
+        (str(tmp_path / "other" / "z"), FileStatus.UNREADABLE),
+    ]
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may list any folder"
+)
+def test_locked_folder_is_reported(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "notes.txt").write_text(LINE, encoding="utf-8")
+    locked.chmod(0)
+    try:
+        [result] = scan(tmp_path)
+    finally:
+        locked.chmod(0o700)
+
+    assert (result.path, result.status) == (str(locked), FileStatus.UNREADABLE)
+
+
+def _linked_tree(tmp_path):
+    """A folder with a file, a link to a file outside, a link to a folder outside and a
+    link back to itself."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "target.txt").write_text(LINE, encoding="utf-8")
+    (outside / "folder").mkdir()
+    (outside / "folder" / "inner.txt").write_text(LINE, encoding="utf-8")
+    walked = tmp_path / "walked"
+    walked.mkdir()
+    (walked / "own.txt").write_text(LINE, encoding="utf-8")
+    (walked / "file-link.txt").symlink_to(outside / "target.txt")
+    (walked / "folder-link").symlink_to(outside / "folder")
+    (walked / "loop").symlink_to(walked)
+    return walked
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX links")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_links_are_listed_not_followed(tmp_path, workers):
+    walked = _linked_tree(tmp_path)
+
+    results = sorted(scan(walked, workers=workers), key=lambda result: result.path)
+
+    assert [
+        (os.path.relpath(r.path, walked), r.status, r.file_format, r.finding_count) for r in results
+    ] == [
+        ("file-link.txt", FileStatus.UNSUPPORTED, "symlink", 0),
+        ("folder-link", FileStatus.UNSUPPORTED, "symlink", 0),
+        ("loop", FileStatus.UNSUPPORTED, "symlink", 0),
+        ("own.txt", FileStatus.SCANNED, "text", 2),
+    ]
+    assert results[0].message == "symbolic link not followed"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX links")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_followed_links_end_at_loops(tmp_path, workers):
+    walked = _linked_tree(tmp_path)
+
+    results = scan(walked, workers=workers, follow_symlinks=True)
+
+    # The link back to the walked folder is not walked again, so each file comes once.
+    assert sorted((os.path.relpath(r.path, walked), r.finding_count) for r in results) == [
+        ("file-link.txt", 2),
+        ("folder-link/inner.txt", 2),
+        ("own.txt", 2),
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX links")
+def test_link_name_identifier_is_masked(tmp_path):
+    (tmp_path / "target.txt").write_text("nothing here\n", encoding="utf-8")
+    walked = tmp_path / "walked"
+    walked.mkdir()
+    (walked / f"{ID}.txt").symlink_to(tmp_path / "target.txt")
+
+    [result] = scan(walked)
+
+    assert ID not in result.path
+    assert result.file_format == "symlink"
+    assert [finding.kind for finding in result.findings] == [Kind.RESIDENT_ID]
+
+
 def test_large_text_file_across_blocks(tmp_path):
     path = tmp_path / "big.txt"
     path.write_text(LINE * 5000, encoding="utf-8")

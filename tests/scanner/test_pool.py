@@ -341,7 +341,7 @@ def test_large_buffers_travel_once(monkeypatch):
 
 @pytest.mark.skipif(not IS_GLIBC, reason="the heap is tuned with glibc's mallopt only")
 @pytest.mark.parametrize("size", [1 << 20, 4 << 20, 16 << 20])
-def test_worker_reuses_memory_a_job_freed(size):
+def test_worker_reuses_freed_memory(size):
     # Without the tuning, glibc gave the memory back on free and each 4 KiB page faulted in
     # again: about 1,000 faults for 1 MiB arrays, 2,000 for 4 MiB and 16 MiB ones.
     pages = 4 * size // 4096
@@ -358,7 +358,7 @@ def _resident_bytes() -> int:
 @pytest.mark.skipif(
     not IS_GLIBC or not os.path.exists("/proc/self/statm"), reason="glibc on Linux only"
 )
-def test_pool_gives_free_heap_back_before_forking():
+def test_pool_trims_heap_before_forking():
     # The heap keeps freed memory, as `shoumi scan` makes it do.
     script = (
         "import numpy as np\n"

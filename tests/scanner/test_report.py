@@ -1,8 +1,11 @@
-"""Report text is valid Unicode whatever bytes the file system's names contain."""
+"""Report text is valid Unicode whatever bytes the file system's names contain, and gives
+in Chinese the reason a path was not scanned."""
 
+import datetime as dt
 import os
 
-from shoumi.scanner.report import printable_path
+from shoumi.scanner.model import FileResult, FileStatus
+from shoumi.scanner.report import build_report, printable_path, render_table
 
 
 def test_printable_path_escapes_undecodable_bytes():
@@ -13,3 +16,26 @@ def test_printable_path_escapes_undecodable_bytes():
 
 def test_printable_path_keeps_utf8_names():
     assert printable_path("/srv/客户/名单.txt") == "/srv/客户/名单.txt"
+
+
+def test_reasons_not_scanned_are_in_chinese():
+    now = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
+    results = [
+        FileResult(
+            path="/srv/共享/锁定",
+            status=FileStatus.UNREADABLE,
+            file_format="folder",
+            message="cannot list folder: Permission denied",
+        ),
+        FileResult(path="/srv/不存在", status=FileStatus.UNREADABLE, message="path not found"),
+        FileResult(path="/srv/坏.txt", status=FileStatus.UNREADABLE, message="cannot decode"),
+    ]
+
+    report = build_report(results, started_at=now, finished_at=now)
+
+    assert [entry["message_zh"] for entry in report["files"]] == [
+        "文件夹无法读取（没有权限或已不存在），其中的文件未扫描",
+        "路径不存在，未扫描",
+        "文件无法读取（损坏或编码未知）",
+    ]
+    assert "文件夹无法读取" in render_table(report)

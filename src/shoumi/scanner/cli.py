@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="report only findings with at least this confidence (default: low)",
     )
     parser.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="scan what symbolic links inside folders point to (default: list them as not scanned)",
+    )
+    parser.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",
@@ -143,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     options = ScanOptions(
         workers=arguments.workers,
         min_confidence=Confidence.from_label(arguments.min_confidence),
+        follow_symlinks=arguments.follow_symlinks,
     )
     show_progress = arguments.progress == "always" or (
         arguments.progress == "auto" and sys.stderr.isatty()

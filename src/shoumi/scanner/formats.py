@@ -42,6 +42,25 @@ MESSAGES_ZH = {
     "unsupported": "不支持的文件格式，未扫描",
     "limit_exceeded": "压缩包超出安全限制，已停止解压",
 }
+# Message of the result for a path given to scan that does not exist.
+MISSING_PATH_MESSAGE = "path not found"
+# Message of the result for a symbolic link in a walked folder, which is not followed.
+SYMLINK_MESSAGE = "symbolic link not followed"
+# Reasons for results that are not files, by status.
+FOLDER_MESSAGES_ZH = {"unreadable": "文件夹无法读取（没有权限或已不存在），其中的文件未扫描"}
+MISSING_PATH_MESSAGE_ZH = "路径不存在，未扫描"
+SYMLINK_MESSAGE_ZH = "符号链接，未跟随扫描（需要时加 --follow-symlinks）"
+
+
+def message_zh(result: FileResult) -> str:
+    """Return the Chinese reason why ``result`` was not scanned, or an empty string."""
+    if result.file_format == "folder":
+        return FOLDER_MESSAGES_ZH.get(result.status.value, "")
+    if result.file_format == "symlink":
+        return SYMLINK_MESSAGE_ZH
+    if result.message == MISSING_PATH_MESSAGE:
+        return MISSING_PATH_MESSAGE_ZH
+    return MESSAGES_ZH.get(result.status.value, "")
 
 
 @dataclass(frozen=True)

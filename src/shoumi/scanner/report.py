@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import TextIO
 
-from shoumi.scanner.formats import MESSAGES_ZH
+from shoumi.scanner.formats import message_zh
 from shoumi.scanner.kinds import Kind
 from shoumi.scanner.model import FileResult, FileStatus
 from shoumi.scanner.names import ATTACHMENT_NAME, FILE_NAME, FOLDER_NAME, MEMBER_NAME
@@ -73,7 +73,7 @@ def build_report(
                 "size": result.size,
                 "encoding": result.encoding,
                 "message": result.message,
-                "message_zh": MESSAGES_ZH.get(result.status.value, ""),
+                "message_zh": message_zh(result),
                 "findings": len(found),
             }
         )

@@ -10,7 +10,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import cast
 
-from shoumi.scanner.formats import scan_path, scan_small_files
+from shoumi.scanner.formats import (
+    MISSING_PATH_MESSAGE,
+    SYMLINK_MESSAGE,
+    scan_path,
+    scan_small_files,
+)
 from shoumi.scanner.model import FileResult, FileStatus, Finding, FindingTable, ScanOptions
 from shoumi.scanner.names import check_names, folder_result, mask_path
 from shoumi.scanner.pool import WorkerPool
@@ -46,6 +51,14 @@ class _File:
 
 
 @dataclass(frozen=True)
+class _Link:
+    """A symbolic link in a walked folder, not followed, so listed as not scanned."""
+
+    path: str
+    name_start: int
+
+
+@dataclass(frozen=True)
 class _Batch:
     """Consecutive small files, scanned together (see :func:`scan_small_files`), and the
     folders met between them, whose results keep their place among the files' results."""
@@ -67,23 +80,45 @@ class _Piece:
 
 def iter_files(
     paths: Iterable[str], follow_symlinks: bool = False
-) -> Iterator[_File | _Folder | FileResult]:
+) -> Iterator[_File | _Folder | _Link | FileResult]:
     """Yield every file and folder under ``paths`` in sorted order, or a result for a missing path.
 
     A path given on the command line is checked whole: for a folder, its full path is the
-    folder's name, and a file's folder part is checked as a folder.
+    folder's name, and a file's folder part is checked as a folder. Symbolic links inside
+    a folder are yielded as links, unless ``follow_symlinks`` is set. A followed link to a
+    folder that was walked already is not walked again, so a link to a folder above it
+    does not loop.
     """
     for root in paths:
         if os.path.isdir(root):
             yield _Folder(root, 0)
-            for directory, subdirectories, files in os.walk(root, followlinks=follow_symlinks):
+            # os.walk passes over a folder it cannot list, unless given an error handler.
+            # Such a folder is reported right after the folder walked before it.
+            errors: list[OSError] = []
+            walked = {_folder_key(root)}
+            for directory, subdirectories, files in os.walk(
+                root, onerror=errors.append, followlinks=follow_symlinks
+            ):
+                yield from _unlisted_folders(errors)
                 subdirectories.sort()
-                for name in subdirectories:
-                    yield _Folder(os.path.join(directory, name), len(directory) + 1)
+                for name in list(subdirectories):
+                    path = os.path.join(directory, name)
+                    if not follow_symlinks and os.path.islink(path):
+                        yield _Link(path, len(directory) + 1)
+                        continue
+                    yield _Folder(path, len(directory) + 1)
+                    if follow_symlinks:
+                        key = _folder_key(path)
+                        if key is not None and key in walked:
+                            subdirectories.remove(name)
+                        walked.add(key)
                 for name in sorted(files):
                     path = os.path.join(directory, name)
                     if follow_symlinks or not os.path.islink(path):
                         yield _File(path, len(path) - len(name))
+                    else:
+                        yield _Link(path, len(path) - len(name))
+            yield from _unlisted_folders(errors)
         elif os.path.exists(root):
             # A file, or a FIFO, socket or device, which scan_path reports as not scanned.
             folder, _ = os.path.split(root)
@@ -92,8 +127,17 @@ def iter_files(
             yield _File(root, len(folder) + 1 if folder else 0)
         else:
             yield FileResult(
-                path=mask_path(root), status=FileStatus.UNREADABLE, message="path not found"
+                path=mask_path(root), status=FileStatus.UNREADABLE, message=MISSING_PATH_MESSAGE
             )
+
+
+def _folder_key(path: str) -> tuple[int, int] | None:
+    """Return the device and inode of the folder at ``path``, or None if it cannot be read."""
+    try:
+        details = os.stat(path)
+    except OSError:
+        return None
+    return details.st_dev, details.st_ino
 
 
 def scan_paths(
@@ -104,7 +148,10 @@ def scan_paths(
     """Scan files and folders; yield one result per file, archive member and e-mail attachment.
 
     Paths in the results are masked (see :mod:`shoumi.scanner.names`). A folder whose name
-    contains an identifier gets a result of its own, with format ``folder``. Runs of files
+    contains an identifier gets a result of its own, with format ``folder``, and so does a
+    folder that cannot be listed (status ``unreadable``). A symbolic link inside a folder
+    gets an ``unsupported`` result with format ``symlink``, unless
+    ``options.follow_symlinks`` is set. Runs of files
     shorter than a block are scanned in batches, the UTF-8 text files of a batch in one
     pass (see :func:`shoumi.scanner.formats.scan_small_files`), with the same results.
 
@@ -126,9 +173,21 @@ def scan_paths(
         yield from _flatten(_merge_pieces(outputs, options), on_result)
 
 
+def _unlisted_folders(errors: list[OSError]) -> Iterator[FileResult]:
+    """Yield an ``unreadable`` folder result for each error of listing a folder, and forget them."""
+    for error in errors:
+        yield FileResult(
+            path=mask_path(os.fsdecode(error.filename or "")),
+            status=FileStatus.UNREADABLE,
+            file_format="folder",
+            message=f"cannot list folder: {error.strerror or type(error).__name__}",
+        )
+    errors.clear()
+
+
 def _batch_small_files(
-    items: Iterable[_File | _Folder | FileResult], options: ScanOptions
-) -> Iterator[_File | _Batch | _Folder | FileResult]:
+    items: Iterable[_File | _Folder | _Link | FileResult], options: ScanOptions
+) -> Iterator[_File | _Batch | _Folder | _Link | FileResult]:
     """Group runs of files shorter than a block into batches.
 
     Folders met while a batch is open join it, so that files given one by one on the
@@ -167,7 +226,9 @@ def _batch_small_files(
         yield _Batch(tuple(batch))
 
 
-def _small_file_size(item: _File | _Folder | FileResult, options: ScanOptions) -> int | None:
+def _small_file_size(
+    item: _File | _Folder | _Link | FileResult, options: ScanOptions
+) -> int | None:
     """Return the size of a regular file shorter than a block, else None."""
     if not isinstance(item, _File):
         return None
@@ -181,10 +242,19 @@ def _small_file_size(item: _File | _Folder | FileResult, options: ScanOptions) -
 
 
 def _scan_item(
-    item: _File | _Batch | _Folder | FileResult, options: ScanOptions
+    item: _File | _Batch | _Folder | _Link | FileResult, options: ScanOptions
 ) -> list[FileResult]:
     if isinstance(item, FileResult):
         return [item]
+    if isinstance(item, _Link):
+        link = FileResult(
+            path=item.path,
+            status=FileStatus.UNSUPPORTED,
+            file_format="symlink",
+            message=SYMLINK_MESSAGE,
+        )
+        check_names([link], item.name_start, options)
+        return [link]
     if isinstance(item, _Folder):
         return folder_result(item.path, item.name_start, options)
     if isinstance(item, _Batch):
@@ -205,8 +275,8 @@ def _scan_item(
 
 
 def _split_large_files(
-    items: Iterable[_File | _Batch | _Folder | FileResult], options: ScanOptions
-) -> Iterator[_File | _Batch | _Folder | FileResult | _Piece]:
+    items: Iterable[_File | _Batch | _Folder | _Link | FileResult], options: ScanOptions
+) -> Iterator[_File | _Batch | _Folder | _Link | FileResult | _Piece]:
     """Yield the items, with each file that :func:`plan_ranges` splits replaced by its pieces."""
     for file_number, item in enumerate(items):
         ranges = plan_ranges(item.path, options) if isinstance(item, _File) else []
@@ -219,7 +289,7 @@ def _split_large_files(
 
 def _scan_in_pool(
     pool: WorkerPool,
-    items: Iterable[_File | _Batch | _Folder | FileResult | _Piece],
+    items: Iterable[_File | _Batch | _Folder | _Link | FileResult | _Piece],
     options: ScanOptions,
 ) -> Iterator[list[FileResult] | tuple[_Piece, RangeResult]]:
     """Scan files, batches and pieces in the pool, and the other folder names and missing
