@@ -7,7 +7,7 @@ in the same run, in CPU time and in wall-clock time:
 * shoumi.scanner with 1 and 2 worker processes (library API, findings kept as
   arrays; masks, lines and columns included), precision and recall against truth.tsv,
   one and two workers taking turns in this process, whose heap is tuned as
-  `shoumi scan` tunes its own (``keep_freed_memory``);
+  `shoumi scan` tunes its own (``tune_heap``);
 * the same scans, each in a new Python process as `shoumi scan` runs them, timed from
   the call of scan_paths (so without starting Python and importing the scanner);
 * ripgrep with a raw pattern of the same shapes (no validation), 1 and 2 threads,
@@ -126,9 +126,9 @@ def shoumi_findings(files: list[Path], workers: int) -> set[tuple[str, int, str]
 NEW_PROCESS_SCRIPT = """
 import json, resource, sys, time
 from shoumi.scanner import ScanOptions, scan_paths
-from shoumi.scanner.pool import keep_freed_memory
+from shoumi.scanner.heap import tune_heap
 
-keep_freed_memory()
+tune_heap()
 workers, paths = int(sys.argv[1]), sys.argv[2:]
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
 wall, cpu = time.perf_counter(), time.process_time()
@@ -319,9 +319,9 @@ def main() -> int:
     total = sum(path.stat().st_size for path in files)
     for path in files:  # warm the page cache so every tool reads from memory
         path.read_bytes()
-    from shoumi.scanner.pool import keep_freed_memory
+    from shoumi.scanner.heap import tune_heap
 
-    keep_freed_memory()
+    tune_heap()
 
     rows: list[tuple[str, int, Timer, str, str]] = []
     # One and two workers take turns, so that a slow spell of a shared machine slows

@@ -50,7 +50,7 @@ def is_running(pid: int) -> bool:
     return state != "Z"
 
 
-# Whether the C library is glibc, whose heap keep_freed_memory tunes.
+# Whether the C library is glibc, whose heap shoumi.scanner.heap tunes.
 IS_GLIBC = hasattr(os, "confstr") and "glibc" in (os.confstr("CS_GNU_LIBC_VERSION") or "")
 
 

@@ -362,9 +362,10 @@ def test_pool_trims_heap_before_forking():
     # The heap keeps freed memory, as `shoumi scan` makes it do.
     script = (
         "import numpy as np\n"
-        "from shoumi.scanner.pool import WorkerPool, keep_freed_memory\n"
+        "from shoumi.scanner.heap import tune_heap\n"
+        "from shoumi.scanner.pool import WorkerPool\n"
         "from tests.scanner.test_pool import _resident_bytes, echo\n"
-        "keep_freed_memory()\n"
+        "tune_heap()\n"
         "arrays = [np.ones(1 << 20, dtype=np.uint8) for _ in range(64)]\n"
         "del arrays\n"
         "kept = _resident_bytes()\n"

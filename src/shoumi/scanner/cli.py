@@ -11,9 +11,9 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import TextIO
 
+from shoumi.scanner.heap import tune_heap
 from shoumi.scanner.kinds import Confidence, Kind
 from shoumi.scanner.model import FileResult, ScanOptions
-from shoumi.scanner.pool import keep_freed_memory
 from shoumi.scanner.report import build_report, render_table, write_csv, write_json
 from shoumi.scanner.scan import scan_paths
 
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(sys.stderr, show_progress)
 
     # This process scans when --workers is 1, and collects the results either way.
-    keep_freed_memory()
+    tune_heap()
     started_at = dt.datetime.now(dt.UTC)
     try:
         results = list(scan_paths(arguments.paths, options, on_result=progress.update))

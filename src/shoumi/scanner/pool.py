@@ -16,7 +16,6 @@ parent's time is taken from a worker.
 from __future__ import annotations
 
 import _thread
-import ctypes
 import itertools
 import multiprocessing
 import os
@@ -35,6 +34,8 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.reduction import ForkingPickler
 from multiprocessing.synchronize import Lock
 from typing import Any, cast
+
+from shoumi.scanner.heap import release_free_memory, tune_heap
 
 try:
     import fcntl
@@ -73,14 +74,6 @@ PARENT_CHECK_SECONDS = 0.5
 TERMINATE_TIMEOUT = 5.0
 # Exit status of a worker whose parent died.
 EXIT_PARENT_GONE = 1
-# glibc's mallopt parameters (malloc.h), and the values that keep_freed_memory sets.
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_THRESHOLD = -3
-# Free memory a process keeps at the top of its heap instead of giving it back to the system.
-KEPT_FREE_BYTES = 256 << 20
-# Allocations up to this size come from the heap; 32 MiB is the most glibc accepts on 64-bit
-# systems (16 MiB on 32-bit, where the call fails and the default stays).
-HEAP_ALLOCATION_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -117,7 +110,7 @@ class WorkerPool:
         self._processes: dict[Connection, BaseProcess] = {}
         self._pending: dict[int, int] = {}
         lock = context.Lock()
-        _release_free_memory()
+        release_free_memory()
         try:
             # SIGINT stays blocked in this thread while workers are forked. A worker
             # inherits the mask and ignores the signal before unblocking it. A Ctrl-C that
@@ -286,7 +279,7 @@ def _work(
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _exit_with_parent(parent_pid)
-    keep_freed_memory()
+    tune_heap()
     while True:
         with lock:
             number, job = ForkingPickler.loads(jobs.recv_bytes())
@@ -386,46 +379,3 @@ def _exit_with_parent(parent_pid: int) -> None:
     # threading.Thread.start would wait until the thread runs. With both cores busy, a
     # worker started second waited 3 to 4 ms for it before its first job.
     _thread.start_new_thread(watch, ())
-
-
-def keep_freed_memory() -> None:
-    """Make this process keep the memory it frees for later use, where the C library is glibc.
-
-    A scan allocates and frees tens of megabytes of arrays per block or batch of files. By
-    default glibc gives the free top of the heap back to the system once it exceeds 128 KiB
-    (a threshold that grows with the largest block freed). It also serves large
-    allocations with mmap and unmaps them on free. So each job faulted the same memory in
-    again. On the 64 MiB benchmark corpus a worker took 15,000 to 21,000 page faults
-    instead of about 7,000; two workers were 4 % faster on the 256 MiB corpus with this,
-    one process 12 % faster on 2,000 small files. The heap then stays near its largest size
-    until the process exits. Workers call this when they start; ``shoumi scan`` calls it
-    for its own process.
-    """
-    if "glibc" not in (_libc_version() or ""):
-        return
-    libc = ctypes.CDLL(None)
-    libc.mallopt(_M_TRIM_THRESHOLD, KEPT_FREE_BYTES)
-    libc.mallopt(_M_MMAP_THRESHOLD, HEAP_ALLOCATION_BYTES)
-
-
-def _release_free_memory() -> None:
-    """Give the free memory of this process's heap back to the system (glibc only).
-
-    Called before workers are forked: a worker inherits the heap copy-on-write, and a
-    process that kept much free memory (see :func:`keep_freed_memory`) had its page tables
-    copied into each worker, whose allocations then copied pages instead of taking new
-    ones. In a process that had scanned the 256 MiB corpus, two workers on the small-file
-    folder used 0.66 s of CPU time against 0.61 to 0.63 s forked from a new process,
-    and 0.63 to 0.65 s with this.
-    """
-    if "glibc" in (_libc_version() or ""):
-        ctypes.CDLL(None).malloc_trim(0)
-
-
-def _libc_version() -> str | None:
-    if not hasattr(os, "confstr"):
-        return None
-    try:
-        return os.confstr("CS_GNU_LIBC_VERSION")
-    except (ValueError, OSError):
-        return None
