@@ -10,6 +10,7 @@ import pytest
 import xlwt
 
 from shoumi.scanner import FileStatus, Kind, ScanOptions, scan_paths
+from shoumi.scanner.scan import iter_files
 from tests.scanner.helpers import bank_card, resident_id
 
 ID = resident_id()
@@ -384,6 +385,68 @@ def test_unlistable_root_and_last_folder(tmp_path, monkeypatch):
         (str(tmp_path / "root"), FileStatus.UNREADABLE),
         (str(tmp_path / "other" / "z"), FileStatus.UNREADABLE),
     ]
+
+
+def test_tree_deeper_than_recursion_limit(tmp_path):
+    # Made level by level: Path.mkdir(parents=True) recurses once per level too.
+    deepest = str(tmp_path)
+    for _ in range(1200):
+        deepest = os.path.join(deepest, "d")
+        os.mkdir(deepest)
+    deepest = Path(deepest)
+    (deepest / "notes.txt").write_text(LINE, encoding="utf-8")
+
+    results = scan(tmp_path)
+
+    assert [(r.path, r.finding_count) for r in results] == [(str(deepest / "notes.txt"), 2)]
+
+
+def test_walk_order_matches_os_walk(tmp_path):
+    for folder in ("b", "a/z", "a/y/x", "c", "a/y/w"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    for file in ("1.txt", "a/2.txt", "a/y/3.txt", "a/y/x/4.txt", "c/5.txt", "a/0.txt"):
+        (tmp_path / file).write_text("x\n", encoding="utf-8")
+    expected = [str(tmp_path)]
+    for directory, subfolders, files in os.walk(tmp_path):
+        subfolders.sort()
+        expected += [os.path.join(directory, name) for name in subfolders]
+        expected += [os.path.join(directory, name) for name in sorted(files)]
+
+    walked = [item.path for item in iter_files([str(tmp_path)])]
+
+    assert walked == expected
+
+
+def test_folder_name_under_root_with_slash(tmp_path):
+    (tmp_path / f"客户{ID}").mkdir()
+
+    results = list(scan_paths([str(tmp_path) + "/"]))
+
+    assert [finding.location.part for r in results for finding in r.findings] == ["folder name"]
+    assert ID not in results[0].path
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX links")
+def test_broken_links_are_listed(tmp_path):
+    walked = tmp_path / "walked"
+    walked.mkdir()
+    (walked / "dangling").symlink_to(tmp_path / "gone")
+    (walked / "loop").symlink_to(walked / "loop")
+    (walked / f"{ID}-folder").symlink_to(tmp_path)
+
+    followed = scan(walked, follow_symlinks=True)
+    on_command_line = list(scan_paths([str(walked / "dangling")]))
+    listed = scan(walked)
+
+    assert [(r.status, r.file_format) for r in followed if r.file_format == "symlink"] == [
+        (FileStatus.UNREADABLE, "symlink"),
+        (FileStatus.UNREADABLE, "symlink"),
+    ]
+    assert [(r.status, r.file_format) for r in on_command_line] == [
+        (FileStatus.UNREADABLE, "symlink")
+    ]
+    assert on_command_line[0].message.startswith("symbolic link target not found")
+    assert [finding.location.part for r in listed for finding in r.findings] == ["folder name"]
 
 
 @pytest.mark.skipif(

@@ -29,13 +29,31 @@ def test_reasons_not_scanned_are_in_chinese():
         ),
         FileResult(path="/srv/不存在", status=FileStatus.UNREADABLE, message="path not found"),
         FileResult(path="/srv/坏.txt", status=FileStatus.UNREADABLE, message="cannot decode"),
+        FileResult(
+            path="/srv/锁.txt",
+            status=FileStatus.UNREADABLE,
+            message="cannot read file: Permission denied",
+        ),
+        FileResult(
+            path="/srv/链接",
+            status=FileStatus.UNREADABLE,
+            file_format="symlink",
+            message="symbolic link target not found (missing, or links in a loop)",
+        ),
     ]
 
     report = build_report(results, started_at=now, finished_at=now)
 
     assert [entry["message_zh"] for entry in report["files"]] == [
-        "文件夹无法读取（没有权限或已不存在），其中的文件未扫描",
+        "文件夹无法列出内容，其中的文件未扫描（原因见详情）",
         "路径不存在，未扫描",
         "文件无法读取（损坏或编码未知）",
+        "文件无法打开或读取（原因见详情）",
+        "符号链接的目标不存在或链接成环，未扫描",
     ]
-    assert "文件夹无法读取" in render_table(report)
+    assert "文件夹无法列出内容" in render_table(report)
+
+
+def test_control_characters_in_names_are_escaped():
+    assert printable_path("/srv/a\x1b[2K\rb\n.txt") == "/srv/a\\x1b[2K\\x0db\\x0a.txt"
+    assert printable_path("/srv/\u202etxt.exe") == "/srv/\\u202etxt.exe"

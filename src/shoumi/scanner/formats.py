@@ -44,22 +44,33 @@ MESSAGES_ZH = {
 }
 # Message of the result for a path given to scan that does not exist.
 MISSING_PATH_MESSAGE = "path not found"
-# Message of the result for a symbolic link in a walked folder, which is not followed.
+# Messages of the results for symbolic links: not followed, or target missing or looping.
 SYMLINK_MESSAGE = "symbolic link not followed"
-# Reasons for results that are not files, by status.
-FOLDER_MESSAGES_ZH = {"unreadable": "文件夹无法读取（没有权限或已不存在），其中的文件未扫描"}
+BROKEN_LINK_MESSAGE = "symbolic link target not found (missing, or links in a loop)"
+# Start of the message of a file that could not be opened or read.
+READ_ERROR_PREFIX = "cannot read file:"
+# Reasons for results that are not files, and for read errors, in Chinese.
+FOLDER_MESSAGE_ZH = "文件夹无法列出内容，其中的文件未扫描（原因见详情）"
 MISSING_PATH_MESSAGE_ZH = "路径不存在，未扫描"
 SYMLINK_MESSAGE_ZH = "符号链接，未跟随扫描（需要时加 --follow-symlinks）"
+BROKEN_LINK_MESSAGE_ZH = "符号链接的目标不存在或链接成环，未扫描"
+READ_ERROR_MESSAGE_ZH = "文件无法打开或读取（原因见详情）"
 
 
 def message_zh(result: FileResult) -> str:
     """Return the Chinese reason why ``result`` was not scanned, or an empty string."""
+    if result.status is FileStatus.SCANNED:
+        return ""
     if result.file_format == "folder":
-        return FOLDER_MESSAGES_ZH.get(result.status.value, "")
+        return FOLDER_MESSAGE_ZH
     if result.file_format == "symlink":
+        if result.status is FileStatus.UNREADABLE:
+            return BROKEN_LINK_MESSAGE_ZH
         return SYMLINK_MESSAGE_ZH
     if result.message == MISSING_PATH_MESSAGE:
         return MISSING_PATH_MESSAGE_ZH
+    if result.message.startswith(READ_ERROR_PREFIX):
+        return READ_ERROR_MESSAGE_ZH
     return MESSAGES_ZH.get(result.status.value, "")
 
 
@@ -94,7 +105,7 @@ def scan_path(path: str, options: ScanOptions) -> list[FileResult]:
                 return [_scan_text_stream(path, stream, size, options)]
             content = stream.read()
     except OSError as error:
-        return [_not_scanned(path, FileStatus.UNREADABLE, f"cannot read file: {error.strerror}")]
+        return [_not_scanned(path, FileStatus.UNREADABLE, f"{READ_ERROR_PREFIX} {error.strerror}")]
     return scan_content(path, content, options, _Archive())
 
 

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Iterable
 from typing import TextIO
@@ -24,17 +25,29 @@ REPORT_VERSION = 1
 CSV_COLUMNS = ("path", "location", "kind", "masked", "confidence", "length")
 
 
+# Characters that would move the cursor, erase or reorder text on a terminal: C0 and C1
+# controls, DEL and the bidirectional formatting characters.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def printable_path(path: str) -> str:
-    """Return ``path`` with each byte that was not UTF-8 in the file system written as ``\\xNN``.
+    """Return ``path`` with each byte that was not UTF-8 in the file system written as ``\\xNN``,
+    and each control or bidirectional formatting character as ``\\xNN`` or ``\\uNNNN``.
 
     Python keeps such bytes (a GBK file name from a Windows share, say) as lone surrogates,
-    which no UTF-8 output can encode.
+    which no UTF-8 output can encode. A name with an escape sequence or a carriage return
+    could otherwise erase or overwrite rows of the table on a terminal.
     """
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
-        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return path
+        path = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _UNPRINTABLE.sub(_escape, path)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def build_report(

@@ -11,13 +11,21 @@ from dataclasses import dataclass
 from typing import cast
 
 from shoumi.scanner.formats import (
+    BROKEN_LINK_MESSAGE,
     MISSING_PATH_MESSAGE,
     SYMLINK_MESSAGE,
     scan_path,
     scan_small_files,
 )
 from shoumi.scanner.model import FileResult, FileStatus, Finding, FindingTable, ScanOptions
-from shoumi.scanner.names import check_names, folder_result, mask_path
+from shoumi.scanner.names import (
+    FILE_NAME,
+    FOLDER_NAME,
+    check_names,
+    folder_result,
+    mask_path,
+    name_findings,
+)
 from shoumi.scanner.pool import WorkerPool
 from shoumi.scanner.split import RangeResult, TextRange, merge_ranges, plan_ranges, scan_range
 
@@ -52,10 +60,13 @@ class _File:
 
 @dataclass(frozen=True)
 class _Link:
-    """A symbolic link in a walked folder, not followed, so listed as not scanned."""
+    """A symbolic link listed as not scanned: inside a walked folder and not followed, or
+    ``broken`` (its target is missing or the links loop)."""
 
     path: str
     name_start: int
+    to_folder: bool = False
+    broken: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,48 +98,91 @@ def iter_files(
     folder's name, and a file's folder part is checked as a folder. Symbolic links inside
     a folder are yielded as links, unless ``follow_symlinks`` is set. A followed link to a
     folder that was walked already is not walked again, so a link to a folder above it
-    does not loop.
+    does not loop. A file reached through several links is yielded once for each path.
     """
     for root in paths:
         if os.path.isdir(root):
             yield _Folder(root, 0)
-            # os.walk passes over a folder it cannot list, unless given an error handler.
-            # Such a folder is reported right after the folder walked before it.
-            errors: list[OSError] = []
-            walked = {_folder_key(root)}
-            for directory, subdirectories, files in os.walk(
-                root, onerror=errors.append, followlinks=follow_symlinks
-            ):
-                yield from _unlisted_folders(errors)
-                subdirectories.sort()
-                for name in list(subdirectories):
-                    path = os.path.join(directory, name)
-                    if not follow_symlinks and os.path.islink(path):
-                        yield _Link(path, len(directory) + 1)
-                        continue
-                    yield _Folder(path, len(directory) + 1)
-                    if follow_symlinks:
-                        key = _folder_key(path)
-                        if key is not None and key in walked:
-                            subdirectories.remove(name)
-                        walked.add(key)
-                for name in sorted(files):
-                    path = os.path.join(directory, name)
-                    if follow_symlinks or not os.path.islink(path):
-                        yield _File(path, len(path) - len(name))
-                    else:
-                        yield _Link(path, len(path) - len(name))
-            yield from _unlisted_folders(errors)
-        elif os.path.exists(root):
-            # A file, or a FIFO, socket or device, which scan_path reports as not scanned.
+            yield from _walk(root, follow_symlinks)
+        elif os.path.lexists(root):
+            # A file, or a FIFO, socket or device, which scan_path reports as not scanned,
+            # or a link whose target is missing.
             folder, _ = os.path.split(root)
             if folder:
                 yield _Folder(folder, 0)
-            yield _File(root, len(folder) + 1 if folder else 0)
+            name_start = len(folder) + 1 if folder else 0
+            if os.path.exists(root):
+                yield _File(root, name_start)
+            else:
+                yield _Link(root, name_start, broken=True)
         else:
             yield FileResult(
                 path=mask_path(root), status=FileStatus.UNREADABLE, message=MISSING_PATH_MESSAGE
             )
+
+
+def _walk(root: str, follow_symlinks: bool) -> Iterator[_File | _Folder | _Link | FileResult]:
+    """Yield the folders, files and links under ``root``, in the order of ``os.walk``.
+
+    In each folder its subfolders come first, then its files, each sorted by name, then
+    the contents of each subfolder in turn. The walk keeps its own stack: the ``os.walk``
+    of Python 3.11 recurses once per level and raised RecursionError in a tree 1,000
+    folders deep. A folder that cannot be listed gets an ``unreadable`` result where its
+    contents would have come.
+    """
+    walked = {_folder_key(root)} if follow_symlinks else set()
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            yield _unlisted_folder(directory, error)
+            continue
+        subfolders: list[os.DirEntry] = []
+        files: list[os.DirEntry] = []
+        for entry in entries:
+            (subfolders if _is_folder(entry) else files).append(entry)
+        descend = []
+        for entry in subfolders:
+            name_start = len(entry.path) - len(entry.name)
+            if not follow_symlinks and _is_link(entry):
+                yield _Link(entry.path, name_start, to_folder=True)
+                continue
+            yield _Folder(entry.path, name_start)
+            if follow_symlinks:
+                key = _folder_key(entry.path)
+                if key is not None and key in walked:
+                    continue
+                walked.add(key)
+            descend.append(entry.path)
+        for entry in files:
+            name_start = len(entry.path) - len(entry.name)
+            if not _is_link(entry):
+                yield _File(entry.path, name_start)
+            elif not follow_symlinks:
+                yield _Link(entry.path, name_start)
+            elif os.path.exists(entry.path):
+                yield _File(entry.path, name_start)
+            else:
+                yield _Link(entry.path, name_start, broken=True)
+        pending.extend(reversed(descend))
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    """Return whether the entry is a folder or a link to one, as ``os.walk`` decides."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _folder_key(path: str) -> tuple[int, int] | None:
@@ -138,6 +192,16 @@ def _folder_key(path: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return details.st_dev, details.st_ino
+
+
+def _unlisted_folder(path: str, error: OSError) -> FileResult:
+    """Return the ``unreadable`` result of a folder whose contents could not be listed."""
+    return FileResult(
+        path=mask_path(path),
+        status=FileStatus.UNREADABLE,
+        file_format="folder",
+        message=f"cannot list folder: {error.strerror or type(error).__name__}",
+    )
 
 
 def scan_paths(
@@ -171,18 +235,6 @@ def scan_paths(
     with WorkerPool(options.workers, functools.partial(_scan_job, options)) as pool:
         outputs = _scan_in_pool(pool, _split_large_files(items, options), options)
         yield from _flatten(_merge_pieces(outputs, options), on_result)
-
-
-def _unlisted_folders(errors: list[OSError]) -> Iterator[FileResult]:
-    """Yield an ``unreadable`` folder result for each error of listing a folder, and forget them."""
-    for error in errors:
-        yield FileResult(
-            path=mask_path(os.fsdecode(error.filename or "")),
-            status=FileStatus.UNREADABLE,
-            file_format="folder",
-            message=f"cannot list folder: {error.strerror or type(error).__name__}",
-        )
-    errors.clear()
 
 
 def _batch_small_files(
@@ -247,14 +299,7 @@ def _scan_item(
     if isinstance(item, FileResult):
         return [item]
     if isinstance(item, _Link):
-        link = FileResult(
-            path=item.path,
-            status=FileStatus.UNSUPPORTED,
-            file_format="symlink",
-            message=SYMLINK_MESSAGE,
-        )
-        check_names([link], item.name_start, options)
-        return [link]
+        return [_link_result(item, options)]
     if isinstance(item, _Folder):
         return folder_result(item.path, item.name_start, options)
     if isinstance(item, _Batch):
@@ -272,6 +317,18 @@ def _scan_item(
     results = scan_path(item.path, options)
     check_names(results, item.name_start, options)
     return results
+
+
+def _link_result(link: _Link, options: ScanOptions) -> FileResult:
+    """Return the not-scanned result of a link, with the identifiers in its name."""
+    part = FOLDER_NAME if link.to_folder else FILE_NAME
+    return FileResult(
+        path=mask_path(link.path),
+        status=FileStatus.UNREADABLE if link.broken else FileStatus.UNSUPPORTED,
+        file_format="symlink",
+        message=BROKEN_LINK_MESSAGE if link.broken else SYMLINK_MESSAGE,
+        extra_findings=name_findings(link.path, link.name_start, part, options),
+    )
 
 
 def _split_large_files(

@@ -26,7 +26,7 @@ from typing import BinaryIO
 import numpy as np
 
 from shoumi.scanner.errors import UnreadableFileError
-from shoumi.scanner.formats import is_plain_text_candidate
+from shoumi.scanner.formats import READ_ERROR_PREFIX, is_plain_text_candidate
 from shoumi.scanner.model import FileResult, FileStatus, FindingTable, ScanOptions
 from shoumi.scanner.text import (
     SAMPLE_BYTES,
@@ -144,7 +144,7 @@ def scan_range(text_range: TextRange, options: ScanOptions) -> RangeResult:
         with open(text_range.path, "rb") as stream:
             scan = scan_utf8_range(stream, text_range.start, text_range.end, options)
     except OSError as error:
-        return RangeResult(text_range, None, error=f"cannot read file: {error.strerror}")
+        return RangeResult(text_range, None, error=f"{READ_ERROR_PREFIX} {error.strerror}")
     return RangeResult(text_range, scan)
 
 
