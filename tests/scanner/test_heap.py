@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from shoumi.scanner import heap
 from tests.scanner.helpers import IS_GLIBC, last_line_of_python
 
 THP_SETTING = Path("/sys/kernel/mm/transparent_hugepage/enabled")
@@ -50,3 +51,8 @@ def test_tuning_twice_keeps_working():
     )
 
     assert int(last_line_of_python(script)) == 12 * (8 << 20)
+
+
+def test_kept_memory_exceeds_growth():
+    # The heap grown in huge pages is freed at once; a lower threshold gave it straight back.
+    assert heap.KEPT_FREE_BYTES > heap.HUGE_HEAP_BYTES + heap._GROWTH_REQUEST_BYTES

@@ -30,7 +30,8 @@ _MADV_HUGEPAGE = 14
 _HUGE_PAGE_BYTES = 2 << 20
 
 # Free memory a process keeps at the top of its heap instead of giving it back to the system.
-KEPT_FREE_BYTES = 256 << 20
+# More than the growth below, which would otherwise be given back as soon as it is freed.
+KEPT_FREE_BYTES = 128 << 20
 # Allocations up to this size come from the heap; 32 MiB is the most glibc accepts on 64-bit
 # systems (16 MiB on 32-bit, where the call fails and the default stays).
 HEAP_ALLOCATION_BYTES = 32 << 20
