@@ -1,5 +1,7 @@
+import inspect
 import io
 import os
+import sys
 import threading
 import zipfile
 from email.message import EmailMessage
@@ -388,15 +390,18 @@ def test_unlistable_root_and_last_folder(tmp_path, monkeypatch):
 
 
 def test_tree_deeper_than_recursion_limit(tmp_path):
-    # Made level by level: Path.mkdir(parents=True) recurses once per level too.
-    deepest = str(tmp_path)
-    for _ in range(1200):
-        deepest = os.path.join(deepest, "d")
-        os.mkdir(deepest)
-    deepest = Path(deepest)
+    # Python 3.11's os.walk recursed once per level. The test lowers the recursion limit to
+    # 150 frames above its own depth instead of building 1,000 levels, which pytest's
+    # removal of old temporary folders (shutil.rmtree, recursive too) could not delete.
+    deepest = tmp_path.joinpath(*["d"] * 400)
+    deepest.mkdir(parents=True)
     (deepest / "notes.txt").write_text(LINE, encoding="utf-8")
-
-    results = scan(tmp_path)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack(0)) + 150)
+    try:
+        results = scan(tmp_path)
+    finally:
+        sys.setrecursionlimit(limit)
 
     assert [(r.path, r.finding_count) for r in results] == [(str(deepest / "notes.txt"), 2)]
 
