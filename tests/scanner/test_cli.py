@@ -126,6 +126,24 @@ def test_unfinished_scan_prints_no_report(planted, capsys, monkeypatch, error, s
     assert captured.out == ""
 
 
+def test_internal_error_hides_its_message(planted, capsys, monkeypatch):
+    leaked_name = f"{planted}/{PLANTED['resident_id']}.txt"
+
+    def failing(paths, options, on_result):
+        yield from scan_paths(paths, options, on_result=on_result)
+        raise FileNotFoundError(2, "No such file or directory", leaked_name)
+
+    monkeypatch.setattr(cli, "scan_paths", failing)
+
+    assert main([str(planted), "--format", "json"]) == EXIT_FAILED
+
+    captured = capsys.readouterr()
+    assert "扫描因内部错误（FileNotFoundError）没有完成" in captured.err
+    assert "in failing" in captured.err
+    assert PLANTED["resident_id"] not in captured.err
+    assert captured.out == ""
+
+
 def test_interrupt_while_building_report(planted, capsys, monkeypatch):
     def interrupted(results, started_at, finished_at):
         raise KeyboardInterrupt

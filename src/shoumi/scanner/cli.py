@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import sys
 import time
+import traceback
 from concurrent.futures.process import BrokenProcessPool
 from typing import TextIO
 
@@ -135,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``shoumi scan`` and return its exit status.
 
     0: no kind named by ``--fail-on`` was found; 1: one was; 2: usage error; 3: a worker
-    process died, so the scan is incomplete; 130: interrupted with Ctrl-C.
+    process died or an internal error stopped the scan, so it is incomplete; 130:
+    interrupted with Ctrl-C.
     """
     parser = build_parser()
     arguments = parser.parse_args(argv)
@@ -170,6 +172,16 @@ def main(argv: list[str] | None = None) -> int:
             "有扫描进程意外退出（可能被终止或内存不足），扫描没有完成，没有输出报告。请重新扫描；"
             "若再次出现，请减少 --workers。\n"
         )
+        return EXIT_FAILED
+    except Exception as error:  # noqa: BLE001 - reported without its message (see below)
+        progress.close()
+        # The message may contain a file's name, and with it an identifier, so only the
+        # error's type and the code lines where it was raised are printed.
+        sys.stderr.write(
+            f"扫描因内部错误（{type(error).__name__}）没有完成，没有输出报告。错误信息可能含有文件名，"
+            "因此只列出出错的代码位置；请把以下内容提供给维护人员：\n"
+        )
+        sys.stderr.write("".join(traceback.format_tb(error.__traceback__)))
         return EXIT_FAILED
     progress.close()
     try:
