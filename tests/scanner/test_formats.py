@@ -93,6 +93,46 @@ def test_xls_finding_names_sheet_and_cell(tmp_path):
     assert result.findings[0].kind is Kind.RESIDENT_ID
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_sheet_name_identifier_is_masked(tmp_path, suffix):
+    title = f"客户{ID}"
+    path = tmp_path / f"clients{suffix}"
+    if suffix == ".xlsx":
+        workbook = openpyxl.Workbook()
+        workbook.active.title = title
+        workbook.active["C7"] = "无"
+        workbook.save(path)
+    else:
+        book = xlwt.Workbook()
+        book.add_sheet(title).write(6, 2, "无")
+        book.save(str(path))
+
+    [result] = scan(path)
+
+    assert [(f.kind, f.location.part) for f in result.findings] == [
+        (Kind.RESIDENT_ID, "sheet name")
+    ]
+    assert result.findings[0].location.sheet == f"客户{ID[:3]}{'*' * 11}{ID[-4:]}"
+    assert ID not in repr(result)
+
+
+def test_docx_part_name_is_masked(tmp_path):
+    path = tmp_path / "contract.docx"
+    content = make_docx([["身份证号", ID]])
+    with zipfile.ZipFile(io.BytesIO(content)) as source:
+        document = source.read("word/document.xml")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr(f"word/header{ID}.xml", document)
+    path.write_bytes(buffer.getvalue())
+
+    [result] = scan(path)
+
+    assert [f.kind for f in result.findings] == [Kind.RESIDENT_ID]
+    assert ID not in repr(result)
+
+
 def make_docx(paragraphs: list[list[str]]) -> bytes:
     """A minimal .docx: one paragraph per list, one run per string."""
     namespace = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -442,6 +482,7 @@ def test_broken_links_are_listed(tmp_path):
     followed = scan(walked, follow_symlinks=True)
     on_command_line = list(scan_paths([str(walked / "dangling")]))
     listed = scan(walked)
+    not_followed = [r for r in listed if r.file_format == "symlink"]
 
     assert [(r.status, r.file_format) for r in followed if r.file_format == "symlink"] == [
         (FileStatus.UNREADABLE, "symlink"),
@@ -452,6 +493,12 @@ def test_broken_links_are_listed(tmp_path):
     ]
     assert on_command_line[0].message.startswith("symbolic link target not found")
     assert [finding.location.part for r in listed for finding in r.findings] == ["folder name"]
+    # Without following, a link with no target is named so too, not "not followed".
+    assert [(r.status, r.message.split(" (")[0]) for r in not_followed] == [
+        (FileStatus.UNSUPPORTED, "symbolic link not followed"),
+        (FileStatus.UNREADABLE, "symbolic link target not found"),
+        (FileStatus.UNREADABLE, "symbolic link target not found"),
+    ]
 
 
 @pytest.mark.skipif(

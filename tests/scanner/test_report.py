@@ -57,3 +57,7 @@ def test_reasons_not_scanned_are_in_chinese():
 def test_control_characters_in_names_are_escaped():
     assert printable_path("/srv/a\x1b[2K\rb\n.txt") == "/srv/a\\x1b[2K\\x0db\\x0a.txt"
     assert printable_path("/srv/\u202etxt.exe") == "/srv/\\u202etxt.exe"
+    # Zero-width and other format characters, and line separators, hide or move text too.
+    assert printable_path("a\u200bb\u061cc\u2028d") == "a\\u200bb\\u061cc\\u2028d"
+    # Wide spaces are printable, and stay.
+    assert printable_path("客户\u3000名单") == "客户\u3000名单"

@@ -26,6 +26,7 @@ from shoumi.scanner import text
 from shoumi.scanner.errors import ArchiveLimitError, UnreadableFileError
 from shoumi.scanner.kinds import Confidence, Kind
 from shoumi.scanner.model import FileResult, FileStatus, Finding, Location, ScanOptions
+from shoumi.scanner.names import SHEET_NAME, mask_path, may_contain_identifier
 
 logger = structlog.get_logger(__name__)
 
@@ -274,19 +275,29 @@ def _scan_xlsx(path: str, content: bytes, options: ScanOptions) -> FileResult:
         raise UnreadableFileError(f"cannot open workbook: {type(error).__name__}") from error
     texts: list[str] = []
     locations: list[Location] = []
+    titles: list[str] = []
     try:
         for sheet in workbook.worksheets:
+            titles.append(sheet.title)
+            title = mask_path(sheet.title)
             for row in sheet.iter_rows():
                 for cell in row:
                     value = _cell_text(getattr(cell, "value", None))
                     if value:
                         reference = f"{get_column_letter(cell.column)}{cell.row}"
                         texts.append(value)
-                        locations.append(Location(sheet=sheet.title, cell=reference))
+                        locations.append(Location(sheet=title, cell=reference))
     finally:
         workbook.close()
-    found = _findings(path, texts, locations, options)
+    found = _findings(path, texts, locations, options) + _sheet_name_findings(path, titles, options)
     return FileResult(path=path, file_format="xlsx", size=len(content), extra_findings=found)
+
+
+def _sheet_name_findings(path: str, titles: list[str], options: ScanOptions) -> list[Finding]:
+    """Report the identifiers in worksheet names, which locations show masked."""
+    named = [title for title in titles if may_contain_identifier(title)]
+    locations = [Location(part=SHEET_NAME, sheet=mask_path(title)) for title in named]
+    return _findings(path, named, locations, options)
 
 
 def _scan_ole2(path: str, content: bytes, suffix: str, options: ScanOptions) -> FileResult:
@@ -311,16 +322,17 @@ def _scan_ole2(path: str, content: bytes, suffix: str, options: ScanOptions) -> 
         raise UnreadableFileError(f"cannot open .xls: {type(error).__name__}") from error
     texts: list[str] = []
     locations: list[Location] = []
+    titles: list[str] = []
     for sheet in book.sheets():
+        titles.append(sheet.name)
+        title = mask_path(sheet.name)
         for row in range(sheet.nrows):
             for column, value in enumerate(sheet.row_values(row)):
                 value_text = _cell_text(value)
                 if value_text:
                     texts.append(value_text)
-                    locations.append(
-                        Location(sheet=sheet.name, cell=xlrd.formula.cellname(row, column))
-                    )
-    found = _findings(path, texts, locations, options)
+                    locations.append(Location(sheet=title, cell=xlrd.formula.cellname(row, column)))
+    found = _findings(path, texts, locations, options) + _sheet_name_findings(path, titles, options)
     return FileResult(path=path, file_format="xls", size=len(content), extra_findings=found)
 
 
@@ -338,7 +350,12 @@ def _scan_docx(path: str, content: bytes, options: ScanOptions) -> FileResult:
         texts: list[str] = []
         locations: list[Location] = []
         for name in sorted(names):
-            part = PurePosixPath(name).stem
+            # A part's name is a word and a number ("header2"). A number long enough to be an
+            # identifier is hidden whole, because the engine does not find one glued to letters.
+            stem = PurePosixPath(name).stem
+            word = stem.rstrip("0123456789")
+            suffix = stem[len(word) :]
+            part = word + ("*" * len(suffix) if may_contain_identifier(suffix) else suffix)
             for number, paragraph in enumerate(_word_paragraphs(package.read(name)), start=1):
                 if paragraph:
                     texts.append(paragraph)

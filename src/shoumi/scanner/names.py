@@ -6,6 +6,8 @@ contents, so no report prints an identifier from a name. An identifier in the na
 result adds (its file name, or its member name inside an archive) is also reported as a
 finding, located by ``part`` (``file name``, ``folder name``, ``member name`` or
 ``attachment name``). Folders of a scanned tree are checked once each, not with every file.
+Worksheet names are masked and reported the same way, as ``sheet name``
+(:mod:`shoumi.scanner.formats`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ FILE_NAME = "file name"
 FOLDER_NAME = "folder name"
 MEMBER_NAME = "member name"
 ATTACHMENT_NAME = "attachment name"
+SHEET_NAME = "sheet name"
 
 # Parts whose children are named ``parent!child``, by the parent's file format.
 _CHILD_PARTS = {"zip": MEMBER_NAME, "eml": ATTACHMENT_NAME}

@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import json
-import re
 import unicodedata
 from collections.abc import Iterable
 from typing import TextIO
@@ -18,35 +17,48 @@ from typing import TextIO
 from shoumi.scanner.formats import message_zh
 from shoumi.scanner.kinds import Kind
 from shoumi.scanner.model import FileResult, FileStatus
-from shoumi.scanner.names import ATTACHMENT_NAME, FILE_NAME, FOLDER_NAME, MEMBER_NAME
+from shoumi.scanner.names import (
+    ATTACHMENT_NAME,
+    FILE_NAME,
+    FOLDER_NAME,
+    MEMBER_NAME,
+    SHEET_NAME,
+)
 
 REPORT_FORMAT = "shoumi.scan-report"
 REPORT_VERSION = 1
 CSV_COLUMNS = ("path", "location", "kind", "masked", "confidence", "length")
 
 
-# Characters that would move the cursor, erase or reorder text on a terminal: C0 and C1
-# controls, DEL and the bidirectional formatting characters.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Unicode categories written as escapes: controls (Cc), format characters such as the
+# bidirectional marks and zero-width spaces (Cf), and line and paragraph separators (Zl,
+# Zp). On a terminal they move the cursor, erase or reorder text, or hide characters.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def printable_path(path: str) -> str:
     """Return ``path`` with each byte that was not UTF-8 in the file system written as ``\\xNN``,
-    and each control or bidirectional formatting character as ``\\xNN`` or ``\\uNNNN``.
+    and each control, format or separator character as ``\\xNN`` or ``\\uNNNN``.
 
     Python keeps such bytes (a GBK file name from a Windows share, say) as lone surrogates,
     which no UTF-8 output can encode. A name with an escape sequence or a carriage return
     could otherwise erase or overwrite rows of the table on a terminal.
+    NOTE: a name that contains a backslash and ``x1b`` as text reads like an escaped one.
     """
+    if path.isprintable():
+        return path
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
         path = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return _UNPRINTABLE.sub(_escape, path)
+    return "".join(
+        _escape(char) if unicodedata.category(char) in _ESCAPED_CATEGORIES else char
+        for char in path
+    )
 
 
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
+def _escape(char: str) -> str:
+    code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
@@ -74,7 +86,12 @@ def build_report(
         path = printable_path(result.path)
         for finding in found:
             by_kind[finding.kind.label] += 1
-            findings.append({**finding.to_dict(), "path": path})
+            entry = {**finding.to_dict(), "path": path}
+            # Sheet and part names are the file's own text, escaped like names.
+            for key in ("location", "sheet", "part"):
+                if key in entry:
+                    entry[key] = printable_path(entry[key])
+            findings.append(entry)
         if result.status is FileStatus.SCANNED:
             scanned += 1
             total_bytes += result.size
@@ -167,6 +184,7 @@ _LOCATION_ZH = {
     FOLDER_NAME: "文件夹名",
     MEMBER_NAME: "压缩包内文件名",
     ATTACHMENT_NAME: "附件名",
+    SHEET_NAME: "工作表名",
 }
 
 

@@ -161,12 +161,12 @@ def _walk(root: str, follow_symlinks: bool) -> Iterator[_File | _Folder | _Link 
             name_start = len(entry.path) - len(entry.name)
             if not _is_link(entry):
                 yield _File(entry.path, name_start)
-            elif not follow_symlinks:
-                yield _Link(entry.path, name_start)
-            elif os.path.exists(entry.path):
+            elif not os.path.exists(entry.path):
+                yield _Link(entry.path, name_start, broken=True)
+            elif follow_symlinks:
                 yield _File(entry.path, name_start)
             else:
-                yield _Link(entry.path, name_start, broken=True)
+                yield _Link(entry.path, name_start)
         pending.extend(reversed(descend))
 
 
