@@ -91,7 +91,40 @@ def test_unknown_fail_on_kind_is_usage_error(planted, capsys):
         main([str(planted), "--fail-on", "ssn"])
 
     assert exit_info.value.code == 2
-    assert "unknown kind 'ssn'" in capsys.readouterr().err
+    assert "shoumi scan：错误：未知的类型 'ssn'" in capsys.readouterr().err
+
+
+def test_help_is_in_chinese(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("用法：shoumi scan")
+    assert "要扫描的文件或文件夹" in help_text
+    assert "显示本帮助并退出" in help_text
+    assert "positional arguments" not in help_text
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ([], "缺少参数：PATH"),
+        (["x", "--format", "xml"], "参数 --format 的取值 'xml' 无效"),
+        (["x", "--workers", "two"], "参数 --workers/-j 应为整数，而不是 'two'"),
+        (["x", "--workers", "0"], "--workers 至少为 1"),
+        (["x", "--bogus"], "无法识别的参数：--bogus"),
+        (["x", "--output"], "参数 --output/-o 缺少取值"),
+    ],
+)
+def test_usage_errors_are_in_chinese(capsys, arguments, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(arguments)
+
+    assert exit_info.value.code == 2
+    errors = capsys.readouterr().err
+    assert errors.startswith("用法：shoumi scan")
+    assert f"shoumi scan：错误：{message}" in errors
 
 
 def test_min_confidence_filters(planted, capsys):

@@ -6,11 +6,12 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import re
 import sys
 import time
 import traceback
 from concurrent.futures.process import BrokenProcessPool
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from shoumi.scanner.heap import tune_heap
 from shoumi.scanner.kinds import Confidence, Kind
@@ -26,58 +27,108 @@ EXIT_FAILED = 3
 EXIT_INTERRUPTED = 130
 
 
+class _ChineseHelpFormatter(argparse.HelpFormatter):
+    """Help with a Chinese usage heading."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+# argparse's own error messages (Python 3.11), which it writes in English, and their
+# Chinese forms. A message that matches none is printed as it is.
+_ARGPARSE_ERRORS_ZH = (
+    (re.compile(r"the following arguments are required: (.+)"), r"缺少参数：\1"),
+    (re.compile(r"unrecognized arguments: (.+)"), r"无法识别的参数：\1"),
+    (
+        re.compile(r"argument (\S+): invalid choice: (.+) \(choose from (.+)\)"),
+        r"参数 \1 的取值 \2 无效，可选：\3",
+    ),
+    (re.compile(r"argument (\S+): invalid int value: (.+)"), r"参数 \1 应为整数，而不是 \2"),
+    (re.compile(r"argument (\S+): expected one argument"), r"参数 \1 缺少取值"),
+    (
+        re.compile(r"ambiguous option: (\S+) could match (.+)"),
+        r"选项 \1 不明确，可能是：\2",
+    ),
+)
+
+
+class _ChineseArgumentParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are in Chinese."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, replacement in _ARGPARSE_ERRORS_ZH:
+            if pattern.fullmatch(message):
+                message = pattern.sub(replacement, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}：错误：{message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     kinds = ", ".join(kind.label for kind in Kind)
-    parser = argparse.ArgumentParser(
+    parser = _ChineseArgumentParser(
         prog="shoumi scan",
         description="扫描文件和文件夹中的明文个人信息（身份证号、统一社会信用代码、银行卡号、手机号等）。"
-        " 输出只包含脱敏值。",
+        "输出只包含脱敏值。",
+        formatter_class=_ChineseHelpFormatter,
+        add_help=False,
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to scan")
+    parser._positionals.title = "参数"
+    parser._optionals.title = "选项"
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="要扫描的文件或文件夹")
+    parser.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
     parser.add_argument(
         "--format",
         choices=("table", "json", "csv"),
         default="table",
-        help="output format (default: table)",
+        help="报告格式：table 为表格（默认），json 和 csv 供程序读取",
     )
     parser.add_argument(
-        "--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout"
+        "--output", "-o", metavar="FILE", help="把报告写入文件 FILE，而不是标准输出"
     )
     parser.add_argument(
         "--fail-on",
         metavar="KIND,...",
         default="",
-        help=f"exit with status 1 if any of these kinds is found; kinds: {kinds}, or 'any'",
+        help=f"发现其中任一类型时以状态 1 退出；类型：{kinds}，any 表示全部类型",
     )
     parser.add_argument(
-        "--workers", "-j", type=int, default=1, help="worker processes (default: 1)"
+        "--workers", "-j", metavar="N", type=int, default=1, help="扫描进程数（默认 1）"
     )
     parser.add_argument(
         "--min-confidence",
         choices=("low", "medium", "high"),
         default="low",
-        help="report only findings with at least this confidence (default: low)",
+        help="只报告置信度不低于此级别的发现项：low 低（默认）、medium 中、high 高",
     )
     parser.add_argument(
         "--follow-symlinks",
         action="store_true",
-        help="scan what symbolic links inside folders point to (default: list them as not scanned)",
+        help="扫描文件夹中符号链接指向的文件和文件夹（默认把链接列为未扫描）",
     )
     parser.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",
-        help="progress bar on stderr: auto draws it when stderr is a terminal",
+        help="在标准错误输出显示进度：auto 仅在终端中显示（默认），always 总是显示，never 不显示",
     )
     return parser
 
 
 def parse_kinds(value: str) -> frozenset[Kind]:
-    """Parse a comma-separated list of kind labels; ``any`` means every kind."""
+    """Parse a comma-separated list of kind labels; ``any`` means every kind.
+
+    Raises ``ValueError`` with a Chinese message for an unknown label.
+    """
     labels = [label for label in value.split(",") if label.strip()]
     if any(label.strip().lower() == "any" for label in labels):
         return frozenset(Kind)
-    return frozenset(Kind.from_label(label) for label in labels)
+    try:
+        return frozenset(Kind.from_label(label) for label in labels)
+    except ValueError:
+        unknown = next(label for label in labels if label.strip().upper() not in Kind.__members__)
+        known = ", ".join(kind.label for kind in Kind)
+        raise ValueError(f"未知的类型 {unknown.strip()!r}，可选：{known} 或 any") from None
 
 
 class Progress:
@@ -146,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     if arguments.workers < 1:
-        parser.error("--workers must be at least 1")
+        parser.error("--workers 至少为 1")
     options = ScanOptions(
         workers=arguments.workers,
         min_confidence=Confidence.from_label(arguments.min_confidence),
