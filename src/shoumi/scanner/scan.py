@@ -215,7 +215,8 @@ def scan_paths(
     contains an identifier gets a result of its own, with format ``folder``, and so does a
     folder that cannot be listed (status ``unreadable``). A symbolic link inside a folder
     gets an ``unsupported`` result with format ``symlink``, unless
-    ``options.follow_symlinks`` is set. Runs of files
+    ``options.follow_symlinks`` is set, and a link whose target is missing an
+    ``unreadable`` one. Runs of files
     shorter than a block are scanned in batches, the UTF-8 text files of a batch in one
     pass (see :func:`shoumi.scanner.formats.scan_small_files`), with the same results.
 
