@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from django.db import connections
 
 from tests.conftest import require_or_skip
 
@@ -54,6 +55,11 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=executable, headless=True, args=flags)
         yield launched
         launched.close()
+        # The test's ORM calls ran beside Playwright's event loop, and the connection they
+        # opened is not the one pytest-django closes after the test. Left open, it kept the
+        # PostgreSQL test database in use when the run ended, so dropping it failed with
+        # 'database "test_postgres" is being accessed by other users'.
+        connections.close_all()
 
 
 @pytest.fixture
