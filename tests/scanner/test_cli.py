@@ -8,6 +8,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 
 from shoumi.scanner import cli
+from shoumi.scanner import scan as scan_module
 from shoumi.scanner.cli import EXIT_FAILED, EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, main
 from shoumi.scanner.scan import scan_paths
 from tests.scanner.helpers import IS_GLIBC, bank_card, last_line_of_python, resident_id, uscc
@@ -115,6 +116,8 @@ def test_help_is_in_chinese(capsys):
         (["x", "--workers", "0"], "--workers 至少为 1"),
         (["x", "--bogus"], "无法识别的参数：--bogus"),
         (["x", "--output"], "参数 --output/-o 缺少取值"),
+        (["x", "--workers", "65"], "--workers 最多为 64"),
+        (["x", "--follow-symlinks=yes"], "选项 --follow-symlinks 不带取值，多余的取值 'yes' 无效"),
     ],
 )
 def test_usage_errors_are_in_chinese(capsys, arguments, message):
@@ -157,6 +160,78 @@ def test_unfinished_scan_prints_no_report(planted, capsys, monkeypatch, error, s
     assert message in captured.err
     assert "Traceback" not in captured.err
     assert captured.out == ""
+
+
+def test_usage_error_masks_and_escapes_arguments(capsys):
+    with pytest.raises(SystemExit):
+        main(["x", "--format", f"张三{PLANTED['resident_id']}\x1b[2J"])
+
+    errors = capsys.readouterr().err
+    assert PLANTED["resident_id"] not in errors
+    assert "\x1b" not in errors
+    assert "\\x1b[2J" in errors
+
+
+def test_paths_may_follow_options(planted, capsys):
+    (planted / "more.txt").write_text(f"手机：{PLANTED['mobile']}\n", encoding="utf-8")
+
+    first, second = str(planted / "notes.txt"), str(planted / "more.txt")
+    status = main([first, "-j", "2", second, "--format", "json"])
+
+    assert status == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["summary"]["files_scanned"] == 2
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("missing-folder/report.json", "--output 所在的文件夹不存在"),
+        (".", "--output 指向的是文件夹"),
+    ],
+)
+def test_unwritable_output_is_usage_error(planted, capsys, monkeypatch, output, message):
+    monkeypatch.chdir(planted)
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(planted), "--output", output])
+
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_failed_report_write_is_reported(planted, capsys, monkeypatch):
+    def full_disk(report, output_format, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "_write_report", full_disk)
+
+    assert main([str(planted), "--format", "json"]) == EXIT_FAILED
+    assert "无法写入报告（No space left on device）" in capsys.readouterr().err
+
+
+def test_internal_error_in_report_hides_its_message(planted, capsys, monkeypatch):
+    def failing(results, started_at, finished_at):
+        raise ValueError(f"bad row {PLANTED['resident_id']}")
+
+    monkeypatch.setattr(cli, "build_report", failing)
+
+    assert main([str(planted), "--format", "json"]) == EXIT_FAILED
+    errors = capsys.readouterr().err
+    assert "生成报告因内部错误（ValueError）没有完成" in errors
+    assert PLANTED["resident_id"] not in errors
+
+
+def test_internal_error_in_worker_lists_its_frames(planted, capsys, monkeypatch):
+    def failing(results, name_start, options):
+        raise RuntimeError(f"name {PLANTED['resident_id']}")
+
+    monkeypatch.setattr(scan_module, "check_names", failing)
+
+    assert main([str(planted), "--workers", "2", "--format", "json"]) == EXIT_FAILED
+    errors = capsys.readouterr().err
+    assert "扫描进程中：" in errors
+    assert "in failing" in errors
+    assert PLANTED["resident_id"] not in errors
 
 
 def test_internal_error_hides_its_message(planted, capsys, monkeypatch):

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import structlog
 import xlwt
 
-from shoumi.scanner import FileStatus, Kind, ScanOptions, scan_paths
+from shoumi.scanner import FileStatus, Kind, ScanOptions, formats, scan_paths
 from shoumi.scanner.scan import iter_files
 from tests.scanner.helpers import bank_card, resident_id
 
@@ -112,8 +113,56 @@ def test_sheet_name_identifier_is_masked(tmp_path, suffix):
     assert [(f.kind, f.location.part) for f in result.findings] == [
         (Kind.RESIDENT_ID, "sheet name")
     ]
-    assert result.findings[0].location.sheet == f"客户{ID[:3]}{'*' * 11}{ID[-4:]}"
+    assert result.findings[0].location.sheet == "客户" + "*" * 18
     assert ID not in repr(result)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [f"ID{ID}", f"{ID[:6]}\u3000{ID[6:14]}\u3000{ID[14:]}", f"{ID[:6]}_{ID[6:]}"],
+    ids=["glued", "ideographic-spaces", "underscore"],
+)
+def test_sheet_name_digits_are_hidden(tmp_path, title):
+    # The engine finds none of these forms, but every location would print the name.
+    workbook = openpyxl.Workbook()
+    workbook.active.title = title
+    workbook.active["C7"] = ID
+    path = tmp_path / "clients.xlsx"
+    workbook.save(path)
+
+    [result] = scan(path)
+
+    assert [f.location.cell for f in result.findings] == ["C7"]
+    assert not any(char.isdigit() for char in result.findings[0].location.sheet)
+
+
+def test_parse_failure_log_hides_suffix_digits(tmp_path, monkeypatch):
+    path = tmp_path / f"c.{ID}"
+    path.write_bytes(b"%PDF-1.4\n")
+
+    def fail(*arguments):
+        raise RecursionError
+
+    monkeypatch.setattr(formats, "_scan_pdf", fail)
+    with structlog.testing.capture_logs() as logs:
+        [result] = scan(path)
+
+    assert result.status is FileStatus.UNREADABLE
+    assert [(entry["event"], entry["suffix"]) for entry in logs] == [
+        ("scanner_parse_failed", "(digits)")
+    ]
+
+
+def test_multi_line_cell_lines_count_from_one(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = f"{ID}\n备注"
+    workbook.active["A2"] = f"备注\n{ID}"
+    path = tmp_path / "clients.xlsx"
+    workbook.save(path)
+
+    [result] = scan(path)
+
+    assert [(f.location.cell, f.location.line) for f in result.findings] == [("A1", 1), ("A2", 2)]
 
 
 def test_docx_part_name_is_masked(tmp_path):

@@ -265,3 +265,18 @@ def test_report_of_a_file_named_after_an_id_is_accepted(tmp_path):
 
     checked = check_report(encode(report))
     assert checked.findings_by_kind["resident_id"] == 1
+
+
+def test_report_of_a_multi_line_cell_is_accepted(tmp_path):
+    # A line break inside a cell (Alt+Enter in Excel) once gave the first line number 0.
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = f"{resident_id()}\n备注"
+    workbook.save(tmp_path / "clients.xlsx")
+
+    results = list(scan_paths([str(tmp_path)], ScanOptions()))
+    report = build_report(results, started_at=STARTED_AT, finished_at=FINISHED_AT)
+
+    checked = check_report(encode(report))
+    assert checked.findings_by_kind["resident_id"] == 1

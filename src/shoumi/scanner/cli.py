@@ -16,7 +16,14 @@ from typing import NoReturn, TextIO
 from shoumi.scanner.heap import tune_heap
 from shoumi.scanner.kinds import Confidence, Kind
 from shoumi.scanner.model import FileResult, ScanOptions
-from shoumi.scanner.report import build_report, render_table, write_csv, write_json
+from shoumi.scanner.names import mask_path
+from shoumi.scanner.report import (
+    build_report,
+    printable_path,
+    render_table,
+    write_csv,
+    write_json,
+)
 from shoumi.scanner.scan import scan_paths
 
 EXIT_OK = 0
@@ -25,6 +32,9 @@ EXIT_USAGE = 2
 # The scan did not finish, so no report was written.
 EXIT_FAILED = 3
 EXIT_INTERRUPTED = 130
+# More worker processes than this are refused: each is started at once, whatever the number
+# of files, and the scan is CPU-bound, so more processes than cores only add memory.
+MAX_WORKERS = 64
 
 
 class _ChineseHelpFormatter(argparse.HelpFormatter):
@@ -49,6 +59,10 @@ _ARGPARSE_ERRORS_ZH = (
         re.compile(r"ambiguous option: (\S+) could match (.+)"),
         r"选项 \1 不明确，可能是：\2",
     ),
+    (
+        re.compile(r"argument (\S+): ignored explicit argument (.+)"),
+        r"选项 \1 不带取值，多余的取值 \2 无效",
+    ),
 )
 
 
@@ -61,7 +75,9 @@ class _ChineseArgumentParser(argparse.ArgumentParser):
                 message = pattern.sub(replacement, message)
                 break
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}：错误：{message}\n")
+        # The message may repeat an argument, such as a path with an identifier in its name
+        # or with control characters, so it is masked and escaped like report paths.
+        self.exit(EXIT_USAGE, f"{self.prog}：错误：{printable_path(mask_path(message))}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="在标准错误输出显示进度：auto 仅在终端中显示（默认），always 总是显示，never 不显示",
     )
+    # Fixed now, because parse_intermixed_args would otherwise cut the first seven
+    # characters off the usage text, the length of argparse's "usage: ".
+    parser.usage = parser.format_usage().removeprefix("用法：").rstrip("\n")
     return parser
 
 
@@ -183,6 +202,38 @@ def _write_report(report: dict, output_format: str, path: str | None) -> None:
             output.close()
 
 
+def _output_problem(path: str | None) -> str | None:
+    """Return why the report cannot be written to ``path``, checked before the scan starts."""
+    if path is None:
+        return None
+    if os.path.isdir(path):
+        return "--output 指向的是文件夹，请给出文件名"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return "--output 所在的文件夹不存在"
+    if not os.access(folder, os.W_OK):
+        return "没有权限在 --output 所在的文件夹中写入"
+    return None
+
+
+def _report_internal_error(error: Exception, stage: str) -> None:
+    """Print that ``stage`` failed, with the error's type and where it was raised.
+
+    The message may contain a file's name, and with it an identifier, so only code
+    locations are printed. They are the frames of this process, and the file and line of
+    each frame in a worker process, taken from its traceback text without the message.
+    """
+    sys.stderr.write(
+        f"{stage}因内部错误（{type(error).__name__}）没有完成，没有输出报告。错误信息可能含有"
+        "文件名，因此只列出出错的代码位置；请把以下内容提供给维护人员：\n"
+    )
+    sys.stderr.write("".join(traceback.format_tb(error.__traceback__)))
+    cause = error.__cause__
+    if cause is not None and type(cause).__name__ == "_RemoteTraceback":
+        frames = [line for line in str(cause.args[0]).splitlines() if line.startswith("  File ")]
+        sys.stderr.write("扫描进程中：\n" + "".join(f"{line}\n" for line in frames))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``shoumi scan`` and return its exit status.
 
@@ -191,13 +242,19 @@ def main(argv: list[str] | None = None) -> int:
     interrupted with Ctrl-C.
     """
     parser = build_parser()
-    arguments = parser.parse_args(argv)
+    # Intermixed, so that paths may follow options: shoumi scan a.txt -j 2 b.txt.
+    arguments = parser.parse_intermixed_args(argv)
     try:
         fail_on = parse_kinds(arguments.fail_on)
     except ValueError as error:
         parser.error(str(error))
     if arguments.workers < 1:
         parser.error("--workers 至少为 1")
+    if arguments.workers > MAX_WORKERS:
+        parser.error(f"--workers 最多为 {MAX_WORKERS}")
+    output_problem = _output_problem(arguments.output)
+    if output_problem is not None:
+        parser.error(output_problem)
     options = ScanOptions(
         workers=arguments.workers,
         min_confidence=Confidence.from_label(arguments.min_confidence),
@@ -224,15 +281,9 @@ def main(argv: list[str] | None = None) -> int:
             "若再次出现，请减少 --workers。\n"
         )
         return EXIT_FAILED
-    except Exception as error:  # noqa: BLE001 - reported without its message (see below)
+    except Exception as error:  # noqa: BLE001 - reported without its message
         progress.close()
-        # The message may contain a file's name, and with it an identifier, so only the
-        # error's type and the code lines where it was raised are printed.
-        sys.stderr.write(
-            f"扫描因内部错误（{type(error).__name__}）没有完成，没有输出报告。错误信息可能含有文件名，"
-            "因此只列出出错的代码位置；请把以下内容提供给维护人员：\n"
-        )
-        sys.stderr.write("".join(traceback.format_tb(error.__traceback__)))
+        _report_internal_error(error, "扫描")
         return EXIT_FAILED
     progress.close()
     try:
@@ -240,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("生成报告时已中断，没有输出报告。\n")
         return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - reported without its message
+        _report_internal_error(error, "生成报告")
+        return EXIT_FAILED
     try:
         _write_report(report, arguments.format, arguments.output)
     except KeyboardInterrupt:
@@ -252,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             os.close(devnull)
+    except (OSError, UnicodeError) as error:
+        # Such as a full disk, or a terminal whose encoding has no Chinese characters.
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        sys.stderr.write(f"无法写入报告（{reason}），报告不完整或没有写出。\n")
+        return EXIT_FAILED
 
     found = {
         Kind.from_label(label)

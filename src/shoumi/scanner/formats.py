@@ -26,7 +26,7 @@ from shoumi.scanner import text
 from shoumi.scanner.errors import ArchiveLimitError, UnreadableFileError
 from shoumi.scanner.kinds import Confidence, Kind
 from shoumi.scanner.model import FileResult, FileStatus, Finding, Location, ScanOptions
-from shoumi.scanner.names import SHEET_NAME, mask_path, may_contain_identifier
+from shoumi.scanner.names import SHEET_NAME, hide_digits, may_contain_identifier
 
 logger = structlog.get_logger(__name__)
 
@@ -203,7 +203,9 @@ def scan_content(
     except Exception as error:  # noqa: BLE001 - one damaged file must not end the scan
         # The parsers (xlrd, openpyxl, pypdf) raise many undocumented errors on damaged
         # files. Only the error's type is kept: its message may quote the file's content.
-        logger.warning("scanner_parse_failed", error=type(error).__name__, suffix=suffix)
+        # The suffix is part of a file name, so one with enough digits is left out.
+        logged_suffix = "(digits)" if may_contain_identifier(suffix) else suffix
+        logger.warning("scanner_parse_failed", error=type(error).__name__, suffix=logged_suffix)
         message = f"cannot parse file: {type(error).__name__}"
         return [_not_scanned(path, FileStatus.UNREADABLE, message, size=len(content))]
 
@@ -244,12 +246,18 @@ def _findings(
     ):
         base = locations[segment]
         multi_line = "\n" in texts[segment]
+        # ``line`` counts from 1 within the string. A string that has a line of its own,
+        # such as a paragraph or a PDF line, adds that line number.
+        if base.line is not None:
+            line_number: int | None = base.line + line - 1
+        else:
+            line_number = line if multi_line else None
         location = Location(
             sheet=base.sheet,
             cell=base.cell,
             page=base.page,
             part=base.part,
-            line=(base.line or 0) + line - 1 if base.line is not None or multi_line else None,
+            line=line_number,
             column=column if base.cell is None or multi_line else None,
         )
         found.append(Finding(path, location, Kind(kind), masked, Confidence(confidence), length))
@@ -279,7 +287,7 @@ def _scan_xlsx(path: str, content: bytes, options: ScanOptions) -> FileResult:
     try:
         for sheet in workbook.worksheets:
             titles.append(sheet.title)
-            title = mask_path(sheet.title)
+            title = hide_digits(sheet.title)
             for row in sheet.iter_rows():
                 for cell in row:
                     value = _cell_text(getattr(cell, "value", None))
@@ -294,9 +302,9 @@ def _scan_xlsx(path: str, content: bytes, options: ScanOptions) -> FileResult:
 
 
 def _sheet_name_findings(path: str, titles: list[str], options: ScanOptions) -> list[Finding]:
-    """Report the identifiers in worksheet names, which locations show masked."""
+    """Report the identifiers in worksheet names, which locations show with digits hidden."""
     named = [title for title in titles if may_contain_identifier(title)]
-    locations = [Location(part=SHEET_NAME, sheet=mask_path(title)) for title in named]
+    locations = [Location(part=SHEET_NAME, sheet=hide_digits(title)) for title in named]
     return _findings(path, named, locations, options)
 
 
@@ -325,7 +333,7 @@ def _scan_ole2(path: str, content: bytes, suffix: str, options: ScanOptions) -> 
     titles: list[str] = []
     for sheet in book.sheets():
         titles.append(sheet.name)
-        title = mask_path(sheet.name)
+        title = hide_digits(sheet.name)
         for row in range(sheet.nrows):
             for column, value in enumerate(sheet.row_values(row)):
                 value_text = _cell_text(value)

@@ -41,6 +41,17 @@ def may_contain_identifier(text: str) -> bool:
     return len(_DIGIT.findall(text)) >= _MIN_DIGITS
 
 
+def hide_digits(text: str) -> str:
+    """Return ``text`` with every digit replaced by ``*`` if it has enough digits to contain
+    an identifier, else ``text`` itself.
+
+    For names printed in every finding's location, such as worksheet names: masking finds
+    only the identifiers the engine finds, and not one glued to letters, split by other
+    spaces or written in mixed widths.
+    """
+    return _DIGIT.sub("*", text) if may_contain_identifier(text) else text
+
+
 # Path parts with seven digits or more in which the engine found no identifier, such as
 # "20240315会议纪要", so that the files of one folder do not each pay an engine call (about
 # 0.3 ms) for it. Parts with an identifier are never kept. Emptied when full, and when the
