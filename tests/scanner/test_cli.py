@@ -182,6 +182,14 @@ def test_paths_may_follow_options(planted, capsys):
     assert json.loads(capsys.readouterr().out)["summary"]["files_scanned"] == 2
 
 
+def test_path_starting_with_dash_after_separator(tmp_path, capsys, monkeypatch):
+    (tmp_path / "-notes.txt").write_text(f"手机：{PLANTED['mobile']}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["--format", "json", "--", "-notes.txt"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["summary"]["findings"] == 1
+
+
 @pytest.mark.parametrize(
     ("output", "message"),
     [

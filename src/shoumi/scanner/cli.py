@@ -242,8 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     interrupted with Ctrl-C.
     """
     parser = build_parser()
-    # Intermixed, so that paths may follow options: shoumi scan a.txt -j 2 b.txt.
-    arguments = parser.parse_intermixed_args(argv)
+    # Intermixed, so that paths may follow options: shoumi scan a.txt -j 2 b.txt. Python
+    # 3.11's intermixed parsing loses the paths after "--", so that form is parsed plainly.
+    given = sys.argv[1:] if argv is None else argv
+    if "--" in given:
+        arguments = parser.parse_args(given)
+    else:
+        arguments = parser.parse_intermixed_args(given)
     try:
         fail_on = parse_kinds(arguments.fail_on)
     except ValueError as error:
