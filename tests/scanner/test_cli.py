@@ -10,6 +10,7 @@ import pytest
 from shoumi.scanner import cli
 from shoumi.scanner import scan as scan_module
 from shoumi.scanner.cli import EXIT_FAILED, EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, main
+from shoumi.scanner.report import display_width
 from shoumi.scanner.scan import scan_paths
 from tests.scanner.helpers import IS_GLIBC, bank_card, last_line_of_python, resident_id, uscc
 
@@ -105,6 +106,19 @@ def test_help_is_in_chinese(capsys):
     assert "要扫描的文件或文件夹" in help_text
     assert "显示本帮助并退出" in help_text
     assert "positional arguments" not in help_text
+
+
+@pytest.mark.parametrize("columns", [60, 100])
+def test_help_fits_the_terminal(capsys, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+
+    lines = capsys.readouterr().out.splitlines()
+    # The usage lines list options whole, and argparse never breaks inside one.
+    assert max(display_width(line) for line in lines if "[" not in line) <= columns
+    assert "foreign_permanent_residence_id" in "\n".join(lines)
 
 
 @pytest.mark.parametrize(

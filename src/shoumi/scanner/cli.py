@@ -19,6 +19,7 @@ from shoumi.scanner.model import FileResult, ScanOptions
 from shoumi.scanner.names import mask_path
 from shoumi.scanner.report import (
     build_report,
+    display_width,
     printable_path,
     render_table,
     write_csv,
@@ -37,11 +38,37 @@ EXIT_INTERRUPTED = 130
 MAX_WORKERS = 64
 
 
+# Pieces that help text may be broken between: one wide (CJK) character, a run of other
+# characters without spaces (an option or a word), or spaces.
+_WIDE = "\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\uffef"
+_HELP_PIECE = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")
+
+
 class _ChineseHelpFormatter(argparse.HelpFormatter):
-    """Help with a Chinese usage heading."""
+    """Help with a Chinese usage heading, wrapped by terminal columns."""
 
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        # argparse breaks lines at spaces only, and Chinese text has none, so a help line
+        # ran past the terminal's width. Wide characters take two columns each.
+        lines: list[str] = []
+        line = ""
+        for piece in _HELP_PIECE.findall(text):
+            if piece.isspace():
+                piece = " " if line else ""
+            if line and display_width(line) + display_width(piece) > width:
+                lines.append(line.rstrip())
+                line = piece.lstrip()
+            else:
+                line += piece
+        if line.strip():
+            lines.append(line.rstrip())
+        return lines
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in self._split_lines(text, width - len(indent)))
 
 
 # argparse's own error messages (Python 3.11), which it writes in English, and their
