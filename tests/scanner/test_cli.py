@@ -106,6 +106,8 @@ def test_help_is_in_chinese(capsys):
     assert "要扫描的文件或文件夹" in help_text
     assert "显示本帮助并退出" in help_text
     assert "positional arguments" not in help_text
+    assert "\n参数：\n" in help_text
+    assert "\n选项：\n" in help_text
 
 
 @pytest.mark.parametrize("columns", [60, 100])

@@ -70,6 +70,10 @@ class _ChineseHelpFormatter(argparse.HelpFormatter):
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         return "\n".join(indent + line for line in self._split_lines(text, width - len(indent)))
 
+    def format_help(self) -> str:
+        # argparse ends each section heading with an ASCII colon.
+        return re.sub(r"^(参数|选项):$", r"\1：", super().format_help(), flags=re.MULTILINE)
+
 
 # argparse's own error messages (Python 3.11), which it writes in English, and their
 # Chinese forms. A message that matches none is printed as it is.
