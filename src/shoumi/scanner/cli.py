@@ -17,6 +17,7 @@ from shoumi.scanner.heap import tune_heap
 from shoumi.scanner.kinds import Confidence, Kind
 from shoumi.scanner.model import FileResult, ScanOptions
 from shoumi.scanner.names import mask_path
+from shoumi.scanner.pool import RemoteTraceback
 from shoumi.scanner.report import (
     build_report,
     display_width,
@@ -170,15 +171,14 @@ def parse_kinds(value: str) -> frozenset[Kind]:
 
     Raises ``ValueError`` with a Chinese message for an unknown label.
     """
-    labels = [label for label in value.split(",") if label.strip()]
-    if any(label.strip().lower() == "any" for label in labels):
+    labels = [label.strip() for label in value.split(",") if label.strip()]
+    if any(label.lower() == "any" for label in labels):
         return frozenset(Kind)
-    try:
-        return frozenset(Kind.from_label(label) for label in labels)
-    except ValueError:
-        unknown = next(label for label in labels if label.strip().upper() not in Kind.__members__)
+    unknown = [label for label in labels if label.upper() not in Kind.__members__]
+    if unknown:
         known = ", ".join(kind.label for kind in Kind)
-        raise ValueError(f"未知的类型 {unknown.strip()!r}，可选：{known} 或 any") from None
+        raise ValueError(f"未知的类型 {unknown[0]!r}，可选：{known} 或 any")
+    return frozenset(Kind.from_label(label) for label in labels)
 
 
 class Progress:
@@ -260,7 +260,7 @@ def _report_internal_error(error: Exception, stage: str) -> None:
     )
     sys.stderr.write("".join(traceback.format_tb(error.__traceback__)))
     cause = error.__cause__
-    if cause is not None and type(cause).__name__ == "_RemoteTraceback":
+    if isinstance(cause, RemoteTraceback):
         frames = [line for line in str(cause.args[0]).splitlines() if line.startswith("  File ")]
         sys.stderr.write("扫描进程中：\n" + "".join(f"{line}\n" for line in frames))
 
@@ -275,11 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     # Intermixed, so that paths may follow options: shoumi scan a.txt -j 2 b.txt. Python
     # 3.11's intermixed parsing loses the paths after "--", so that form is parsed plainly.
-    given = sys.argv[1:] if argv is None else argv
-    if "--" in given:
-        arguments = parser.parse_args(given)
+    command_line = sys.argv[1:] if argv is None else argv
+    if "--" in command_line:
+        arguments = parser.parse_args(command_line)
     else:
-        arguments = parser.parse_intermixed_args(given)
+        arguments = parser.parse_intermixed_args(command_line)
     try:
         fail_on = parse_kinds(arguments.fail_on)
     except ValueError as error:

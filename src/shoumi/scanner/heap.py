@@ -2,8 +2,8 @@
 
 A scan allocates and frees tens of megabytes of NumPy arrays per block or batch of files.
 With glibc's defaults each job faulted the same memory in again, one 4 KiB page at a
-time, and a page fault costs about 1.6 µs on the KVM guests the benchmarks run on (24 MiB
-populated page by page took 10 ms). Two changes remove most of these faults:
+time. A page fault costs about 1.6 µs on the KVM guests the benchmarks run on: 24 MiB
+populated page by page took 10 ms. Two changes remove most of these faults:
 
 * freed memory stays in the heap (``mallopt``), so the next job reuses pages that are
   already mapped;
@@ -30,7 +30,7 @@ _MADV_HUGEPAGE = 14
 _HUGE_PAGE_BYTES = 2 << 20
 
 # Free memory a process keeps at the top of its heap instead of giving it back to the system.
-# More than the growth below, which would otherwise be given back as soon as it is freed.
+# It must exceed the growth below, or that growth is given back as soon as it is freed.
 KEPT_FREE_BYTES = 128 << 20
 # Allocations up to this size come from the heap; 32 MiB is the most glibc accepts on 64-bit
 # systems (16 MiB on 32-bit, where the call fails and the default stays).

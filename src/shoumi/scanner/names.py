@@ -6,8 +6,8 @@ contents, so no report prints an identifier from a name. An identifier in the na
 result adds (its file name, or its member name inside an archive) is also reported as a
 finding, located by ``part`` (``file name``, ``folder name``, ``member name`` or
 ``attachment name``). Folders of a scanned tree are checked once each, not with every file.
-Worksheet names are masked and reported the same way, as ``sheet name``
-(:mod:`shoumi.scanner.formats`).
+Identifiers in worksheet names are reported the same way, as ``sheet name``, and the
+names are shown with their digits hidden (:mod:`shoumi.scanner.formats`).
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ class _Failure:
     traceback: str
 
 
-class _RemoteTraceback(Exception):
+class RemoteTraceback(Exception):
     """The worker's traceback of a failed job, the cause of the exception raised in the parent."""
 
     def __str__(self) -> str:
@@ -195,7 +195,7 @@ class WorkerPool:
                     raise self._broken(self._processes[ready]) from None
                 del self._pending[number]
                 if isinstance(output, _Failure):
-                    raise output.error from _RemoteTraceback(output.traceback)
+                    raise output.error from RemoteTraceback(output.traceback)
                 yield output
             else:
                 pipe = by_sentinel[cast(int, ready)]
