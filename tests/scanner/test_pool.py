@@ -144,6 +144,37 @@ def test_early_stop_terminates_busy_workers():
     assert not is_running(first)
 
 
+def test_idle_worker_exits_before_others_finish():
+    with WorkerPool(2, sleep_then_pid) as pool:
+        outputs = pool.run(iter([0.05, 3.0]))
+        quick = next(outputs)
+        deadline = time.monotonic() + 2
+        while is_running(quick) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        exited_early = not is_running(quick)
+        rest = list(outputs)
+
+    assert exited_early
+    assert len(rest) == 1
+    assert rest[0] != quick
+
+
+def test_run_twice_is_refused():
+    with WorkerPool(1, echo) as pool:
+        assert list(pool.run(iter([1, 2]))) == [1, 2]
+        with pytest.raises(RuntimeError):
+            list(pool.run(iter([3])))
+
+
+def test_stopped_worker_is_not_reported_broken():
+    # Many short jobs for more workers than needed: workers stop at different times,
+    # their stop notices interleaved with other workers' results.
+    with WorkerPool(4, echo) as pool:
+        outputs = list(pool.run(iter(range(7))))
+
+    assert sorted(outputs) == list(range(7))
+
+
 def test_worker_ignores_ctrl_c():
     with WorkerPool(1, sleep_then_pid) as pool:
         [pid] = [process.pid for process in pool._processes.values()]

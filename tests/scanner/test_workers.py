@@ -44,8 +44,10 @@ for result in scan_paths([sys.argv[1]], ScanOptions(workers=2)):
 
 
 def test_workers_exit_when_the_parent_is_killed(tmp_path):
-    for number in range(40):
-        (tmp_path / f"note-{number:02d}.txt").write_text("客户备注\n" * 50, encoding="utf-8")
+    # Enough files for more batches than the jobs in flight: a worker that finds no job
+    # left after the last one exits by itself.
+    for number in range(400):
+        (tmp_path / f"note-{number:03d}.txt").write_text("客户备注\n" * 50, encoding="utf-8")
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     parent = subprocess.Popen(  # noqa: S603 - fixed command, no user input
         [sys.executable, "-c", SCRIPT, str(tmp_path)],

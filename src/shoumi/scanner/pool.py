@@ -108,7 +108,10 @@ class WorkerPool:
         job_reader, self._jobs = context.Pipe(duplex=False)
         self._job_pipe_bytes = _pipe_size(self._jobs)
         self._processes: dict[Connection, BaseProcess] = {}
+        # Workers that have stopped after the last job (see run), to be reaped in close.
+        self._stopped: list[tuple[Connection, BaseProcess]] = []
         self._pending: dict[int, int] = {}
+        self._stopping = False
         lock = context.Lock()
         release_free_memory()
         try:
@@ -160,8 +163,13 @@ class WorkerPool:
         """Send the jobs to the workers and yield their outputs in completion order.
 
         An exception that a job raised is raised here. A worker that dies raises
-        :class:`~concurrent.futures.process.BrokenProcessPool`.
+        :class:`~concurrent.futures.process.BrokenProcessPool`. Once the last job is
+        sent, each worker is asked to stop after the jobs it finds before that request,
+        so a worker left without jobs exits while the others finish theirs. The pool
+        then takes no more jobs: call this once per pool.
         """
+        if self._stopping:
+            raise RuntimeError("the workers of this pool have been asked to stop")
         numbers = itertools.count()
         unsent: tuple[int, bytes] | None = None
         max_bytes = min(MAX_JOB_BYTES, self._job_pipe_bytes // 2)
@@ -170,6 +178,7 @@ class WorkerPool:
                 if unsent is None:
                     job = next(jobs, None)
                     if job is None:
+                        self._stop_workers()
                         break
                     number = next(numbers)
                     unsent = number, bytes(ForkingPickler.dumps((number, job)))
@@ -193,12 +202,18 @@ class WorkerPool:
                 except (EOFError, OSError):
                     # OSError: the worker ended in the middle of a message.
                     raise self._broken(self._processes[ready]) from None
+                if number is None:
+                    # The worker read its stop message and exits.
+                    self._stopped.append((ready, self._processes.pop(ready)))
+                    continue
                 del self._pending[number]
                 if isinstance(output, _Failure):
                     raise output.error from RemoteTraceback(output.traceback)
                 yield output
             else:
                 pipe = by_sentinel[cast(int, ready)]
+                if pipe not in self._processes:
+                    continue  # stopped after its last job, its stop read just before
                 if not pipe.poll():
                     raise self._broken(self._processes[pipe])
                 # Otherwise the worker sent an output before it ended. The next wait returns
@@ -211,6 +226,20 @@ class WorkerPool:
             f"while {len(self._pending)} job(s) were unfinished"
         )
 
+    def _stop_workers(self) -> None:
+        """Send one stop message per worker; each worker reads one and exits.
+
+        Jobs sent before are read first, because all workers read the one job pipe in
+        turn. The messages fit in the pipe: unfinished jobs take at most half of it.
+        """
+        if self._stopping:
+            return
+        self._stopping = True
+        message = bytes(ForkingPickler.dumps((None, None)))
+        for _ in self._processes:
+            with suppress(OSError):
+                self._jobs.send_bytes(message)
+
     def close(self) -> None:
         """Stop the workers: ask idle ones to exit, and terminate them if jobs are unfinished."""
         processes = list(self._processes.values())
@@ -219,19 +248,18 @@ class WorkerPool:
                 if process.is_alive():
                     process.terminate()
         else:
-            for _ in processes:
-                # One stop message per worker. Each worker reads one and exits.
-                with suppress(OSError):
-                    self._jobs.send_bytes(bytes(ForkingPickler.dumps((None, None))))
+            self._stop_workers()
+        processes.extend(process for _, process in self._stopped)
         for process in processes:
             process.join(TERMINATE_TIMEOUT)
             if process.is_alive():
                 process.kill()
                 process.join()
-        for connection in self._processes:
+        for connection in [*self._processes, *(pipe for pipe, _ in self._stopped)]:
             connection.close()
         self._jobs.close()
         self._processes.clear()
+        self._stopped.clear()
         self._pending.clear()
 
 
@@ -284,6 +312,10 @@ def _work(
         with lock:
             number, job = ForkingPickler.loads(jobs.recv_bytes())
         if number is None:
+            # Tells the parent that this worker ends without a job, not that it died. A
+            # parent that has stopped reading no longer needs to know.
+            with suppress(OSError):
+                _send_output(results, (None, None))
             return
         try:
             output = task(job)
