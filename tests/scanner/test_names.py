@@ -225,3 +225,43 @@ def test_clean_parts_forgotten_on_new_day(monkeypatch):
 
     assert mask_path(path) == _mask_whole(path)
     assert mask_path(path) != path
+
+
+X_ID = resident_id(sequence="104")  # ends in the check character X
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        (f"ID{ID}.txt", f"ID{MASK}.txt"),
+        (f"{ID}zs.txt", f"{MASK}zs.txt"),
+        (f"客户ID{ID}张三.txt", f"客户ID{MASK}张三.txt"),
+        (f"a{X_ID}b.txt", f"a{X_ID[:3]}{'*' * 11}{X_ID[14:]}b.txt"),
+        (f"a{ID}Xiaoming.txt", f"a{MASK}Xiaoming.txt"),
+        ("tel13800138000.txt", "tel138****8000.txt"),
+    ],
+    ids=["letters-before", "letters-after", "among-chinese", "check-x", "x-word", "mobile"],
+)
+def test_identifier_glued_to_letters_is_masked_in_paths(tmp_path, capsys, name, shown):
+    # The engine takes no number glued to letters for an identifier; a printed path
+    # masks it all the same.
+    folder = tmp_path / f"dir{ID}"
+    folder.mkdir()
+    (folder / name).write_text("没有号码。\n", encoding="utf-8")
+
+    main([str(tmp_path), "--format", "json"])
+
+    report = json.loads(capsys.readouterr().out)
+    [entry] = [entry for entry in report["files"] if entry["format"] != "folder"]
+    assert entry["path"] == f"{tmp_path}/dir{MASK}/{shown}"
+    assert ID not in json.dumps(report)
+    assert X_ID not in json.dumps(report)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["INV20240101123456.pdf", f"ID{ID[:-1]}{'1' if ID[-1] != '1' else '2'}.txt", "v1.2.3"],
+    ids=["not-an-identifier", "wrong-check-digit", "few-digits"],
+)
+def test_glued_numbers_that_are_no_identifier_stay(name):
+    assert mask_path(f"/data/{name}") == f"/data/{name}"

@@ -187,6 +187,18 @@ def test_plaintext_in_a_path_is_rejected(report):
     assert "居民身份证号" in error.message
 
 
+@pytest.mark.parametrize("glued", ["ID{}", "{}zs", "tel{}"])
+def test_id_glued_to_letters_in_a_path_is_rejected(report, glued):
+    value = resident_id()
+    for entry in [report["files"][1], *report["findings"]]:
+        entry["path"] = entry["path"].replace("客户名单", "客户" + glued.format(value))
+
+    error = rejection(encode(report))
+
+    assert error.code == "plaintext_found"
+    assert value not in error.message
+
+
 @pytest.mark.parametrize(
     "written",
     [

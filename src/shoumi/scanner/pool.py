@@ -213,7 +213,8 @@ class WorkerPool:
             else:
                 pipe = by_sentinel[cast(int, ready)]
                 if pipe not in self._processes:
-                    continue  # stopped after its last job, its stop read just before
+                    # The worker stopped after its last job; its stop notice came first.
+                    continue
                 if not pipe.poll():
                     raise self._broken(self._processes[pipe])
                 # Otherwise the worker sent an output before it ended. The next wait returns

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from shoumi.scanner import Confidence, FileStatus, Kind, ScanOptions, scan_segments
+from shoumi.scanner.names import glued_identifier_kinds
 from shoumi.scanner.report import REPORT_FORMAT, REPORT_VERSION
 from shoumi.staff.errors import ScanReportRejected
 
@@ -222,12 +223,19 @@ def _check_summary(
 
 
 def _reject_plaintext(document: dict[str, Any]) -> None:
-    """Raise when the engine finds an identifier in any key or string value of the report."""
+    """Raise when the engine finds an identifier in any key or string value of the report,
+    or a string holds one glued to letters, which ``shoumi scan`` masks in names too."""
     texts = list(_strings(document))
-    found = scan_segments(texts, ScanOptions(min_confidence=Confidence.LOW))
+    found = [
+        Kind(kind)
+        for _, _, _, kind, _, _, _ in scan_segments(
+            texts, ScanOptions(min_confidence=Confidence.LOW)
+        )
+    ]
+    found += [kind for text in texts for kind in glued_identifier_kinds(text)]
     if not found:
         return
-    kinds = "、".join(sorted({Kind(kind).title_zh for _, _, _, kind, _, _, _ in found}))
+    kinds = "、".join(sorted({kind.title_zh for kind in found}))
     raise ScanReportRejected(
         ngettext(
             "The report contains %(count)d value that looks like a plaintext identifier "
