@@ -180,11 +180,15 @@ def test_folder_results_keep_walk_order(tmp_path, workers):
         for index in range(3):
             (tmp_path / folder / f"{index}.txt").write_text(f"手机 {mobile}\n", encoding="utf-8")
     paths = [str(tmp_path / folder / "0.txt") for folder in ("a", f"b_{mobile}", "c")]
+    # A file longer than a block is a second job, so that two workers start.
+    (tmp_path / "long.txt").write_text("备注\n" * 200, encoding="utf-8")
+    options = ScanOptions(workers=workers, block_bytes=1024)
 
-    results = list(scan_paths(paths, ScanOptions(workers=workers)))
+    results = list(scan_paths([*paths, str(tmp_path / "long.txt")], options))
 
-    formats = [result.file_format for result in results]
-    assert formats == ["text", "folder", "text", "text"]
+    batched = [result for result in results if not result.path.endswith("long.txt")]
+    assert [result.file_format for result in batched] == ["text", "folder", "text", "text"]
+    assert len(results) == 5
     assert all(mobile not in result.path for result in results)
 
 
@@ -276,3 +280,60 @@ def test_packed_results_carry_every_field():
         "tables",
         "extra_findings",
     ]
+
+
+@pytest.fixture
+def started(monkeypatch) -> list[int]:
+    """The number of workers of each pool that scan_paths starts."""
+    sizes: list[int] = []
+
+    class RecordingPool(pool_module.WorkerPool):
+        def __init__(self, workers, task):
+            sizes.append(workers)
+            super().__init__(workers, task)
+
+    monkeypatch.setattr(scan_module, "WorkerPool", RecordingPool)
+    return sizes
+
+
+def test_one_job_starts_no_workers(tmp_path, started):
+    edge_files(tmp_path)
+
+    alone = sorted(summary(result) for result in scan_paths([str(tmp_path)], ScanOptions()))
+    four = sorted(summary(result) for result in scan_paths([str(tmp_path)], ScanOptions(workers=4)))
+
+    assert started == []
+    assert four == alone
+    assert len(alone) > 10
+
+
+def test_pool_has_no_more_workers_than_jobs(tmp_path, started):
+    # With 1 KiB blocks, each file of 2 KB is a job of its own.
+    mobile = SyntheticData(3).mobile()
+    for index in range(3):
+        (tmp_path / f"{index}.txt").write_text(f"手机 {mobile}\n" * 120, encoding="utf-8")
+    options = {"block_bytes": 1024, "split_bytes": 1 << 20}
+
+    alone = sorted(
+        summary(result) for result in scan_paths([str(tmp_path)], ScanOptions(**options))
+    )
+    eight = sorted(
+        summary(result) for result in scan_paths([str(tmp_path)], ScanOptions(workers=8, **options))
+    )
+
+    assert started == [3]
+    assert eight == alone
+    assert len(alone) == 3
+
+
+def test_one_split_file_keeps_its_workers(tmp_path, started):
+    mobile = SyntheticData(4).mobile()
+    (tmp_path / "big.txt").write_text(f"手机 {mobile}\n" * 20_000, encoding="utf-8")
+    options = {"block_bytes": 1 << 16, "split_bytes": 1 << 16}
+
+    [alone] = scan_paths([str(tmp_path / "big.txt")], ScanOptions(**options))
+    [two] = scan_paths([str(tmp_path / "big.txt")], ScanOptions(workers=2, **options))
+
+    assert started == [2]
+    assert summary(two) == summary(alone)
+    assert alone.finding_count == 20_000

@@ -245,11 +245,12 @@ def test_internal_error_in_report_hides_its_message(planted, capsys, monkeypatch
     assert PLANTED["resident_id"] not in errors
 
 
-def test_internal_error_in_worker_lists_its_frames(planted, capsys, monkeypatch):
+def test_internal_error_in_worker_lists_its_frames(planted, capsys, monkeypatch, job_per_file):
     def failing(results, name_start, options):
         raise RuntimeError(f"name {PLANTED['resident_id']}")
 
     monkeypatch.setattr(scan_module, "check_names", failing)
+    (planted / "more.txt").write_text("备注\n", encoding="utf-8")
 
     assert main([str(planted), "--workers", "2", "--format", "json"]) == EXIT_FAILED
     errors = capsys.readouterr().err

@@ -445,7 +445,7 @@ def _deny_listing(monkeypatch, denied):
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_unlistable_folder_is_reported(tmp_path, monkeypatch, workers):
+def test_unlistable_folder_is_reported(tmp_path, monkeypatch, workers, job_per_file):
     for folder in ("a", "b", "c"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "notes.txt").write_text(LINE, encoding="utf-8")
@@ -585,7 +585,7 @@ def _linked_tree(tmp_path):
 
 @pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX links")
 @pytest.mark.parametrize("workers", [1, 2])
-def test_links_are_listed_not_followed(tmp_path, workers):
+def test_links_are_listed_not_followed(tmp_path, workers, job_per_file):
     walked = _linked_tree(tmp_path)
 
     results = sorted(scan(walked, workers=workers), key=lambda result: result.path)
@@ -603,7 +603,7 @@ def test_links_are_listed_not_followed(tmp_path, workers):
 
 @pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX links")
 @pytest.mark.parametrize("workers", [1, 2])
-def test_followed_links_end_at_loops(tmp_path, workers):
+def test_followed_links_end_at_loops(tmp_path, workers, job_per_file):
     walked = _linked_tree(tmp_path)
 
     results = scan(walked, workers=workers, follow_symlinks=True)
@@ -640,7 +640,7 @@ def test_large_text_file_across_blocks(tmp_path):
     assert lines == list(range(1, 5001))
 
 
-def test_workers_give_same_results(tmp_path):
+def test_workers_give_same_results(tmp_path, job_per_file):
     for index in range(6):
         (tmp_path / f"f{index}.txt").write_text(LINE * (index + 1), encoding="utf-8")
 
@@ -664,7 +664,7 @@ def test_damaged_xls_is_listed(tmp_path):
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_parser_error_is_listed_without_message(tmp_path, monkeypatch, workers):
+def test_parser_error_is_listed_without_message(tmp_path, monkeypatch, workers, job_per_file):
     def fail(path, content, options):
         raise RecursionError(f"deep structure near {ID}")
 

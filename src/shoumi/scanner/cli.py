@@ -141,7 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"发现其中任一类型时以状态 1 退出；类型：{kinds}，any 表示全部类型",
     )
     parser.add_argument(
-        "--workers", "-j", metavar="N", type=int, default=1, help="扫描进程数（默认 1）"
+        "--workers",
+        "-j",
+        metavar="N",
+        type=int,
+        default=1,
+        help="扫描进程数（默认 1；要扫描的文件少时用得更少）",
     )
     parser.add_argument(
         "--min-confidence",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import stat
 from collections import deque
@@ -220,8 +221,9 @@ def scan_paths(
     shorter than a block are scanned in batches, the UTF-8 text files of a batch in one
     pass (see :func:`shoumi.scanner.formats.scan_small_files`), with the same results.
 
-    With ``options.workers > 1`` files are scanned in that many processes and
-    results arrive in completion order. UTF-8 text files of at least
+    With ``options.workers > 1`` files are scanned in that many processes, or in as many
+    as there are jobs if fewer, and results arrive in completion order. A scan of one job
+    (a file, or a batch of small files) runs in this process. UTF-8 text files of at least
     ``options.split_bytes`` plus one block are then scanned in ranges of about
     ``options.split_bytes`` (see :mod:`shoumi.scanner.split`),
     and their result arrives when the last range is done. ``on_result`` is called for
@@ -230,12 +232,36 @@ def scan_paths(
     options = options or ScanOptions()
     items = _batch_small_files(iter_files(paths, options.follow_symlinks), options)
     if options.workers <= 1:
-        results: Iterator[list[FileResult]] = (_scan_item(item, options) for item in items)
-        yield from _flatten(results, on_result)
+        yield from _flatten((_scan_item(item, options) for item in items), on_result)
         return
-    with WorkerPool(options.workers, functools.partial(_scan_job, options)) as pool:
-        outputs = _scan_in_pool(pool, _split_large_files(items, options), options)
+    pieces = _split_large_files(items, options)
+    ahead, ended = _look_ahead(pieces, options.workers)
+    jobs = sum(isinstance(item, _File | _Batch | _Piece) for item in ahead)
+    if ended and jobs <= 1:
+        # One job or none, so no pieces (a split file has two at least): scanned here,
+        # without starting processes that would have nothing to do.
+        wholes = cast(list[_File | _Batch | _Folder | _Link | FileResult], ahead)
+        yield from _flatten((_scan_item(item, options) for item in wholes), on_result)
+        return
+    # Fewer workers than asked for when the scan has fewer jobs.
+    with WorkerPool(min(options.workers, jobs), functools.partial(_scan_job, options)) as pool:
+        outputs = _scan_in_pool(pool, itertools.chain(ahead, pieces), options)
         yield from _flatten(_merge_pieces(outputs, options), on_result)
+
+
+def _look_ahead(
+    items: Iterator[_File | _Batch | _Folder | _Link | FileResult | _Piece], jobs: int
+) -> tuple[list[_File | _Batch | _Folder | _Link | FileResult | _Piece], bool]:
+    """Take items until ``jobs`` jobs are among them; return those, and whether the items
+    ended first."""
+    ahead = []
+    found = 0
+    for item in items:
+        ahead.append(item)
+        found += isinstance(item, _File | _Batch | _Piece)
+        if found >= jobs:
+            return ahead, False
+    return ahead, True
 
 
 def _batch_small_files(
