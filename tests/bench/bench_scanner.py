@@ -8,6 +8,8 @@ in the same run, in CPU time and in wall-clock time:
   arrays; masks, lines and columns included), precision and recall against truth.tsv,
   one and two workers taking turns in this process, whose heap is tuned as
   `shoumi scan` tunes its own (``tune_heap``);
+* two processes forked from the script, each scanning every other corpus file on its
+  own, without the pool: what two processes of the engine reach on the machine;
 * the same scans, each in a new Python process as `shoumi scan` runs them, timed from
   the call of scan_paths (so without starting Python and importing the scanner);
 * ripgrep with a raw pattern of the same shapes (no validation), 1 and 2 threads,
@@ -121,6 +123,37 @@ def shoumi_findings(files: list[Path], workers: int) -> set[tuple[str, int, str]
             for offset, kind in zip(table.byte_offset.tolist(), table.kind.tolist(), strict=True):
                 found.add((name, offset, LABELS.get(Kind(kind).label, Kind(kind).label)))
     return found
+
+
+def run_shoumi_halves(files: list[Path]) -> Timer:
+    """Time two processes forked from this one, each scanning every other file on its own.
+
+    No pool: no jobs sent, no results received, no parent to share the cores with. What
+    two processes of the engine reach on this machine, against which the pool is compared.
+    """
+    from shoumi.scanner import ScanOptions, scan_paths
+    from shoumi.scanner.heap import release_free_memory, tune_heap
+
+    names = [str(path) for path in files]
+    release_free_memory()
+    with Timer() as timer:
+        children = []
+        for half in (names[0::2], names[1::2]):
+            pid = os.fork()
+            if pid == 0:
+                status = 1
+                try:
+                    tune_heap()
+                    results = list(scan_paths(half, ScanOptions()))
+                    del results
+                    status = 0
+                finally:
+                    os._exit(status)
+            children.append(pid)
+        statuses = [os.waitpid(pid, 0)[1] for pid in children]
+    if any(statuses):
+        raise RuntimeError(f"a scanning process failed: wait statuses {statuses}")
+    return timer
 
 
 NEW_PROCESS_SCRIPT = """
@@ -245,6 +278,11 @@ def print_ratios(
     print(f"2 workers: wall-clock speed-up {speed_up:.2f}x, CPU time {two.cpu / one.cpu:.2f}x")
     rounds = [f"{first.wall / second.wall:.2f}" for first, second in zip(*shoumi_runs, strict=True)]
     print(f"2 workers: speed-up per round (one run each, taken in turn): {', '.join(rounds)}")
+    halves = timers["shoumi.scanner, 2 processes, half each"]
+    print(
+        f"2 processes, half the files each, no pool: speed-up {one.wall / halves.wall:.2f}x; "
+        f"2 workers take {two.wall / halves.wall:.2f}x their wall-clock time"
+    )
     new_one = timers["shoumi.scanner, 1 worker(s), new process"]
     new_two = timers["shoumi.scanner, 2 worker(s), new process"]
     print(
@@ -327,9 +365,12 @@ def main() -> int:
     # One and two workers take turns, so that a slow spell of a shared machine slows
     # both rather than only the runs of one of them.
     shoumi_runs: dict[int, list[Timer]] = {1: [], 2: []}
+    halves_runs: list[Timer] = []
     for _ in range(arguments.repeat):
         for workers in (1, 2):
             shoumi_runs[workers].append(run_shoumi(files, workers))
+        halves_runs.append(run_shoumi_halves(files))
+    rows.append(("shoumi.scanner, 2 processes, half each", total, best(halves_runs), "-", "-"))
     new_process_runs: dict[int, list[Timer]] = {1: [], 2: []}
     for _ in range(arguments.repeat):
         for workers in (1, 2):
