@@ -159,6 +159,13 @@ def test_idle_worker_exits_before_others_finish():
     assert rest[0] != quick
 
 
+def test_none_is_a_job():
+    with WorkerPool(2, echo) as pool:
+        outputs = list(pool.run(iter([1, None, 2])))
+
+    assert sorted(outputs, key=str) == [1, 2, None]
+
+
 def test_run_twice_is_refused():
     with WorkerPool(1, echo) as pool:
         assert list(pool.run(iter([1, 2]))) == [1, 2]

@@ -74,6 +74,8 @@ PARENT_CHECK_SECONDS = 0.5
 TERMINATE_TIMEOUT = 5.0
 # Exit status of a worker whose parent died.
 EXIT_PARENT_GONE = 1
+# What run() takes from the jobs iterator when it has ended; None is a job like any other.
+_NO_MORE_JOBS = object()
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,10 @@ class WorkerPool:
         while True:
             while len(self._pending) < JOBS_PER_WORKER * len(self._processes):
                 if unsent is None:
-                    job = next(jobs, None)
-                    if job is None:
+                    if self._stopping:
+                        break
+                    job = next(jobs, _NO_MORE_JOBS)
+                    if job is _NO_MORE_JOBS:
                         self._stop_workers()
                         break
                     number = next(numbers)
@@ -194,6 +198,11 @@ class WorkerPool:
 
     def _receive(self) -> Iterator[Any]:
         """Wait until a worker sends results or ends, and yield each output that arrived."""
+        if not self._processes:
+            # Every worker has stopped, so no result can come (wait would block forever).
+            raise BrokenProcessPool(
+                f"all workers stopped while {len(self._pending)} job(s) were unfinished"
+            )
         by_sentinel = {process.sentinel: pipe for pipe, process in self._processes.items()}
         for ready in wait([*self._processes, *by_sentinel]):
             if isinstance(ready, Connection):
