@@ -16,7 +16,7 @@ from shoumi.scanner import Kind, ScanOptions, scan_paths
 from shoumi.scanner import names as names_module
 from shoumi.scanner.cli import main
 from shoumi.scanner.names import mask_path
-from tests.scanner.helpers import resident_id
+from tests.scanner.helpers import bank_card, resident_id
 
 ID = resident_id()
 MASK = "320***********0418"
@@ -228,6 +228,8 @@ def test_clean_parts_forgotten_on_new_day(monkeypatch):
 
 
 X_ID = resident_id(sequence="104")  # ends in the check character X
+FULLWIDTH_ID = ID.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+CARD = bank_card()
 
 
 @pytest.mark.parametrize(
@@ -239,8 +241,30 @@ X_ID = resident_id(sequence="104")  # ends in the check character X
         (f"a{X_ID}b.txt", f"a{X_ID[:3]}{'*' * 11}{X_ID[14:]}b.txt"),
         (f"a{ID}Xiaoming.txt", f"a{MASK}Xiaoming.txt"),
         ("tel13800138000.txt", "tel138****8000.txt"),
+        ("tel138-0013-8000.txt", "tel138****8000.txt"),
+        (f"ID{ID[:6]} {ID[6:14]} {ID[14:]}.txt", f"ID{MASK}.txt"),
+        (
+            f"card{CARD[:4]} {CARD[4:8]} {CARD[8:12]} {CARD[12:16]} {CARD[16:]}.txt",
+            f"card{CARD[:6]}{'*' * 9}{CARD[15:]}.txt",
+        ),
+        (f"ID{FULLWIDTH_ID}.txt", f"ID{MASK}.txt"),
+        (f"ＩＤ{FULLWIDTH_ID}.txt", f"ＩＤ{MASK}.txt"),
+        (f"ＩＤ{ID}.txt", f"ＩＤ{MASK}.txt"),
     ],
-    ids=["letters-before", "letters-after", "among-chinese", "check-x", "x-word", "mobile"],
+    ids=[
+        "letters-before",
+        "letters-after",
+        "among-chinese",
+        "check-x",
+        "x-word",
+        "mobile",
+        "grouped-mobile",
+        "grouped-id",
+        "grouped-card",
+        "fullwidth-digits",
+        "fullwidth-letters-and-digits",
+        "fullwidth-letters",
+    ],
 )
 def test_identifier_glued_to_letters_is_masked_in_paths(tmp_path, capsys, name, shown):
     # The engine takes no number glued to letters for an identifier; a printed path
@@ -254,8 +278,9 @@ def test_identifier_glued_to_letters_is_masked_in_paths(tmp_path, capsys, name, 
     report = json.loads(capsys.readouterr().out)
     [entry] = [entry for entry in report["files"] if entry["format"] != "folder"]
     assert entry["path"] == f"{tmp_path}/dir{MASK}/{shown}"
-    assert ID not in json.dumps(report)
-    assert X_ID not in json.dumps(report)
+    printed = json.dumps(report, ensure_ascii=False)
+    for value in (ID, X_ID, FULLWIDTH_ID, CARD, "13800138000"):
+        assert value not in printed
 
 
 @pytest.mark.parametrize(

@@ -187,16 +187,25 @@ def test_plaintext_in_a_path_is_rejected(report):
     assert "居民身份证号" in error.message
 
 
-@pytest.mark.parametrize("glued", ["ID{}", "{}zs", "tel{}"])
-def test_id_glued_to_letters_in_a_path_is_rejected(report, glued):
-    value = resident_id()
+@pytest.mark.parametrize(
+    "glued",
+    [
+        f"ID{resident_id()}",
+        f"{resident_id()}zs",
+        f"ID{resident_id()[:6]} {resident_id()[6:14]} {resident_id()[14:]}",
+        f"ＩＤ{resident_id().translate(str.maketrans('0123456789', '０１２３４５６７８９'))}",
+        "tel138-0013-8000",
+    ],
+    ids=["letters-before", "letters-after", "grouped", "fullwidth", "grouped-mobile"],
+)
+def test_identifier_glued_to_letters_in_a_path_is_rejected(report, glued):
     for entry in [report["files"][1], *report["findings"]]:
-        entry["path"] = entry["path"].replace("客户名单", "客户" + glued.format(value))
+        entry["path"] = entry["path"].replace("客户名单", "客户" + glued)
 
     error = rejection(encode(report))
 
     assert error.code == "plaintext_found"
-    assert value not in error.message
+    assert glued not in error.message
 
 
 @pytest.mark.parametrize(

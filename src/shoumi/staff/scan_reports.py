@@ -232,7 +232,7 @@ def _reject_plaintext(document: dict[str, Any]) -> None:
             texts, ScanOptions(min_confidence=Confidence.LOW)
         )
     ]
-    found += [kind for text in texts for kind in glued_identifier_kinds(text)]
+    found += glued_identifier_kinds(sorted(set(texts)))
     if not found:
         return
     kinds = "、".join(sorted({kind.title_zh for kind in found}))
