@@ -146,6 +146,23 @@ def test_grouped_number_inside_longer_group_is_ignored():
     assert findings("号码 1 138 0013 8000 结束") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Tel 138 0013 8000", Kind.MOBILE),
+        ("tel-138-0013-8000.doc", Kind.MOBILE),
+        ("138 0013 8000 ext 12", Kind.MOBILE),
+        (f"ID {spaced(resident_id(), ID_6_8_4)}", Kind.RESIDENT_ID),
+        (f"ID-{spaced(resident_id(), ID_6_8_4, '-')}.pdf", Kind.RESIDENT_ID),
+        (f"card {spaced(bank_card(), (4, 4, 4, 4, 3))} ok", Kind.BANK_CARD),
+    ],
+    ids=["word-before", "word-hyphen", "word-after", "id-word", "id-hyphens", "card-words"],
+)
+def test_grouped_number_beside_a_word_is_found(text, kind):
+    # A word joined by a space or hyphen is no digit group of the number.
+    assert [item[2] for item in findings(text)] == [kind]
+
+
 def test_fullwidth_digit_next_to_number_is_no_boundary():
     assert findings(f"１{resident_id()}") == []
 

@@ -392,6 +392,17 @@ def _grouped_tokens(
     gap = arr[run_end[:-1]]
     joined = np.zeros(count + 5, dtype=bool)
     joined[: count - 1] = (run_start[1:] == run_end[:-1] + 1) & ((gap == _SPACE) | (gap == _HYPHEN))
+    # A word joined to the number by a space or hyphen, as in "tel 138 0013 8000" or
+    # "138-0013-8000 ext", is no digit group of it: a group starts or ends with a digit.
+    # Read for the few runs next to candidates only, not for every run of the block.
+
+    def digit_at(offsets: np.ndarray) -> np.ndarray:
+        return (arr[offsets] - np.uint8(48)) < 10
+
+    def joined_to_group(index: np.ndarray) -> np.ndarray:
+        """Whether run ``index + 1`` is a digit group joined to run ``index``."""
+        following = np.minimum(index + 1, count - 1)
+        return joined[index] & digit_at(run_start[following])
 
     def preceded_by_group(index: np.ndarray) -> np.ndarray:
         """A digit group before the number, other than the country code +86 or 0086."""
@@ -410,14 +421,15 @@ def _grouped_tokens(
             & (arr[code_start + 2] == ord("8"))
             & (arr[code_start + 3] == ord("6"))
         )
-        return (index > 0) & joined[previous] & ~plus_86 & ~zero_086
+        ends_in_digit = digit_at(run_end[previous] - 1)
+        return (index > 0) & joined[previous] & ends_in_digit & ~plus_86 & ~zero_086
 
     def clean(first: np.ndarray, last: np.ndarray) -> np.ndarray:
         return ~_fullwidth_at(arr, run_start[first] - 3) & ~_fullwidth_at(arr, run_end[last])
 
     phone = _positions(joined & (lengths == 3))
     phone = phone[(lengths[phone + 1] == 4) & (lengths[phone + 2] == 4) & joined[phone + 1]]
-    phone = phone[~joined[phone + 2] & ~preceded_by_group(phone)]
+    phone = phone[~joined_to_group(phone + 2) & ~preceded_by_group(phone)]
     phone = phone[clean(phone, phone + 2)]
     if phone.size:
         starts = run_start[phone]
@@ -430,7 +442,7 @@ def _grouped_tokens(
     identity = identity[
         (lengths[identity + 1] == 8) & (lengths[identity + 2] == 4) & joined[identity + 1]
     ]
-    identity = identity[~joined[identity + 2] & ~preceded_by_group(identity)]
+    identity = identity[~joined_to_group(identity + 2) & ~preceded_by_group(identity)]
     identity = identity[clean(identity, identity + 2)]
     if identity.size:
         starts = run_start[identity]
@@ -441,9 +453,9 @@ def _grouped_tokens(
     card = _positions(joined & (lengths == 4))
     card = card[(lengths[card + 1] == 4) & (lengths[card + 2] == 4) & (lengths[card + 3] == 4)]
     card = card[joined[card + 1] & joined[card + 2] & ~preceded_by_group(card)]
-    tail = np.where(joined[card + 3], lengths[card + 4], 0)
+    tail = np.where(joined_to_group(card + 3), lengths[card + 4], 0)
     last = np.where(tail > 0, card + 4, card + 3)
-    keep = (tail < 4) & ~joined[last] & clean(card, last)
+    keep = (tail < 4) & ~joined_to_group(last) & clean(card, last)
     card, tail = card[keep], tail[keep]
     for size in (0, 1, 2, 3):
         chosen = card[tail == size]
