@@ -228,6 +228,7 @@ def test_clean_parts_forgotten_on_new_day(monkeypatch):
 
 
 X_ID = resident_id(sequence="104")  # ends in the check character X
+X_MASK = f"{X_ID[:3]}{'*' * 11}{X_ID[14:]}"
 FULLWIDTH_ID = ID.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
 CARD = bank_card()
 
@@ -238,7 +239,7 @@ CARD = bank_card()
         (f"ID{ID}.txt", f"ID{MASK}.txt"),
         (f"{ID}zs.txt", f"{MASK}zs.txt"),
         (f"客户ID{ID}张三.txt", f"客户ID{MASK}张三.txt"),
-        (f"a{X_ID}b.txt", f"a{X_ID[:3]}{'*' * 11}{X_ID[14:]}b.txt"),
+        (f"a{X_ID}b.txt", f"a{X_MASK}b.txt"),
         (f"a{ID}Xiaoming.txt", f"a{MASK}Xiaoming.txt"),
         ("tel13800138000.txt", "tel138****8000.txt"),
         ("tel138-0013-8000.txt", "tel138****8000.txt"),
@@ -250,6 +251,10 @@ CARD = bank_card()
         (f"ID{FULLWIDTH_ID}.txt", f"ID{MASK}.txt"),
         (f"ＩＤ{FULLWIDTH_ID}.txt", f"ＩＤ{MASK}.txt"),
         (f"ＩＤ{ID}.txt", f"ＩＤ{MASK}.txt"),
+        (f"Felix{X_ID}.txt", f"Felix{X_MASK}.txt"),
+        (f"x{X_ID}.txt", f"x{X_MASK}.txt"),
+        (f"{X_ID}xiaoming.txt", f"{X_MASK}xiaoming.txt"),
+        (f"{X_ID}Xu.txt", f"{X_MASK}Xu.txt"),
     ],
     ids=[
         "letters-before",
@@ -264,6 +269,10 @@ CARD = bank_card()
         "fullwidth-digits",
         "fullwidth-letters-and-digits",
         "fullwidth-letters",
+        "check-x-after-x",
+        "x-before",
+        "x-word-after-check-x",
+        "capital-x-word-after-check-x",
     ],
 )
 def test_identifier_glued_to_letters_is_masked_in_paths(tmp_path, capsys, name, shown):
@@ -290,3 +299,13 @@ def test_identifier_glued_to_letters_is_masked_in_paths(tmp_path, capsys, name, 
 )
 def test_glued_numbers_that_are_no_identifier_stay(name):
     assert mask_path(f"/data/{name}") == f"/data/{name}"
+
+
+def test_grouped_number_after_a_word_is_a_finding(tmp_path, capsys):
+    (tmp_path / "tel 138 0013 8000.txt").write_text("备注\n", encoding="utf-8")
+
+    main([str(tmp_path), "--format", "json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert [entry["path"] for entry in report["files"]] == [f"{tmp_path}/tel 138****8000.txt"]
+    assert [finding["location"] for finding in report["findings"]] == ["file name"]

@@ -195,8 +195,18 @@ def test_plaintext_in_a_path_is_rejected(report):
         f"ID{resident_id()[:6]} {resident_id()[6:14]} {resident_id()[14:]}",
         f"ＩＤ{resident_id().translate(str.maketrans('0123456789', '０１２３４５６７８９'))}",
         "tel138-0013-8000",
+        "tel 138 0013 8000",
+        f"Alex{resident_id(sequence='104')}",
     ],
-    ids=["letters-before", "letters-after", "grouped", "fullwidth", "grouped-mobile"],
+    ids=[
+        "letters-before",
+        "letters-after",
+        "grouped",
+        "fullwidth",
+        "grouped-mobile",
+        "word-then-grouped",
+        "check-x-after-x",
+    ],
 )
 def test_identifier_glued_to_letters_in_a_path_is_rejected(report, glued):
     for entry in [report["files"][1], *report["findings"]]:

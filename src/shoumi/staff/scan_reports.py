@@ -232,7 +232,8 @@ def _reject_plaintext(document: dict[str, Any]) -> None:
             texts, ScanOptions(min_confidence=Confidence.LOW)
         )
     ]
-    found += glued_identifier_kinds(sorted(set(texts)))
+    # Part by part, as shoumi scan masks paths.
+    found += glued_identifier_kinds(sorted({part for text in texts for part in text.split("/")}))
     if not found:
         return
     kinds = "、".join(sorted({kind.title_zh for kind in found}))
