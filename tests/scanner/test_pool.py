@@ -318,6 +318,24 @@ def test_ctrl_c_during_start_stops_pool(monkeypatch):
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 
+def test_ctrl_c_while_blocking_leaves_sigint_unblocked(monkeypatch):
+    real_mask = signal.pthread_sigmask
+
+    def mask_then_interrupt(how, mask):
+        previous = real_mask(how, mask)
+        if how == signal.SIG_BLOCK and signal.SIGINT in mask:
+            # As if a Ctrl-C that came just before were raised right after the call.
+            raise KeyboardInterrupt
+        return previous
+
+    monkeypatch.setattr(signal, "pthread_sigmask", mask_then_interrupt)
+
+    with pytest.raises(KeyboardInterrupt):
+        WorkerPool(2, echo)
+
+    assert signal.SIGINT not in real_mask(signal.SIG_BLOCK, set())
+
+
 def array_output(job):
     # Out-of-band buffers (large and contiguous), in-band ones (small, or not contiguous)
     # and a bytearray, in one output.

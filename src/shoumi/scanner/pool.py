@@ -279,8 +279,12 @@ def _sigint_blocked() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # The mask is read first and SIGINT blocked inside the try: a Ctrl-C that arrived just
+    # before would otherwise raise between the block and the try, and leave SIGINT blocked
+    # in this thread for good, so that later presses did nothing.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, set())
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
