@@ -235,33 +235,35 @@ def scan_paths(
         yield from _flatten((_scan_item(item, options) for item in items), on_result)
         return
     pieces = _split_large_files(items, options)
-    ahead, ended = _look_ahead(pieces, options.workers)
-    jobs = sum(isinstance(item, _File | _Batch | _Piece) for item in ahead)
-    if ended and jobs <= 1:
-        # One job or none, so no pieces (a split file has two at least): scanned here,
-        # without starting processes that would have nothing to do.
+    ahead, jobs = _look_ahead(pieces, options.workers)
+    if jobs <= 1:
+        # One job or none, so no pieces, because a split file has two at least. They are
+        # scanned here, without starting processes that would have nothing to do.
         wholes = cast(list[_File | _Batch | _Folder | _Link | FileResult], ahead)
         yield from _flatten((_scan_item(item, options) for item in wholes), on_result)
         return
-    # Fewer workers than asked for when the scan has fewer jobs.
-    with WorkerPool(min(options.workers, jobs), functools.partial(_scan_job, options)) as pool:
+    # Fewer workers than requested when the scan has fewer jobs.
+    with WorkerPool(jobs, functools.partial(_scan_job, options)) as pool:
         outputs = _scan_in_pool(pool, itertools.chain(ahead, pieces), options)
         yield from _flatten(_merge_pieces(outputs, options), on_result)
 
 
 def _look_ahead(
-    items: Iterator[_File | _Batch | _Folder | _Link | FileResult | _Piece], jobs: int
-) -> tuple[list[_File | _Batch | _Folder | _Link | FileResult | _Piece], bool]:
-    """Take items until ``jobs`` jobs are among them; return those, and whether the items
-    ended first."""
+    items: Iterator[_File | _Batch | _Folder | _Link | FileResult | _Piece], limit: int
+) -> tuple[list[_File | _Batch | _Folder | _Link | FileResult | _Piece], int]:
+    """Take items until ``limit`` jobs are among them or the items end.
+
+    Returns the items taken and the number of jobs among them, which is below ``limit``
+    only when the items ended.
+    """
     ahead = []
-    found = 0
+    jobs = 0
     for item in items:
         ahead.append(item)
-        found += isinstance(item, _File | _Batch | _Piece)
-        if found >= jobs:
-            return ahead, False
-    return ahead, True
+        jobs += isinstance(item, _File | _Batch | _Piece)
+        if jobs >= limit:
+            break
+    return ahead, jobs
 
 
 def _batch_small_files(
