@@ -158,7 +158,7 @@ def test_grouped_number_inside_longer_group_is_ignored():
     ],
     ids=["word-before", "word-hyphen", "word-after", "id-word", "id-hyphens", "card-words"],
 )
-def test_grouped_number_beside_a_word_is_found(text, kind):
+def test_grouped_number_beside_word_found(text, kind):
     # A word joined by a space or hyphen is no digit group of the number.
     assert [item[2] for item in findings(text)] == [kind]
 

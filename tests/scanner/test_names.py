@@ -275,7 +275,7 @@ CARD = bank_card()
         "capital-x-word-after-check-x",
     ],
 )
-def test_identifier_glued_to_letters_is_masked_in_paths(tmp_path, capsys, name, shown):
+def test_glued_identifier_masked_in_path(tmp_path, capsys, name, shown):
     # The engine takes no number glued to letters for an identifier; a printed path
     # masks it all the same.
     folder = tmp_path / f"dir{ID}"
@@ -297,11 +297,11 @@ def test_identifier_glued_to_letters_is_masked_in_paths(tmp_path, capsys, name, 
     ["INV20240101123456.pdf", f"ID{ID[:-1]}{'1' if ID[-1] != '1' else '2'}.txt", "v1.2.3"],
     ids=["not-an-identifier", "wrong-check-digit", "few-digits"],
 )
-def test_glued_numbers_that_are_no_identifier_stay(name):
+def test_glued_non_identifier_unchanged(name):
     assert mask_path(f"/data/{name}") == f"/data/{name}"
 
 
-def test_grouped_number_after_a_word_is_a_finding(tmp_path, capsys):
+def test_word_then_grouped_number_found(tmp_path, capsys):
     (tmp_path / "tel 138 0013 8000.txt").write_text("备注\n", encoding="utf-8")
 
     main([str(tmp_path), "--format", "json"])

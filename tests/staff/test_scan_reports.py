@@ -208,7 +208,7 @@ def test_plaintext_in_a_path_is_rejected(report):
         "check-x-after-x",
     ],
 )
-def test_identifier_glued_to_letters_in_a_path_is_rejected(report, glued):
+def test_glued_identifier_in_path_rejected(report, glued):
     for entry in [report["files"][1], *report["findings"]]:
         entry["path"] = entry["path"].replace("客户名单", "客户" + glued)
 

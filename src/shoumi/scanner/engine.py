@@ -400,7 +400,7 @@ def _grouped_tokens(
         return (arr[offsets] - np.uint8(48)) < 10
 
     def joined_to_group(index: np.ndarray) -> np.ndarray:
-        """Whether run ``index + 1`` is a digit group joined to run ``index``."""
+        """Return whether run ``index + 1`` is a digit group joined to run ``index``."""
         following = np.minimum(index + 1, count - 1)
         return joined[index] & digit_at(run_start[following])
 

@@ -74,7 +74,7 @@ PARENT_CHECK_SECONDS = 0.5
 TERMINATE_TIMEOUT = 5.0
 # Exit status of a worker whose parent died.
 EXIT_PARENT_GONE = 1
-# What run() takes from the jobs iterator when it has ended; None is a job like any other.
+# Marker that run() gets from the jobs iterator once it has ended. None is a valid job.
 _NO_MORE_JOBS = object()
 
 
@@ -237,7 +237,7 @@ class WorkerPool:
         )
 
     def _stop_workers(self) -> None:
-        """Send one stop message per worker; each worker reads one and exits.
+        """Send one stop message per worker, which reads it and exits.
 
         Jobs sent before are read first, because all workers read the one job pipe in
         turn. The messages fit in the pipe: unfinished jobs take at most half of it.
@@ -279,9 +279,9 @@ def _sigint_blocked() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    # The mask is read first and SIGINT blocked inside the try: a Ctrl-C that arrived just
-    # before would otherwise raise between the block and the try, and leave SIGINT blocked
-    # in this thread for good, so that later presses did nothing.
+    # SIGINT is blocked inside the try, after the mask is read. Otherwise a Ctrl-C that
+    # arrived just before could raise between the block and the try. SIGINT would then
+    # stay blocked in this thread, and later presses would do nothing.
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, set())
     try:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})

@@ -224,7 +224,7 @@ def _check_summary(
 
 def _reject_plaintext(document: dict[str, Any]) -> None:
     """Raise when the engine finds an identifier in any key or string value of the report,
-    or a string holds one glued to letters, which ``shoumi scan`` masks in names too."""
+    or a string contains one glued to letters, which ``shoumi scan`` masks in names too."""
     texts = list(_strings(document))
     found = [
         Kind(kind)
