@@ -60,6 +60,11 @@ def test_letter_next_to_number_is_no_boundary():
         ("电话+8613800138000。", Kind.MOBILE, 11),
         ("电话 +86 13800138000。", Kind.MOBILE, 11),
         ("电话0086 13800138000。", Kind.MOBILE, 11),
+        # RULES.md 1.10: 86 without a plus, on 13 digits, is the country code too.
+        ("电话8613800138000。", Kind.MOBILE, 11),
+        ("电话008613800138000。", Kind.MOBILE, 11),
+        ("电话 86 138 0013 8000。", Kind.MOBILE, 13),
+        ("电话86-138-0013-8000。", Kind.MOBILE, 13),
         (f"卡号{' '.join(bank_card()[i : i + 4] for i in range(0, 19, 4))}。", Kind.BANK_CARD, 23),
         ("证件３２０１０６１９７８０９２３０４１８。", Kind.RESIDENT_ID, 18),
         ("身份证33010619880315019x。", Kind.RESIDENT_ID, 18),
@@ -139,6 +144,25 @@ def test_eighteen_digit_card_in_groups_of_four_is_found():
     found = findings(f"卡号 {written}。")
 
     assert [(item[2], item[3]) for item in found] == [(Kind.BANK_CARD, len(written))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "单号 12 86 138 0013 8000 结束",
+        "单号 8613800138000123 结束",
+        "单号 868613800138000 结束",
+        "单号 0086138001380001 结束",
+    ],
+)
+def test_country_code_inside_longer_number_is_ignored(text):
+    assert findings(text) == []
+
+
+def test_country_code_does_not_make_identity_numbers():
+    # 15 digits from 0086 are read as a mobile number only, never as an old identity number.
+    assert findings("编号 008612345678901。") == []
+    assert findings(f"证件 86 {spaced(resident_id(), ID_6_8_4)}。") == []
 
 
 def test_grouped_number_inside_longer_group_is_ignored():

@@ -368,14 +368,25 @@ def _plain_tokens(
             continue
         matrix = _gather(arr, starts, _COLUMNS[:length])
         if length == 13:
-            # "+8613812345678": the country code glued to the number.
-            glued = (
-                (arr[starts - 1] == _PLUS) & (matrix[:, 0] == ord("8")) & (matrix[:, 1] == ord("6"))
-            )
+            # "8613812345678" or "+8613812345678": the country code glued to a mobile
+            # number. Thirteen characters are no other kind.
+            glued = (matrix[:, 0] == ord("8")) & (matrix[:, 1] == ord("6"))
             starts, matrix = starts[glued] + 2, matrix[glued, 2:]
             batches.add(starts, starts + 11, 11, matrix)
-        else:
-            batches.add(starts, starts + length, length, matrix)
+            continue
+        if length == 15:
+            # "008613812345678". No 15-digit identity number starts with 0, as no region
+            # code does, so these are mobile candidates only.
+            glued = (
+                (matrix[:, 0] == ord("0"))
+                & (matrix[:, 1] == ord("0"))
+                & (matrix[:, 2] == ord("8"))
+                & (matrix[:, 3] == ord("6"))
+            )
+            if glued.any():
+                batches.add(starts[glued] + 4, starts[glued] + 15, 11, matrix[glued, 4:])
+                starts, matrix = starts[~glued], matrix[~glued]
+        batches.add(starts, starts + length, length, matrix)
 
 
 def _grouped_tokens(
@@ -404,15 +415,26 @@ def _grouped_tokens(
         following = np.minimum(index + 1, count - 1)
         return joined[index] & digit_at(run_start[following])
 
-    def preceded_by_group(index: np.ndarray) -> np.ndarray:
-        """A digit group before the number, other than the country code +86 or 0086."""
+    def preceded_by_group(index: np.ndarray, bare_86: bool = False) -> np.ndarray:
+        """A digit group before the number, other than the country code +86 or 0086.
+
+        With ``bare_86`` (mobile numbers), 86 without a plus is the country code too, where
+        no digit group comes before it.
+        """
         previous = np.maximum(index - 1, 0)
         code_start = run_start[previous]
+        before_code = np.maximum(previous - 1, 0)
         plus_86 = (
             (lengths[previous] == 2)
-            & (arr[code_start - 1] == _PLUS)
             & (arr[code_start] == ord("8"))
             & (arr[code_start + 1] == ord("6"))
+            & (
+                (arr[code_start - 1] == _PLUS)
+                | (
+                    bare_86
+                    & ~((previous > 0) & joined[before_code] & digit_at(run_end[before_code] - 1))
+                )
+            )
         )
         zero_086 = (
             (lengths[previous] == 4)
@@ -429,7 +451,7 @@ def _grouped_tokens(
 
     phone = _positions(joined & (lengths == 3))
     phone = phone[(lengths[phone + 1] == 4) & (lengths[phone + 2] == 4) & joined[phone + 1]]
-    phone = phone[~joined_to_group(phone + 2) & ~preceded_by_group(phone)]
+    phone = phone[~joined_to_group(phone + 2) & ~preceded_by_group(phone, bare_86=True)]
     phone = phone[clean(phone, phone + 2)]
     if phone.size:
         starts = run_start[phone]
