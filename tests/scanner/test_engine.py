@@ -191,6 +191,52 @@ def test_fullwidth_digit_next_to_number_is_no_boundary():
     assert findings(f"１{resident_id()}") == []
 
 
+def fullwidth(text: str) -> str:
+    return "".join(
+        chr(ord(char) + 0xFEE0) if char.isascii() and char.isalnum() else char for char in text
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        (fullwidth(resident_id()[:10]) + resident_id()[10:], Kind.RESIDENT_ID),
+        (resident_id()[:17] + fullwidth(resident_id()[17]), Kind.RESIDENT_ID),
+        (resident_id()[:6] + fullwidth(resident_id()[6:14]) + resident_id()[14:], Kind.RESIDENT_ID),
+        ("33010619880315019" + fullwidth("x"), Kind.RESIDENT_ID),
+        (fullwidth("138") + "00138000", Kind.MOBILE),
+        (fullwidth(uscc()[:9]) + uscc()[9:], Kind.USCC),
+        (bank_card()[:12] + fullwidth(bank_card()[12:]), Kind.BANK_CARD),
+    ],
+    ids=["id-head", "id-check", "id-middle", "id-check-x", "mobile", "uscc", "card"],
+)
+def test_number_in_mixed_widths_is_found(written, kind):
+    # An input method switched between widths in the middle of a number.
+    found = findings(f"号码：{written}，已核验")
+
+    assert [(item[1], item[2], item[3]) for item in found] == [(4, kind, len(written))]
+
+
+def test_number_in_mixed_widths_is_masked_like_a_plain_one():
+    matches = scan_utf8(f"证件{fullwidth(resident_id()[:9])}{resident_id()[9:]}".encode())
+
+    assert matches.masked.tolist() == [b"320***********0418"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"单号A{fullwidth(resident_id()[:10])}{resident_id()[10:]}",
+        f"单号{fullwidth(resident_id()[:10])}{resident_id()[10:]}5",
+        f"单号{fullwidth(wrong_check(resident_id())[:10])}{wrong_check(resident_id())[10:]}",
+        f"单号{fullwidth('12')}{resident_id()}",
+    ],
+    ids=["letter-before", "digit-after", "wrong-check", "inside-longer-run"],
+)
+def test_mixed_width_run_follows_the_boundary_rules(text):
+    assert findings(text) == []
+
+
 def test_unallocated_mobile_prefix_is_not_reported():
     assert findings("电话15412345678。") == []
 

@@ -230,6 +230,7 @@ def test_clean_parts_forgotten_on_new_day(monkeypatch):
 X_ID = resident_id(sequence="104")  # ends in the check character X
 X_MASK = f"{X_ID[:3]}{'*' * 11}{X_ID[14:]}"
 FULLWIDTH_ID = ID.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+MIXED_ID = FULLWIDTH_ID[:10] + ID[10:]
 CARD = bank_card()
 
 
@@ -255,6 +256,8 @@ CARD = bank_card()
         (f"x{X_ID}.txt", f"x{X_MASK}.txt"),
         (f"{X_ID}xiaoming.txt", f"{X_MASK}xiaoming.txt"),
         (f"{X_ID}Xu.txt", f"{X_MASK}Xu.txt"),
+        (f"ID{MIXED_ID}.txt", f"ID{MASK}.txt"),
+        ("tel8613800138000.txt", "tel86138****8000.txt"),
     ],
     ids=[
         "letters-before",
@@ -273,6 +276,8 @@ CARD = bank_card()
         "x-before",
         "x-word-after-check-x",
         "capital-x-word-after-check-x",
+        "mixed-widths",
+        "bare-country-code",
     ],
 )
 def test_glued_identifier_masked_in_path(tmp_path, capsys, name, shown):
@@ -288,7 +293,7 @@ def test_glued_identifier_masked_in_path(tmp_path, capsys, name, shown):
     [entry] = [entry for entry in report["files"] if entry["format"] != "folder"]
     assert entry["path"] == f"{tmp_path}/dir{MASK}/{shown}"
     printed = json.dumps(report, ensure_ascii=False)
-    for value in (ID, X_ID, FULLWIDTH_ID, CARD, "13800138000"):
+    for value in (ID, X_ID, FULLWIDTH_ID, MIXED_ID, CARD, "13800138000"):
         assert value not in printed
 
 

@@ -18,12 +18,14 @@ candidate on the common path:
    module only as its mask.
 
 Python runs per candidate only for rare shapes: nine-character tokens that
-start with a letter (passports) and 15-character tokens that start with three
-letters (old foreign permanent residence IDs).
+start with a letter (passports), 15-character tokens that start with three
+letters (old foreign permanent residence IDs) and runs that mix full-width and
+ASCII characters.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -127,6 +129,10 @@ _GROUPED_ID_KINDS = frozenset(
 _GROUPED_18_KINDS = _GROUPED_ID_KINDS | {Kind.BANK_CARD}
 _IS_CANDIDATE_LENGTH = np.zeros(32, dtype=bool)
 _IS_CANDIDATE_LENGTH[list(CANDIDATE_LENGTHS)] = True
+# Lengths of runs that mix full-width and ASCII characters. As for full-width runs, the 13
+# characters of a glued country code are not matched.
+_IS_MIXED_LENGTH = _IS_CANDIDATE_LENGTH.copy()
+_IS_MIXED_LENGTH[13] = False
 
 
 @dataclass(frozen=True)
@@ -227,7 +233,7 @@ def scan_padded(arr: np.ndarray, before: bytes = b"") -> Matches:
     batches = _Batches()
     _plain_tokens(arr, run_start, run_end, batches)
     _grouped_tokens(arr, run_start, run_end, batches)
-    _fullwidth_tokens(arr, fullwidth, batches)
+    _fullwidth_tokens(arr, fullwidth, run_start, run_end, batches)
     groups = batches.classify()
     line_count = int(newlines.shape[0])
     last_line_start = int(newlines[-1]) + 1 if line_count else _PAD
@@ -493,8 +499,17 @@ def _grouped_tokens(
         batches.add(starts, starts + span, span, matrix, allowed=allowed)
 
 
-def _fullwidth_tokens(arr: np.ndarray, fullwidth: np.ndarray, batches: _Batches) -> None:
-    """Add maximal runs of full-width letters and digits, read as their ASCII forms (NFKC)."""
+def _fullwidth_tokens(
+    arr: np.ndarray,
+    fullwidth: np.ndarray,
+    run_start: np.ndarray,
+    run_end: np.ndarray,
+    batches: _Batches,
+) -> None:
+    """Add maximal runs of full-width letters and digits, read as their ASCII forms (NFKC).
+
+    Runs joined to ASCII letters or digits are read with them (see :func:`_mixed_tokens`).
+    """
     if fullwidth.size == 0:
         return
     breaks = _positions(np.diff(fullwidth) != 3) + 1
@@ -503,8 +518,11 @@ def _fullwidth_tokens(arr: np.ndarray, fullwidth: np.ndarray, batches: _Batches)
     starts_all = fullwidth[first]
     counts = last - first
     ends_all = starts_all + 3 * counts
-    # NOTE: a run that mixes full-width and ASCII characters is not matched at all.
     clean = ~_is_ascii_alnum(arr[starts_all - 1]) & ~_is_ascii_alnum(arr[ends_all])
+    if not clean.all():
+        mixed = ~clean
+        runs = (starts_all[mixed], ends_all[mixed], counts[mixed])
+        _mixed_tokens(arr, run_start, run_end, runs, batches)
     for length in CANDIDATE_LENGTHS:
         if length == 13:
             continue
@@ -516,6 +534,56 @@ def _fullwidth_tokens(arr: np.ndarray, fullwidth: np.ndarray, batches: _Batches)
         third = characters[:, 2::3]
         matrix = np.where(second == 0xBC, third - np.uint8(0x60), third - np.uint8(0x40))
         batches.add(starts, starts + 3 * length, length, matrix)
+
+
+def _mixed_tokens(
+    arr: np.ndarray,
+    run_start: np.ndarray,
+    run_end: np.ndarray,
+    fullwidth_runs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    batches: _Batches,
+) -> None:
+    """Add runs that mix full-width and ASCII letters and digits (``３２０106…``).
+
+    Such runs come from an input method switched between widths in the middle of a
+    number. ``fullwidth_runs`` holds the starts, ends and character counts of the
+    full-width runs that touch an ASCII letter or digit. They and the ASCII runs they
+    touch are joined into mixed runs with NumPy; only mixed runs of a candidate length
+    are normalised in Python, one at a time, as they are rare. The ASCII runs inside were
+    left out by :func:`_plain_tokens` and :func:`_grouped_tokens`.
+    """
+    fullwidth_starts, fullwidth_ends, fullwidth_counts = fullwidth_runs
+    last_run = run_start.shape[0] - 1
+    if last_run < 0:
+        return
+    before = np.minimum(np.searchsorted(run_end, fullwidth_starts), last_run)
+    after = np.minimum(np.searchsorted(run_start, fullwidth_ends), last_run)
+    # An ASCII run between two full-width runs touches both; it is taken once.
+    is_touching = np.zeros(last_run + 1, dtype=bool)
+    is_touching[before[run_end[before] == fullwidth_starts]] = True
+    is_touching[after[run_start[after] == fullwidth_ends]] = True
+    touching = _positions(is_touching)
+    starts = np.concatenate((fullwidth_starts, run_start[touching]))
+    order = np.argsort(starts, kind="stable")
+    starts = starts[order]
+    ends = np.concatenate((fullwidth_ends, run_end[touching]))[order]
+    chars = np.concatenate((fullwidth_counts, run_end[touching] - run_start[touching]))[order]
+    first = np.concatenate(([0], _positions(ends[:-1] != starts[1:]) + 1))
+    last = np.concatenate((first[1:], [starts.shape[0]])) - 1
+    lengths = np.add.reduceat(chars, first)
+    keep = _IS_MIXED_LENGTH[np.minimum(lengths, _IS_MIXED_LENGTH.shape[0] - 1)]
+    rows: dict[int, list[tuple[int, int, bytes]]] = {}
+    for start, end, length in zip(
+        starts[first[keep]].tolist(), ends[last[keep]].tolist(), lengths[keep].tolist(), strict=True
+    ):
+        text = arr[start:end].tobytes().decode("utf-8")
+        normalised = unicodedata.normalize("NFKC", text).upper().encode("ascii")
+        rows.setdefault(length, []).append((start, end, normalised))
+    for length, found in rows.items():
+        token_starts = np.array([start for start, _, _ in found], dtype=np.int64)
+        token_ends = np.array([end for _, end, _ in found], dtype=np.int64)
+        matrix = np.frombuffer(b"".join(row for _, _, row in found), dtype=np.uint8)
+        batches.add(token_starts, token_ends, length, matrix.reshape(-1, length).copy())
 
 
 def _classify(
