@@ -10,7 +10,7 @@ import pytest
 from shoumi.scanner import cli
 from shoumi.scanner import scan as scan_module
 from shoumi.scanner.cli import EXIT_FAILED, EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, main
-from shoumi.scanner.report import display_width
+from shoumi.scanner.report import ReportWriter, display_width
 from shoumi.scanner.scan import scan_paths
 from tests.scanner.helpers import IS_GLIBC, bank_card, last_line_of_python, resident_id, uscc
 
@@ -224,7 +224,7 @@ def test_unwritable_output_is_usage_error(planted, capsys, monkeypatch, output, 
 
 
 def test_failed_report_write_is_reported(planted, capsys, monkeypatch):
-    def full_disk(report, output_format, path):
+    def full_disk(pieces, path):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(cli, "_write_report", full_disk)
@@ -233,11 +233,12 @@ def test_failed_report_write_is_reported(planted, capsys, monkeypatch):
     assert "无法写入报告（No space left on device）" in capsys.readouterr().err
 
 
-def test_internal_error_in_report_hides_its_message(planted, capsys, monkeypatch):
-    def failing(results, started_at, finished_at):
+@pytest.mark.parametrize("stage", ["add", "finish"])
+def test_internal_error_in_report_hides_its_message(planted, capsys, monkeypatch, stage):
+    def failing(self, *args, **kwargs):
         raise ValueError(f"bad row {PLANTED['resident_id']}")
 
-    monkeypatch.setattr(cli, "build_report", failing)
+    monkeypatch.setattr(ReportWriter, stage, failing)
 
     assert main([str(planted), "--format", "json"]) == EXIT_FAILED
     errors = capsys.readouterr().err
@@ -278,10 +279,10 @@ def test_internal_error_hides_its_message(planted, capsys, monkeypatch):
 
 
 def test_interrupt_while_building_report(planted, capsys, monkeypatch):
-    def interrupted(results, started_at, finished_at):
+    def interrupted(self, *, started_at, finished_at):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "build_report", interrupted)
+    monkeypatch.setattr(ReportWriter, "finish", interrupted)
 
     assert main([str(planted), "--format", "json"]) == EXIT_INTERRUPTED
 
@@ -381,3 +382,43 @@ def test_ctrl_c_while_scanner_loads_prints_message(monkeypatch, capsys):
 
     assert status == EXIT_INTERRUPTED
     assert capsys.readouterr().err == "扫描已中断，没有输出报告。\n"
+
+
+def run_scan(path, output_format: str, encoding: str) -> subprocess.CompletedProcess:
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "PYTHONIOENCODING": f"{encoding}:strict",
+    }
+    return subprocess.run(  # noqa: S603 - fixed command, no user input
+        [sys.executable, "-m", "shoumi.scanner", str(path), "--format", output_format],
+        capture_output=True,
+        env=environment,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("output_format", ["json", "csv", "table"])
+def test_report_follows_the_output_encoding(planted, output_format):
+    # The report is written as UTF-8 bytes where standard output is UTF-8, as text in
+    # the encoding of any other terminal.
+    in_utf8 = run_scan(planted / "notes.txt", output_format, "utf-8")
+    in_gb18030 = run_scan(planted / "notes.txt", output_format, "gb18030")
+
+    assert in_utf8.returncode == in_gb18030.returncode == EXIT_OK
+    text = in_utf8.stdout.decode("utf-8")
+    assert "手机号" in text or "mobile" in text
+    # The JSON report's times differ between the runs.
+    same = [line for line in text.splitlines() if "_at" not in line]
+    other = [line for line in in_gb18030.stdout.decode("gb18030").splitlines() if "_at" not in line]
+    assert same == other
+
+
+def test_report_in_terminal_without_chinese_is_refused(planted):
+    completed = run_scan(planted / "notes.txt", "table", "ascii")
+
+    assert completed.returncode == EXIT_FAILED
+    assert completed.stdout == b""
+    # Python writes what standard error cannot encode as backslash escapes.
+    message = "无法写入报告（UnicodeEncodeError）".encode("ascii", "backslashreplace")
+    assert message in completed.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import datetime as dt
 import os
@@ -10,22 +11,16 @@ import re
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, cast
 
 from shoumi.scanner.heap import tune_heap
 from shoumi.scanner.kinds import Confidence, Kind
 from shoumi.scanner.model import FileResult, ScanOptions
 from shoumi.scanner.names import mask_path
 from shoumi.scanner.pool import RemoteTraceback
-from shoumi.scanner.report import (
-    build_report,
-    display_width,
-    printable_path,
-    render_table,
-    write_csv,
-    write_json,
-)
+from shoumi.scanner.report import ReportWriter, display_width, printable_path
 from shoumi.scanner.scan import scan_paths
 
 EXIT_OK = 0
@@ -222,20 +217,51 @@ class Progress:
             self.stream.flush()
 
 
-def _write_report(report: dict, output_format: str, path: str | None) -> None:
-    output = open(path, "w", encoding="utf-8", newline="") if path else sys.stdout
-    try:
-        if output_format == "json":
-            write_json(report, output)
-        elif output_format == "csv":
-            write_csv(report, output)
-        else:
-            output.write(render_table(report))
+class _ReportError(Exception):
+    """An error raised while a result was added to the report (its cause)."""
+
+
+def _add_results(results: Iterator[FileResult], writer: ReportWriter) -> None:
+    """Add each result to the report as it arrives, while the workers scan on."""
+    for result in results:
+        try:
+            writer.add(result)
+        except Exception as error:
+            raise _ReportError from error
+
+
+def _write_report(pieces: list[bytes], path: str | None) -> None:
+    """Write the report's UTF-8 pieces to ``path``, or to standard output.
+
+    Standard output takes the bytes as they are where its encoding is UTF-8, and text
+    otherwise, so that a terminal in another encoding gets its own (or the error that
+    the report cannot be shown in it).
+    """
+    if path:
+        with open(path, "wb") as output:
+            for piece in pieces:
+                output.write(piece)
+        return
+    stdout = sys.stdout
+    binary = getattr(stdout, "buffer", None)
+    encoding = getattr(stdout, "encoding", None) or ""
+    if binary is not None and _is_utf8(encoding):
+        stdout.flush()
+        for piece in pieces:
+            binary.write(piece)
         # A closed pipe raises BrokenPipeError here, not in the flush at exit.
-        output.flush()
-    finally:
-        if output is not sys.stdout:
-            output.close()
+        binary.flush()
+        return
+    for piece in pieces:
+        stdout.write(piece.decode("utf-8"))
+    stdout.flush()
+
+
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def _output_problem(path: str | None) -> str | None:
@@ -306,11 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     progress = Progress(sys.stderr, show_progress)
 
-    # This process scans when --workers is 1, and collects the results either way.
+    # This process scans when --workers is 1, and formats each result as it arrives.
     tune_heap()
     started_at = dt.datetime.now(dt.UTC)
+    writer = ReportWriter(arguments.format)
     try:
-        results = list(scan_paths(arguments.paths, options, on_result=progress.update))
+        _add_results(scan_paths(arguments.paths, options, on_result=progress.update), writer)
     except KeyboardInterrupt:
         progress.close()
         sys.stderr.write("扫描已中断，没有输出报告。\n")
@@ -322,13 +349,17 @@ def main(argv: list[str] | None = None) -> int:
             "若再次出现，请减少 --workers。\n"
         )
         return EXIT_FAILED
+    except _ReportError as error:
+        progress.close()
+        _report_internal_error(cast(Exception, error.__cause__), "生成报告")
+        return EXIT_FAILED
     except Exception as error:  # noqa: BLE001 - reported without its message
         progress.close()
         _report_internal_error(error, "扫描")
         return EXIT_FAILED
     progress.close()
     try:
-        report = build_report(results, started_at=started_at, finished_at=dt.datetime.now(dt.UTC))
+        pieces = writer.finish(started_at=started_at, finished_at=dt.datetime.now(dt.UTC))
     except KeyboardInterrupt:
         sys.stderr.write("生成报告时已中断，没有输出报告。\n")
         return EXIT_INTERRUPTED
@@ -336,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         _report_internal_error(error, "生成报告")
         return EXIT_FAILED
     try:
-        _write_report(report, arguments.format, arguments.output)
+        _write_report(pieces, arguments.output)
     except KeyboardInterrupt:
         sys.stderr.write("输出报告时已中断，报告不完整。\n")
         return EXIT_INTERRUPTED
@@ -353,9 +384,4 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"无法写入报告（{reason}），报告不完整或没有写出。\n")
         return EXIT_FAILED
 
-    found = {
-        Kind.from_label(label)
-        for label, count in report["summary"]["findings_by_kind"].items()
-        if count
-    }
-    return EXIT_FOUND if found & fail_on else EXIT_OK
+    return EXIT_FOUND if writer.kinds_found & fail_on else EXIT_OK

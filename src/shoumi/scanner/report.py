@@ -14,9 +14,12 @@ import unicodedata
 from collections.abc import Iterable
 from typing import TextIO
 
+import numpy as np
+
+from shoumi.scanner import row_text
 from shoumi.scanner.formats import message_zh
-from shoumi.scanner.kinds import Kind
-from shoumi.scanner.model import FileResult, FileStatus
+from shoumi.scanner.kinds import Confidence, Kind
+from shoumi.scanner.model import FileResult, FileStatus, Finding, FindingTable
 from shoumi.scanner.names import (
     ATTACHMENT_NAME,
     FILE_NAME,
@@ -86,27 +89,11 @@ def build_report(
         path = printable_path(result.path)
         for finding in found:
             by_kind[finding.kind.label] += 1
-            entry = {**finding.to_dict(), "path": path}
-            # Sheet and part names are the file's own text, escaped like names.
-            for key in ("location", "sheet", "part"):
-                if key in entry:
-                    entry[key] = printable_path(entry[key])
-            findings.append(entry)
+            findings.append(_finding_entry(path, finding))
         if result.status is FileStatus.SCANNED:
             scanned += 1
             total_bytes += result.size
-        files.append(
-            {
-                "path": path,
-                "status": result.status.value,
-                "format": result.file_format,
-                "size": result.size,
-                "encoding": result.encoding,
-                "message": result.message,
-                "message_zh": message_zh(result),
-                "findings": len(found),
-            }
-        )
+        files.append(_file_entry(path, result, len(found)))
     return {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
@@ -153,15 +140,20 @@ def render_table(report: dict) -> str:
         )
     if len(rows) > 1:
         _write_rows(out, rows)
-    skipped = [entry for entry in report["files"] if entry["status"] != FileStatus.SCANNED.value]
+    skipped = [
+        (entry["path"], entry["message_zh"], entry["message"])
+        for entry in report["files"]
+        if entry["status"] != FileStatus.SCANNED.value
+    ]
+    _write_table_end(out, skipped, report["summary"])
+    return out.getvalue()
+
+
+def _write_table_end(out: io.StringIO, skipped: list[tuple[str, str, str]], summary: dict) -> None:
+    """Write the files not scanned, with their reasons, and the summary line."""
     if skipped:
         out.write("\n未扫描的文件：\n")
-        _write_rows(
-            out,
-            [("文件", "原因", "详情")]
-            + [(entry["path"], entry["message_zh"], entry["message"]) for entry in skipped],
-        )
-    summary = report["summary"]
+        _write_rows(out, [("文件", "原因", "详情"), *skipped])
     counts = "，".join(
         f"{Kind.from_label(label).title_zh} {count}"
         for label, count in summary["findings_by_kind"].items()
@@ -173,7 +165,6 @@ def render_table(report: dict) -> str:
         + (f"：{counts}" if counts else "")
         + "。\n"
     )
-    return out.getvalue()
 
 
 _CONFIDENCE_ZH = {"high": "高", "medium": "中", "low": "低"}
@@ -201,3 +192,373 @@ def _write_rows(out: io.StringIO, rows: list[tuple[str, ...]]) -> None:
             for cell, width in zip(row, widths, strict=True)
         ]
         out.write("  ".join(cells).rstrip() + "\n")
+
+
+REPORT_FORMATS = ("table", "json", "csv")
+_TABLE_HEADER = ("文件", "位置", "类型", "脱敏值", "置信度")
+
+
+def _by_value(texts: dict[int, str]) -> list[bytes]:
+    """Return a list of the UTF-8 ``texts`` indexed by value, empty where no text is given."""
+    return [texts.get(value, "").encode() for value in range(max(texts) + 1)]
+
+
+# Labels and titles by enum value, in the bytes written for each row.
+_KIND_LABELS = _by_value({kind.value: kind.label for kind in Kind})
+_CONFIDENCE_LABELS = _by_value({level.value: level.label for level in Confidence})
+_CONFIDENCE_TITLES = _by_value({level.value: _CONFIDENCE_ZH[level.label] for level in Confidence})
+
+
+class ReportWriter:
+    """The report of a scan in one output format, built one result at a time.
+
+    The command line adds each result as it arrives, so that findings are formatted while
+    worker processes scan on, and then writes the UTF-8 pieces that :meth:`finish`
+    returns. The text is the same as :func:`write_json`, :func:`write_csv` or
+    :func:`render_table` give for :func:`build_report`. Those go through a dictionary per
+    finding. They took 12 µs per finding to build and 2 (CSV), 11 (JSON) or 26 µs (table)
+    more to write. For the 64 MiB benchmark corpus, which takes 0.4 s to scan, that was 7
+    to 22 s.
+    Here the rows of a :class:`FindingTable` are formatted from its columns
+    (`shoumi.scanner.row_text`), a group of about ``row_text.GROUP_ROWS`` rows at a time.
+    """
+
+    def __init__(self, output_format: str) -> None:
+        if output_format not in REPORT_FORMATS:
+            raise ValueError(f"unknown report format {output_format!r}")
+        self.output_format = output_format
+        self.files_scanned = 0
+        self.bytes_scanned = 0
+        self.finding_count = 0
+        self.counts = dict.fromkeys(Kind, 0)
+        self._files: list[str] = []
+        self._skipped: list[tuple[str, str, str]] = []
+        # JSON entries (each followed by ",\n") or CSV rows, in pieces.
+        self._pieces: list[bytes] = []
+        # Tables not formatted yet, with their printable paths.
+        self._waiting: list[tuple[str, FindingTable]] = []
+        self._waiting_rows = 0
+        # For the table: each table, or each finding held as a Finding, with its path.
+        self._rows: list[tuple[str, FindingTable | Finding]] = []
+
+    @property
+    def kinds_found(self) -> set[Kind]:
+        return {kind for kind, count in self.counts.items() if count}
+
+    def add(self, result: FileResult) -> None:
+        """Count ``result`` and format its findings (for the table, only keep them)."""
+        path = printable_path(result.path)
+        found = result.finding_count
+        self.finding_count += found
+        for table in result.tables:
+            if not len(table):
+                continue
+            values, numbers = np.unique(table.kind, return_counts=True)
+            for value, number in zip(values.tolist(), numbers.tolist(), strict=True):
+                self.counts[Kind(value)] += number
+            if self.output_format == "table":
+                self._rows.append((path, table))
+            else:
+                self._waiting.append((path, table))
+                self._waiting_rows += len(table)
+        if self._waiting_rows >= row_text.GROUP_ROWS:
+            self._format_waiting()
+        if result.extra_findings:
+            self._add_findings(path, result.extra_findings)
+        if result.status is FileStatus.SCANNED:
+            self.files_scanned += 1
+            self.bytes_scanned += result.size
+        else:
+            self._skipped.append((path, message_zh(result), result.message))
+        if self.output_format == "json":
+            self._files.append(_json_entry(_file_entry(path, result, found)))
+
+    def _format_waiting(self) -> None:
+        if not self._waiting:
+            return
+        format_rows = _json_rows if self.output_format == "json" else _csv_rows
+        for owners, owner, table in row_text.groups(self._waiting):
+            self._pieces.append(format_rows(owners, owner, table))
+        self._waiting = []
+        self._waiting_rows = 0
+
+    def _add_findings(self, path: str, findings: list[Finding]) -> None:
+        for finding in findings:
+            self.counts[finding.kind] += 1
+        if self.output_format == "table":
+            self._rows.extend((path, finding) for finding in findings)
+            return
+        # Formatted in order, after the tables before them.
+        self._format_waiting()
+        entries = [_finding_entry(path, finding) for finding in findings]
+        if self.output_format == "json":
+            self._pieces.append("".join(_json_entry(entry) + ",\n" for entry in entries).encode())
+        else:
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(
+                [entry[column] for column in CSV_COLUMNS] for entry in entries
+            )
+            self._pieces.append(buffer.getvalue().encode())
+
+    def finish(self, *, started_at: dt.datetime, finished_at: dt.datetime) -> list[bytes]:
+        """Return the report's UTF-8 text, in pieces to write one after the other."""
+        if self.output_format == "table":
+            return self._table()
+        self._format_waiting()
+        if self.output_format == "csv":
+            header = io.StringIO()
+            csv.writer(header).writerow(CSV_COLUMNS)
+            return [header.getvalue().encode(), *self._pieces]
+        return self._json(started_at, finished_at)
+
+    def _summary(self) -> dict:
+        return {
+            "files_scanned": self.files_scanned,
+            "files_not_scanned": len(self._skipped),
+            "bytes_scanned": self.bytes_scanned,
+            "findings": self.finding_count,
+            "findings_by_kind": {kind.label: count for kind, count in self.counts.items()},
+        }
+
+    def _json(self, started_at: dt.datetime, finished_at: dt.datetime) -> list[bytes]:
+        head = {
+            "format": REPORT_FORMAT,
+            "version": REPORT_VERSION,
+            "started_at": started_at.isoformat(),
+            "finished_at": finished_at.isoformat(),
+            "summary": self._summary(),
+        }
+        # The head without its closing brace, then the two lists as json.dump writes them
+        # with indent=1.
+        text = json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "files": '
+        if self._files:
+            text += "[\n" + ",\n".join(self._files) + "\n ]"
+        else:
+            text += "[]"
+        text += ',\n "findings": '
+        if not self._pieces:
+            return [(text + "[]\n}\n").encode()]
+        # Every entry ends in ",\n"; the last one's is taken off.
+        last = self._pieces[-1][: -len(b",\n")]
+        return [(text + "[\n").encode(), *self._pieces[:-1], last, b"\n ]\n}\n"]
+
+    def _table(self) -> list[bytes]:
+        pieces = []
+        if self._rows:
+            pieces.extend(_table_rows(self._rows))
+        out = io.StringIO()
+        _write_table_end(out, self._skipped, self._summary())
+        pieces.append(out.getvalue().encode())
+        return pieces
+
+
+def _file_entry(path: str, result: FileResult, findings: int) -> dict:
+    """Return a file's entry in the report's ``files`` list."""
+    return {
+        "path": path,
+        "status": result.status.value,
+        "format": result.file_format,
+        "size": result.size,
+        "encoding": result.encoding,
+        "message": result.message,
+        "message_zh": message_zh(result),
+        "findings": findings,
+    }
+
+
+def _finding_entry(path: str, finding: Finding) -> dict:
+    """Return a finding's entry in the report's ``findings`` list, with escaped names."""
+    entry = {**finding.to_dict(), "path": path}
+    # Sheet and part names are the file's own text, escaped like names.
+    for key in ("location", "sheet", "part"):
+        if key in entry:
+            entry[key] = printable_path(entry[key])
+    return entry
+
+
+def _json_entry(entry: dict) -> str:
+    """``entry`` as json.dump(indent=1) writes an object two levels down."""
+    return "  " + json.dumps(entry, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+
+
+def _json_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_rows(
+    owners: list[tuple[str, str | None]], owner: np.ndarray, table: FindingTable
+) -> bytes:
+    """Entries of the report's ``findings`` list, each followed by ",\n"."""
+    paths, opens, part_lines = [], [], []
+    for path, part in owners:
+        paths.append(_json_string(path).encode())
+        if part is None:
+            opens.append(b'"')
+            part_lines.append(b"")
+            continue
+        part_json = _json_string(printable_path(part))
+        # str(Location) names a part only if it is not empty; the entry has it if not None.
+        opens.append((part_json[:-1] + " ").encode() if part else b'"')
+        part_lines.append(f',\n   "part": {part_json}'.encode())
+    count = len(table)
+    line, column = row_text.numbers(table.line), row_text.numbers(table.column)
+    return row_text.pack(
+        [
+            row_text.constant(count, b'  {\n   "path": '),
+            row_text.lookup(paths, owner),
+            row_text.constant(count, b',\n   "location": '),
+            row_text.lookup(opens, owner),
+            line,
+            row_text.constant(count, b":"),
+            column,
+            row_text.constant(count, b'",\n   "line": '),
+            line,
+            row_text.constant(count, b',\n   "column": '),
+            column,
+            row_text.lookup(part_lines, owner),
+            row_text.constant(count, b',\n   "kind": "'),
+            row_text.lookup(_KIND_LABELS, table.kind),
+            row_text.constant(count, b'",\n   "masked": "'),
+            row_text.masks(table.masked),
+            row_text.constant(count, b'",\n   "confidence": "'),
+            row_text.lookup(_CONFIDENCE_LABELS, table.confidence),
+            row_text.constant(count, b'",\n   "length": '),
+            row_text.numbers(table.length),
+            row_text.constant(count, b"\n  },\n"),
+        ]
+    )
+
+
+def _csv_field(value: str) -> str:
+    """``value`` as the csv module writes it in a row: quoted where it has to be."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([value, ""])
+    return buffer.getvalue()[: -len(",\r\n")]
+
+
+def _csv_rows(
+    owners: list[tuple[str, str | None]], owner: np.ndarray, table: FindingTable
+) -> bytes:
+    """CSV rows of findings."""
+    paths, opens, closes = [], [], []
+    for path, part in owners:
+        paths.append(_csv_field(path).encode())
+        if not part:
+            opens.append(b"")
+            closes.append(b"")
+            continue
+        # The location field is the part, a space and line:column, quoted as a whole.
+        printable_part = printable_path(part)
+        if _csv_field(printable_part) != printable_part:
+            opens.append(('"' + printable_part.replace('"', '""') + " ").encode())
+            closes.append(b'"')
+        else:
+            opens.append((printable_part + " ").encode())
+            closes.append(b"")
+    count = len(table)
+    comma = row_text.constant(count, b",")
+    return row_text.pack(
+        [
+            row_text.lookup(paths, owner),
+            comma,
+            row_text.lookup(opens, owner),
+            row_text.numbers(table.line),
+            row_text.constant(count, b":"),
+            row_text.numbers(table.column),
+            row_text.lookup(closes, owner),
+            comma,
+            row_text.lookup(_KIND_LABELS, table.kind),
+            comma,
+            row_text.masks(table.masked),
+            comma,
+            row_text.lookup(_CONFIDENCE_LABELS, table.confidence),
+            comma,
+            row_text.numbers(table.length),
+            row_text.constant(count, b"\r\n"),
+        ]
+    )
+
+
+def _table_rows(items: list[tuple[str, FindingTable | Finding]]) -> list[bytes]:
+    """Format the findings as :func:`_write_rows` does, under the header row."""
+    # The cells of each Finding, and the widest cell of each column.
+    cells: dict[int, tuple[str, ...]] = {}
+    widths = [display_width(title) for title in _TABLE_HEADER]
+    for index, (path, item) in enumerate(items):
+        if isinstance(item, Finding):
+            location = printable_path(str(item.location))
+            cells[index] = (
+                path,
+                _LOCATION_ZH.get(location, location),
+                item.kind.title_zh,
+                item.masked,
+                _CONFIDENCE_ZH[item.confidence.label],
+            )
+            cell_widths = [display_width(cell) for cell in cells[index]]
+        else:
+            part = printable_path(item.part) + " " if item.part else ""
+            location = row_text.digit_counts(item.line) + row_text.digit_counts(item.column) + 1
+            cell_widths = [
+                display_width(path),
+                display_width(part) + int(location.max()),
+                max(display_width(Kind(kind).title_zh) for kind in np.unique(item.kind).tolist()),
+                int(np.char.str_len(item.masked).max()),
+                2,
+            ]
+        widths = [max(width, cell) for width, cell in zip(widths, cell_widths, strict=True)]
+    path_width, location_width, kind_width, mask_width, _ = widths
+
+    def pad(cell: str, width: int) -> str:
+        return cell + " " * (width - display_width(cell))
+
+    def line_of(cells: tuple[str, ...]) -> bytes:
+        padded = (pad(cell, width) for cell, width in zip(cells, widths, strict=True))
+        return ("  ".join(padded).rstrip() + "\n").encode()
+
+    titles = _by_value({kind.value: pad(kind.title_zh, kind_width) for kind in Kind})
+    pieces = [line_of(_TABLE_HEADER)]
+    tables: list[tuple[str, FindingTable]] = []
+
+    def format_tables() -> None:
+        for owners, owner, table in row_text.groups(tables):
+            paths = [pad(path, path_width).encode() for path, _ in owners]
+            parts = [printable_path(part) + " " if part else "" for _, part in owners]
+            # Spaces after line:column fill the location cell; the part takes its start.
+            rest = np.array([location_width - display_width(part) for part in parts])[owner]
+            written = row_text.digit_counts(table.line) + row_text.digit_counts(table.column) + 1
+            count = len(table)
+            two_spaces = row_text.constant(count, b"  ")
+            mask_cells = row_text.masks(table.masked)[:, :mask_width]
+            mask_cells = np.where(mask_cells == 0, np.uint8(0x20), mask_cells)
+            padding = mask_width - mask_cells.shape[1]
+            pieces.append(
+                row_text.pack(
+                    [
+                        row_text.lookup(paths, owner),
+                        two_spaces,
+                        row_text.lookup([part.encode() for part in parts], owner),
+                        row_text.numbers(table.line),
+                        row_text.constant(count, b":"),
+                        row_text.numbers(table.column),
+                        row_text.spaces(rest - written, location_width),
+                        two_spaces,
+                        row_text.lookup(titles, table.kind),
+                        two_spaces,
+                        mask_cells,
+                        row_text.constant(count, b" " * padding + b"  "),
+                        # The confidence is the last cell: not padded (rstrip in line_of).
+                        row_text.lookup(_CONFIDENCE_TITLES, table.confidence),
+                        row_text.constant(count, b"\n"),
+                    ]
+                )
+            )
+        tables.clear()
+
+    for index, (path, item) in enumerate(items):
+        if isinstance(item, FindingTable):
+            tables.append((path, item))
+            continue
+        format_tables()
+        pieces.append(line_of(cells[index]))
+    format_tables()
+    return pieces
