@@ -279,6 +279,7 @@ def test_packed_results_carry_every_field():
         "message",
         "tables",
         "extra_findings",
+        "rendered",
     ]
 
 
