@@ -217,6 +217,23 @@ def test_number_in_mixed_widths_is_found(written, kind):
     assert [(item[1], item[2], item[3]) for item in found] == [(4, kind, len(written))]
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        fullwidth("8613800138000"),
+        fullwidth("008613800138000"),
+        "86" + fullwidth("1") + "3800138000",
+        fullwidth("0086") + "13800138000",
+    ],
+    ids=["fullwidth-86", "fullwidth-0086", "mixed-86", "mixed-0086"],
+)
+def test_country_code_in_other_widths_is_found(written):
+    found = findings(f"电话：{written}，已核验")
+    code = len(written) - 11
+
+    assert [(item[1], item[2], item[3]) for item in found] == [(4 + code, Kind.MOBILE, 11)]
+
+
 def test_number_in_mixed_widths_is_masked_like_a_plain_one():
     matches = scan_utf8(f"证件{fullwidth(resident_id()[:9])}{resident_id()[9:]}".encode())
 

@@ -258,6 +258,7 @@ CARD = bank_card()
         (f"{X_ID}Xu.txt", f"{X_MASK}Xu.txt"),
         (f"ID{MIXED_ID}.txt", f"ID{MASK}.txt"),
         ("tel8613800138000.txt", "tel86138****8000.txt"),
+        ("８６１３８００１３８０００.txt", "８６138****8000.txt"),
     ],
     ids=[
         "letters-before",
@@ -278,6 +279,7 @@ CARD = bank_card()
         "capital-x-word-after-check-x",
         "mixed-widths",
         "bare-country-code",
+        "fullwidth-country-code",
     ],
 )
 def test_glued_identifier_masked_in_path(tmp_path, capsys, name, shown):

@@ -198,6 +198,15 @@ def test_writer_matches_reference_on_a_large_table(output_format):
 
 
 @pytest.mark.parametrize("output_format", ["json", "csv", "table"])
+def test_writer_matches_reference_on_negative_numbers(output_format):
+    # The scanner writes no negative line or column, but a FindingTable may hold one.
+    rows = [(-1, -5, Kind.MOBILE, "138****8000", Confidence.LOW), *ROWS]
+    results = [FileResult(path="/srv/负.txt", tables=[table_of(rows, "body1")], size=1)]
+
+    assert writer_text(results, output_format) == reference_text(results, output_format)
+
+
+@pytest.mark.parametrize("output_format", ["json", "csv", "table"])
 def test_writer_matches_reference_with_nothing_scanned(output_format):
     assert writer_text([], output_format) == reference_text([], output_format)
 

@@ -129,10 +129,6 @@ _GROUPED_ID_KINDS = frozenset(
 _GROUPED_18_KINDS = _GROUPED_ID_KINDS | {Kind.BANK_CARD}
 _IS_CANDIDATE_LENGTH = np.zeros(32, dtype=bool)
 _IS_CANDIDATE_LENGTH[list(CANDIDATE_LENGTHS)] = True
-# Lengths of runs that mix full-width and ASCII characters. As for full-width runs, the 13
-# characters of a glued country code are not matched.
-_IS_MIXED_LENGTH = _IS_CANDIDATE_LENGTH.copy()
-_IS_MIXED_LENGTH[13] = False
 
 
 @dataclass(frozen=True)
@@ -373,26 +369,34 @@ def _plain_tokens(
         if starts.size == 0:
             continue
         matrix = _gather(arr, starts, _COLUMNS[:length])
-        if length == 13:
-            # "8613812345678" or "+8613812345678": the country code glued to a mobile
-            # number. Thirteen characters are no other kind.
-            glued = (matrix[:, 0] == ord("8")) & (matrix[:, 1] == ord("6"))
-            starts, matrix = starts[glued] + 2, matrix[glued, 2:]
-            batches.add(starts, starts + 11, 11, matrix)
-            continue
-        if length == 15:
-            # "008613812345678". No 15-digit identity number starts with 0, as no region
-            # code does, so these are mobile candidates only.
-            glued = (
-                (matrix[:, 0] == ord("0"))
-                & (matrix[:, 1] == ord("0"))
-                & (matrix[:, 2] == ord("8"))
-                & (matrix[:, 3] == ord("6"))
-            )
-            if glued.any():
-                batches.add(starts[glued] + 4, starts[glued] + 15, 11, matrix[glued, 4:])
-                starts, matrix = starts[~glued], matrix[~glued]
-        batches.add(starts, starts + length, length, matrix)
+        _add_tokens(batches, starts, starts + length, matrix, 1)
+
+
+def _add_tokens(
+    batches: _Batches, starts: np.ndarray, ends: np.ndarray, matrix: np.ndarray, char_bytes: int
+) -> None:
+    """Add tokens of one length, each ``char_bytes`` bytes per character.
+
+    Thirteen characters from 86 (``8613812345678``, also after a +) and fifteen from 0086
+    are a mobile number with its country code, and 13 characters are no other kind. No
+    15-character identity number starts with 0, as no region code does.
+    """
+    length = matrix.shape[1]
+    if length == 13:
+        glued = (matrix[:, 0] == ord("8")) & (matrix[:, 1] == ord("6"))
+        batches.add(starts[glued] + 2 * char_bytes, ends[glued], 11, matrix[glued, 2:])
+        return
+    if length == 15:
+        glued = (
+            (matrix[:, 0] == ord("0"))
+            & (matrix[:, 1] == ord("0"))
+            & (matrix[:, 2] == ord("8"))
+            & (matrix[:, 3] == ord("6"))
+        )
+        if glued.any():
+            batches.add(starts[glued] + 4 * char_bytes, ends[glued], 11, matrix[glued, 4:])
+            starts, ends, matrix = starts[~glued], ends[~glued], matrix[~glued]
+    batches.add(starts, ends, length, matrix)
 
 
 def _grouped_tokens(
@@ -524,8 +528,6 @@ def _fullwidth_tokens(
         runs = (starts_all[mixed], ends_all[mixed], counts[mixed])
         _mixed_tokens(arr, run_start, run_end, runs, batches)
     for length in CANDIDATE_LENGTHS:
-        if length == 13:
-            continue
         starts = starts_all[(counts == length) & clean]
         if starts.size == 0:
             continue
@@ -533,7 +535,7 @@ def _fullwidth_tokens(
         second = characters[:, 1::3]
         third = characters[:, 2::3]
         matrix = np.where(second == 0xBC, third - np.uint8(0x60), third - np.uint8(0x40))
-        batches.add(starts, starts + 3 * length, length, matrix)
+        _add_tokens(batches, starts, starts + 3 * length, matrix, 3)
 
 
 def _mixed_tokens(
@@ -571,14 +573,19 @@ def _mixed_tokens(
     first = np.concatenate(([0], _positions(ends[:-1] != starts[1:]) + 1))
     last = np.concatenate((first[1:], [starts.shape[0]])) - 1
     lengths = np.add.reduceat(chars, first)
-    keep = _IS_MIXED_LENGTH[np.minimum(lengths, _IS_MIXED_LENGTH.shape[0] - 1)]
+    keep = _IS_CANDIDATE_LENGTH[np.minimum(lengths, _IS_CANDIDATE_LENGTH.shape[0] - 1)]
     rows: dict[int, list[tuple[int, int, bytes]]] = {}
     for start, end, length in zip(
         starts[first[keep]].tolist(), ends[last[keep]].tolist(), lengths[keep].tolist(), strict=True
     ):
         text = arr[start:end].tobytes().decode("utf-8")
         normalised = unicodedata.normalize("NFKC", text).upper().encode("ascii")
-        rows.setdefault(length, []).append((start, end, normalised))
+        # A country code before a mobile number, as _add_tokens reads it.
+        code = 2 if length == 13 else 4 if normalised.startswith(b"0086") and length == 15 else 0
+        if length == 13 and not normalised.startswith(b"86"):
+            continue
+        start += len(text[:code].encode("utf-8"))
+        rows.setdefault(length - code, []).append((start, end, normalised[code:]))
     for length, found in rows.items():
         token_starts = np.array([start for start, _, _ in found], dtype=np.int64)
         token_ends = np.array([end for _, end, _ in found], dtype=np.int64)

@@ -33,29 +33,34 @@ _FOUR_DIGITS = np.frombuffer(
 
 
 def digit_counts(values: np.ndarray) -> np.ndarray:
-    """Count the decimal digits of each non-negative integer."""
-    values = values.astype(np.uint64)
-    counts = np.ones(values.shape, dtype=np.int64)
-    largest = int(values.max()) if values.size else 0
+    """Count the characters of each integer written in decimal: its digits and any minus."""
+    magnitudes = np.abs(values.astype(np.int64)).astype(np.uint64)
+    counts = np.ones(values.shape, dtype=np.int64) + (values < 0)
+    largest = int(magnitudes.max()) if values.size else 0
     for power in _POWERS_OF_TEN[: len(str(largest)) - 1]:
-        counts += values >= power
+        counts += magnitudes >= power
     return counts
 
 
 def numbers(values: np.ndarray) -> np.ndarray:
-    """Write non-negative integers in decimal digits, right-aligned after NULs."""
-    values = values.astype(np.uint64)
-    counts = digit_counts(values)
+    """Write integers in decimal digits, right-aligned after NULs, with a minus if negative."""
+    negative = values < 0
+    magnitudes = np.abs(values.astype(np.int64)).astype(np.uint64)
+    counts = digit_counts(magnitudes)
     chunks = -(-int(counts.max()) // 4) if values.size else 1
     # Four digits per division, read from a table of "0000" to "9999" as 32-bit words.
     words = np.empty((values.shape[0], chunks), dtype=np.uint32)
     for chunk in range(chunks - 1, -1, -1):
-        values, low = np.divmod(values, np.uint64(10_000))
+        magnitudes, low = np.divmod(magnitudes, np.uint64(10_000))
         words[:, chunk] = _FOUR_DIGITS[low]
     digits = words.view(np.uint8)
     # Leading zeros are dropped; the last digit stays, so 0 is written "0".
     digits *= np.arange(4 * chunks) >= (4 * chunks - counts)[:, None]
-    return digits
+    if not negative.any():
+        return digits
+    # The minus goes before the digits: the NULs between them are dropped.
+    sign = np.where(negative, np.uint8(ord("-")), np.uint8(0))
+    return np.concatenate((sign[:, None], digits), axis=1)
 
 
 def constant(count: int, data: bytes) -> np.ndarray:
