@@ -279,7 +279,6 @@ def test_packed_results_carry_every_field():
         "message",
         "tables",
         "extra_findings",
-        "rendered",
     ]
 
 

@@ -163,8 +163,8 @@ def test_min_confidence_filters(planted, capsys):
     ids=["interrupted", "worker_died"],
 )
 def test_unfinished_scan_prints_no_report(planted, capsys, monkeypatch, error, status, message):
-    def stop_after_first(paths, options, on_result, prepare):
-        for result in scan_paths(paths, options, on_result=on_result, prepare=prepare):
+    def stop_after_first(paths, options, on_result):
+        for result in scan_paths(paths, options, on_result=on_result):
             yield result
             raise error
 
@@ -263,8 +263,8 @@ def test_internal_error_in_worker_lists_its_frames(planted, capsys, monkeypatch,
 def test_internal_error_hides_its_message(planted, capsys, monkeypatch):
     leaked_name = f"{planted}/{PLANTED['resident_id']}.txt"
 
-    def failing(paths, options, on_result, prepare):
-        yield from scan_paths(paths, options, on_result=on_result, prepare=prepare)
+    def failing(paths, options, on_result):
+        yield from scan_paths(paths, options, on_result=on_result)
         raise FileNotFoundError(2, "No such file or directory", leaked_name)
 
     monkeypatch.setattr(cli, "scan_paths", failing)

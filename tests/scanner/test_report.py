@@ -19,7 +19,6 @@ from shoumi.scanner.report import (
     ReportWriter,
     build_report,
     printable_path,
-    render_results,
     render_table,
     write_csv,
     write_json,
@@ -254,62 +253,3 @@ def test_writer_counts_kinds_found():
 def test_writer_refuses_unknown_format():
     with pytest.raises(ValueError, match="xml"):
         ReportWriter("xml")
-
-
-def rendered_text(results: list[FileResult], output_format: str) -> str:
-    """The writer's text for results whose rows render_results formatted."""
-    writer = ReportWriter(output_format)
-    for result in results:
-        writer.add(result)
-    return b"".join(writer.finish(started_at=NOW, finished_at=NOW)).decode("utf-8")
-
-
-@pytest.mark.parametrize("output_format", ["json", "csv"])
-@pytest.mark.parametrize("group_rows", [2, 8192])
-def test_rendered_rows_match_reference(monkeypatch, output_format, group_rows):
-    monkeypatch.setattr(row_text, "GROUP_ROWS", group_rows)
-    results = synthetic_results()
-    expected = reference_text(results, output_format)
-
-    all_at_once = render_results(output_format, results)
-    one_by_one = [render_results(output_format, [result])[0] for result in results]
-
-    assert rendered_text(all_at_once, output_format) == expected
-    assert rendered_text(one_by_one, output_format) == expected
-    assert [result.finding_count for result in all_at_once] == [
-        result.finding_count for result in results
-    ]
-    assert all(not result.tables and not result.extra_findings for result in all_at_once)
-
-
-def test_rendered_result_has_no_findings_list():
-    result = synthetic_results()[1]
-    [rendered] = render_results("csv", [result])
-
-    assert rendered.kind_counts() == result.kind_counts()
-    assert result.kind_counts()[Kind.USCC] == 1
-    with pytest.raises(ValueError, match="report rows"):
-        _ = rendered.findings
-
-
-@pytest.mark.parametrize("output_format", ["json", "csv"])
-def test_rows_rendered_in_workers_match_reference(tmp_path, output_format):
-    # Whole files and batches of small files are rendered in the workers, a file split
-    # into ranges in the parent once its ranges are merged.
-    line = f"客户身份证号{resident_id()}，手机13800138000，卡号{bank_card()}。\n"
-    (tmp_path / "large.txt").write_text(line * 12_000, encoding="utf-8")
-    for number in range(40):
-        (tmp_path / f"small{number:02d}.txt").write_text(line * (number % 4), encoding="utf-8")
-    (tmp_path / f"张三{resident_id()}.txt").write_text(line, encoding="utf-8")
-    (tmp_path / "medium.csv").write_text(line * 3000, encoding="utf-8")
-    options = ScanOptions(workers=2, block_bytes=1 << 16, split_bytes=1 << 18)
-    writer = ReportWriter(output_format)
-    scanned = list(scan_paths([str(tmp_path)], options, prepare=writer.prepare))
-    plain = list(scan_paths([str(tmp_path)], ScanOptions(block_bytes=1 << 16)))
-    order = {result.path: index for index, result in enumerate(plain)}
-    # Workers give results in the order they finish; the reference is in walk order.
-    scanned.sort(key=lambda result: order[result.path])
-
-    assert len(scanned) == len(plain) == 43
-    assert all(result.rendered is not None for result in scanned)
-    assert rendered_text(scanned, output_format) == reference_text(plain, output_format)

@@ -230,7 +230,7 @@ def _add_results(results: Iterator[FileResult], writer: ReportWriter) -> None:
             raise _ReportError from error
 
 
-def _write_report(pieces: list[bytes | bytearray], path: str | None) -> None:
+def _write_report(pieces: list[bytes], path: str | None) -> None:
     """Write the report's UTF-8 pieces to ``path``, or to standard output.
 
     Standard output takes the bytes as they are where its encoding is UTF-8, and text
@@ -337,10 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     started_at = dt.datetime.now(dt.UTC)
     writer = ReportWriter(arguments.format)
     try:
-        results = scan_paths(
-            arguments.paths, options, on_result=progress.update, prepare=writer.prepare
-        )
-        _add_results(results, writer)
+        _add_results(scan_paths(arguments.paths, options, on_result=progress.update), writer)
     except KeyboardInterrupt:
         progress.close()
         sys.stderr.write("扫描已中断，没有输出报告。\n")

@@ -196,26 +196,9 @@ class FindingTable:
         ]
 
 
-@dataclass(frozen=True)
-class RenderedRows:
-    """A result's findings as rows of a report, formatted in the process that scanned it.
-
-    ``text`` is the rows in ``output_format`` (UTF-8) and ``kinds`` the kind of each finding,
-    in the order of the rows. See ``shoumi.scanner.report.render_results``.
-    """
-
-    output_format: str
-    text: bytes | bytearray
-    kinds: np.ndarray
-
-
 @dataclass
 class FileResult:
-    """Result of scanning one file, or one member of an archive (``archive.zip!member``).
-
-    A result whose findings were formatted for a report has them in ``rendered`` only: its
-    ``tables`` and ``extra_findings`` are empty, and :attr:`findings` raises ValueError.
-    """
+    """Result of scanning one file, or one member of an archive (``archive.zip!member``)."""
 
     path: str
     status: FileStatus = FileStatus.SCANNED
@@ -225,27 +208,20 @@ class FileResult:
     message: str = ""
     tables: list[FindingTable] = field(default_factory=list)
     extra_findings: list[Finding] = field(default_factory=list)
-    rendered: RenderedRows | None = None
 
     @property
     def finding_count(self) -> int:
-        rendered = 0 if self.rendered is None else int(self.rendered.kinds.shape[0])
-        return sum(len(table) for table in self.tables) + len(self.extra_findings) + rendered
+        return sum(len(table) for table in self.tables) + len(self.extra_findings)
 
     @property
     def findings(self) -> list[Finding]:
-        if self.rendered is not None:
-            raise ValueError("the findings of this result were formatted as report rows")
         found = [finding for table in self.tables for finding in table.findings(self.path)]
         return found + self.extra_findings
 
     def kind_counts(self) -> dict[Kind, int]:
         counts: dict[Kind, int] = {}
-        kind_columns = [table.kind for table in self.tables]
-        if self.rendered is not None:
-            kind_columns.append(self.rendered.kinds)
-        for kinds in kind_columns:
-            values, numbers = np.unique(kinds, return_counts=True)
+        for table in self.tables:
+            values, numbers = np.unique(table.kind, return_counts=True)
             for value, number in zip(values.tolist(), numbers.tolist(), strict=True):
                 counts[Kind(value)] = counts.get(Kind(value), 0) + number
         for finding in self.extra_findings:

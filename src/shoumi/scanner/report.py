@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
 import json
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
 from typing import TextIO
 
 import numpy as np
@@ -21,7 +19,7 @@ import numpy as np
 from shoumi.scanner import row_text
 from shoumi.scanner.formats import message_zh
 from shoumi.scanner.kinds import Confidence, Kind
-from shoumi.scanner.model import FileResult, FileStatus, Finding, FindingTable, RenderedRows
+from shoumi.scanner.model import FileResult, FileStatus, Finding, FindingTable
 from shoumi.scanner.names import (
     ATTACHMENT_NAME,
     FILE_NAME,
@@ -197,8 +195,6 @@ def _write_rows(out: io.StringIO, rows: list[tuple[str, ...]]) -> None:
 
 
 REPORT_FORMATS = ("table", "json", "csv")
-# A piece of a report's UTF-8 text. Rows formatted in a worker arrive as a bytearray.
-Piece = bytes | bytearray
 _TABLE_HEADER = ("文件", "位置", "类型", "脱敏值", "置信度")
 
 
@@ -216,15 +212,15 @@ _CONFIDENCE_TITLES = _by_value({level.value: _CONFIDENCE_ZH[level.label] for lev
 class ReportWriter:
     """The report of a scan in one output format, built one result at a time.
 
-    The command line passes :attr:`prepare` to ``scan_paths``, so that the workers format
-    the JSON or CSV rows of their results (:func:`render_results`), adds each result as it
-    arrives, and then writes the UTF-8 pieces that :meth:`finish` returns. The text is the
-    same as :func:`write_json`, :func:`write_csv` or :func:`render_table` give for
-    :func:`build_report`. Those go through a dictionary per finding, which took 12 µs to
-    build and 2 (CSV), 11 (JSON) or 26 µs (table) more to write. The 64 MiB benchmark
-    corpus takes 0.4 s to scan and took 7 to 22 s to report that way. Here the rows of a
-    :class:`FindingTable` are formatted from its columns (``shoumi.scanner.row_text``),
-    about ``row_text.GROUP_ROWS`` rows at a time.
+    The command line adds each result as it arrives, so that findings are formatted while
+    worker processes scan on, and then writes the UTF-8 pieces that :meth:`finish`
+    returns. The text is the same as :func:`write_json`, :func:`write_csv` or
+    :func:`render_table` give for :func:`build_report`. Those go through a dictionary per
+    finding. They took 12 µs per finding to build and 2 (CSV), 11 (JSON) or 26 µs (table)
+    more to write. For the 64 MiB benchmark corpus, which takes 0.4 s to scan, that was 7
+    to 22 s.
+    Here the rows of a :class:`FindingTable` are formatted from its columns
+    (`shoumi.scanner.row_text`), a group of about ``row_text.GROUP_ROWS`` rows at a time.
     """
 
     def __init__(self, output_format: str) -> None:
@@ -238,7 +234,7 @@ class ReportWriter:
         self._files: list[str] = []
         self._skipped: list[tuple[str, str, str]] = []
         # JSON entries (each followed by ",\n") or CSV rows, in pieces.
-        self._pieces: list[Piece] = []
+        self._pieces: list[bytes] = []
         # Tables not formatted yet, with their printable paths.
         self._waiting: list[tuple[str, FindingTable]] = []
         self._waiting_rows = 0
@@ -249,35 +245,17 @@ class ReportWriter:
     def kinds_found(self) -> set[Kind]:
         return {kind for kind, count in self.counts.items() if count}
 
-    @property
-    def prepare(self) -> Callable[[list[FileResult]], list[FileResult]] | None:
-        """What ``scan_paths`` should apply to results where they are scanned, if anything.
-
-        For JSON and CSV, :func:`render_results` formats the rows in the workers. The
-        table's columns are as wide as their widest cell in the whole report, so its rows
-        are formatted in :meth:`finish`.
-        """
-        if self.output_format == "table":
-            return None
-        return functools.partial(render_results, self.output_format)
-
     def add(self, result: FileResult) -> None:
         """Count ``result`` and format its findings (for the table, only keep them)."""
         path = printable_path(result.path)
         found = result.finding_count
         self.finding_count += found
-        for kind, count in result.kind_counts().items():
-            self.counts[kind] += count
-        if result.rendered is not None:
-            if result.rendered.output_format != self.output_format:
-                raise ValueError(f"rows rendered as {result.rendered.output_format}")
-            # Formatted in order, after the tables before them.
-            self._format_waiting()
-            if result.rendered.text:
-                self._pieces.append(result.rendered.text)
         for table in result.tables:
             if not len(table):
                 continue
+            values, numbers = np.unique(table.kind, return_counts=True)
+            for value, number in zip(values.tolist(), numbers.tolist(), strict=True):
+                self.counts[Kind(value)] += number
             if self.output_format == "table":
                 self._rows.append((path, table))
             else:
@@ -300,19 +278,29 @@ class ReportWriter:
             return
         format_rows = _json_rows if self.output_format == "json" else _csv_rows
         for owners, owner, table in row_text.groups(self._waiting):
-            self._pieces.append(format_rows(owners, owner, table)[0])
+            self._pieces.append(format_rows(owners, owner, table))
         self._waiting = []
         self._waiting_rows = 0
 
     def _add_findings(self, path: str, findings: list[Finding]) -> None:
+        for finding in findings:
+            self.counts[finding.kind] += 1
         if self.output_format == "table":
             self._rows.extend((path, finding) for finding in findings)
             return
         # Formatted in order, after the tables before them.
         self._format_waiting()
-        self._pieces.append(_finding_rows(self.output_format, path, findings))
+        entries = [_finding_entry(path, finding) for finding in findings]
+        if self.output_format == "json":
+            self._pieces.append("".join(_json_entry(entry) + ",\n" for entry in entries).encode())
+        else:
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(
+                [entry[column] for column in CSV_COLUMNS] for entry in entries
+            )
+            self._pieces.append(buffer.getvalue().encode())
 
-    def finish(self, *, started_at: dt.datetime, finished_at: dt.datetime) -> list[Piece]:
+    def finish(self, *, started_at: dt.datetime, finished_at: dt.datetime) -> list[bytes]:
         """Return the report's UTF-8 text, in pieces to write one after the other."""
         if self.output_format == "table":
             return self._table()
@@ -332,7 +320,7 @@ class ReportWriter:
             "findings_by_kind": {kind.label: count for kind, count in self.counts.items()},
         }
 
-    def _json(self, started_at: dt.datetime, finished_at: dt.datetime) -> list[Piece]:
+    def _json(self, started_at: dt.datetime, finished_at: dt.datetime) -> list[bytes]:
         head = {
             "format": REPORT_FORMAT,
             "version": REPORT_VERSION,
@@ -354,66 +342,14 @@ class ReportWriter:
         last = self._pieces[-1][: -len(b",\n")]
         return [(text + "[\n").encode(), *self._pieces[:-1], last, b"\n ]\n}\n"]
 
-    def _table(self) -> list[Piece]:
-        pieces: list[Piece] = []
+    def _table(self) -> list[bytes]:
+        pieces = []
         if self._rows:
             pieces.extend(_table_rows(self._rows))
         out = io.StringIO()
         _write_table_end(out, self._skipped, self._summary())
         pieces.append(out.getvalue().encode())
         return pieces
-
-
-def render_results(output_format: str, results: list[FileResult]) -> list[FileResult]:
-    """Return ``results`` with their findings formatted as report rows (JSON or CSV).
-
-    The rows are what :class:`ReportWriter` would write for each result, in
-    :class:`~shoumi.scanner.model.RenderedRows`. Workers call this on the results of each
-    job, so that the report's rows are formatted in parallel with the scan.
-    """
-    format_rows = _json_rows if output_format == "json" else _csv_rows
-    paths = [printable_path(result.path) for result in results]
-    items = [
-        (path, table)
-        for path, result in zip(paths, results, strict=True)
-        for table in result.tables
-        if len(table)
-    ]
-    texts, lengths = [], []
-    for owners, owner, table in row_text.groups(items):
-        text, row_lengths = format_rows(owners, owner, table)
-        texts.append(text)
-        lengths.append(row_lengths)
-    text = b"".join(texts)
-    # Byte offset where each row ends, to cut the text at the end of each result's rows.
-    ends = np.cumsum(np.concatenate(lengths)) if lengths else np.zeros(0, dtype=np.int64)
-    rendered = []
-    start = row = 0
-    for path, result in zip(paths, results, strict=True):
-        rows = sum(len(table) for table in result.tables)
-        end = int(ends[row + rows - 1]) if rows else start
-        pieces = [text[start:end]]
-        if result.extra_findings:
-            pieces.append(_finding_rows(output_format, path, result.extra_findings))
-        kinds = [table.kind for table in result.tables]
-        kinds.append(np.array([finding.kind for finding in result.extra_findings], dtype=np.int8))
-        # A bytearray, which a worker sends after the pickle and the parent reads in place
-        # (bytes would be copied into the pickle and out of it again).
-        text_of_result = bytearray().join(pieces)
-        rows_of_result = RenderedRows(output_format, text_of_result, np.concatenate(kinds))
-        rendered.append(replace(result, tables=[], extra_findings=[], rendered=rows_of_result))
-        start, row = end, row + rows
-    return rendered
-
-
-def _finding_rows(output_format: str, path: str, findings: list[Finding]) -> bytes:
-    """Format Finding objects as JSON entries (each followed by ",\n") or as CSV rows."""
-    entries = [_finding_entry(path, finding) for finding in findings]
-    if output_format == "json":
-        return "".join(_json_entry(entry) + ",\n" for entry in entries).encode()
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([entry[column] for column in CSV_COLUMNS] for entry in entries)
-    return buffer.getvalue().encode()
 
 
 def _file_entry(path: str, result: FileResult, findings: int) -> dict:
@@ -451,11 +387,8 @@ def _json_string(value: str) -> str:
 
 def _json_rows(
     owners: list[tuple[str, str | None]], owner: np.ndarray, table: FindingTable
-) -> tuple[bytes, np.ndarray]:
-    """Format entries of the report's ``findings`` list, each followed by ",\n".
-
-    Returns the text and each entry's length in bytes.
-    """
+) -> bytes:
+    """Entries of the report's ``findings`` list, each followed by ",\n"."""
     paths, opens, part_lines = [], [], []
     for path, part in owners:
         paths.append(_json_string(path).encode())
@@ -505,8 +438,8 @@ def _csv_field(value: str) -> str:
 
 def _csv_rows(
     owners: list[tuple[str, str | None]], owner: np.ndarray, table: FindingTable
-) -> tuple[bytes, np.ndarray]:
-    """Format findings as CSV rows; return the text and each row's length in bytes."""
+) -> bytes:
+    """CSV rows of findings."""
     paths, opens, closes = [], [], []
     for path, part in owners:
         paths.append(_csv_field(path).encode())
@@ -598,26 +531,27 @@ def _table_rows(items: list[tuple[str, FindingTable | Finding]]) -> list[bytes]:
             mask_cells = row_text.masks(table.masked)[:, :mask_width]
             mask_cells = np.where(mask_cells == 0, np.uint8(0x20), mask_cells)
             padding = mask_width - mask_cells.shape[1]
-            text, _ = row_text.pack(
-                [
-                    row_text.lookup(paths, owner),
-                    two_spaces,
-                    row_text.lookup([part.encode() for part in parts], owner),
-                    row_text.numbers(table.line),
-                    row_text.constant(count, b":"),
-                    row_text.numbers(table.column),
-                    row_text.spaces(rest - written, location_width),
-                    two_spaces,
-                    row_text.lookup(titles, table.kind),
-                    two_spaces,
-                    mask_cells,
-                    row_text.constant(count, b" " * padding + b"  "),
-                    # The confidence is the last cell: not padded (rstrip in line_of).
-                    row_text.lookup(_CONFIDENCE_TITLES, table.confidence),
-                    row_text.constant(count, b"\n"),
-                ]
+            pieces.append(
+                row_text.pack(
+                    [
+                        row_text.lookup(paths, owner),
+                        two_spaces,
+                        row_text.lookup([part.encode() for part in parts], owner),
+                        row_text.numbers(table.line),
+                        row_text.constant(count, b":"),
+                        row_text.numbers(table.column),
+                        row_text.spaces(rest - written, location_width),
+                        two_spaces,
+                        row_text.lookup(titles, table.kind),
+                        two_spaces,
+                        mask_cells,
+                        row_text.constant(count, b" " * padding + b"  "),
+                        # The confidence is the last cell: not padded (rstrip in line_of).
+                        row_text.lookup(_CONFIDENCE_TITLES, table.confidence),
+                        row_text.constant(count, b"\n"),
+                    ]
+                )
             )
-            pieces.append(text)
         tables.clear()
 
     for index, (path, item) in enumerate(items):

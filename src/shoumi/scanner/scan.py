@@ -18,14 +18,7 @@ from shoumi.scanner.formats import (
     scan_path,
     scan_small_files,
 )
-from shoumi.scanner.model import (
-    FileResult,
-    FileStatus,
-    Finding,
-    FindingTable,
-    RenderedRows,
-    ScanOptions,
-)
+from shoumi.scanner.model import FileResult, FileStatus, Finding, FindingTable, ScanOptions
 from shoumi.scanner.names import (
     FILE_NAME,
     FOLDER_NAME,
@@ -48,9 +41,6 @@ BATCH_FILES = 256
 # pickled to 6,204 bytes, 53 bytes per file more than their paths.
 BATCH_JOB_BYTES = 4096
 BATCH_ENTRY_BYTES = 64
-
-# Applied to each job's results where they were scanned (see scan_paths).
-Prepare = Callable[[list[FileResult]], list[FileResult]]
 
 
 @dataclass(frozen=True)
@@ -219,7 +209,6 @@ def scan_paths(
     paths: Iterable[str],
     options: ScanOptions | None = None,
     on_result: Callable[[FileResult], None] | None = None,
-    prepare: Prepare | None = None,
 ) -> Iterator[FileResult]:
     """Scan files and folders; yield one result per file, archive member and e-mail attachment.
 
@@ -239,17 +228,11 @@ def scan_paths(
     ``options.split_bytes`` (see :mod:`shoumi.scanner.split`),
     and their result arrives when the last range is done. ``on_result`` is called for
     each result before it is yielded (the command line draws its progress bar there).
-
-    ``prepare`` is applied to each job's results in the process that scanned them, which
-    is a worker where there are workers. The results of a split file are prepared in this
-    process once its ranges are merged. The command line formats the
-    report's rows there (see :func:`shoumi.scanner.report.render_results`).
     """
     options = options or ScanOptions()
     items = _batch_small_files(iter_files(paths, options.follow_symlinks), options)
     if options.workers <= 1:
-        scanned = (_prepared(prepare, _scan_item(item, options)) for item in items)
-        yield from _flatten(scanned, on_result)
+        yield from _flatten((_scan_item(item, options) for item in items), on_result)
         return
     pieces = _split_large_files(items, options)
     ahead, jobs = _look_ahead(pieces, options.workers)
@@ -257,17 +240,12 @@ def scan_paths(
         # One job or none, so no pieces, because a split file has two at least. They are
         # scanned here, without starting processes that would have nothing to do.
         wholes = cast(list[_File | _Batch | _Folder | _Link | FileResult], ahead)
-        scanned = (_prepared(prepare, _scan_item(item, options)) for item in wholes)
-        yield from _flatten(scanned, on_result)
+        yield from _flatten((_scan_item(item, options) for item in wholes), on_result)
         return
     # Fewer workers than requested when the scan has fewer jobs.
-    with WorkerPool(jobs, functools.partial(_scan_job, options, prepare)) as pool:
-        outputs = _scan_in_pool(pool, itertools.chain(ahead, pieces), options, prepare)
-        yield from _flatten(_merge_pieces(outputs, options, prepare), on_result)
-
-
-def _prepared(prepare: Prepare | None, results: list[FileResult]) -> list[FileResult]:
-    return results if prepare is None else prepare(results)
+    with WorkerPool(jobs, functools.partial(_scan_job, options)) as pool:
+        outputs = _scan_in_pool(pool, itertools.chain(ahead, pieces), options)
+        yield from _flatten(_merge_pieces(outputs, options), on_result)
 
 
 def _look_ahead(
@@ -399,7 +377,6 @@ def _scan_in_pool(
     pool: WorkerPool,
     items: Iterable[_File | _Batch | _Folder | _Link | FileResult | _Piece],
     options: ScanOptions,
-    prepare: Prepare | None,
 ) -> Iterator[list[FileResult] | tuple[_Piece, RangeResult]]:
     """Scan files, batches and pieces in the pool, and the other folder names and missing
     paths in the parent.
@@ -415,7 +392,7 @@ def _scan_in_pool(
             if isinstance(item, _File | _Batch | _Piece):
                 yield item
             else:
-                parent_results.append(_prepared(prepare, _scan_item(item, options)))
+                parent_results.append(_scan_item(item, options))
 
     for output in pool.run(jobs()):
         while parent_results:
@@ -426,14 +403,14 @@ def _scan_in_pool(
 
 
 def _scan_job(
-    options: ScanOptions, prepare: Prepare | None, item: _File | _Batch | _Piece
+    options: ScanOptions, item: _File | _Batch | _Piece
 ) -> list[FileResult] | tuple[_Piece, RangeResult] | _PackedResults:
     if isinstance(item, _Piece):
         return item, scan_range(item.text_range, options)
     if isinstance(item, _Batch):
         # Arrives in the parent as the list of results (see _PackedResults).
-        return _PackedResults(_prepared(prepare, _scan_item(item, options)))
-    return _prepared(prepare, _scan_item(item, options))
+        return _PackedResults(_scan_item(item, options))
+    return _scan_item(item, options)
 
 
 class _PackedResults:
@@ -462,7 +439,6 @@ class _PackedResults:
                 result.encoding,
                 result.message,
                 result.extra_findings,
-                result.rendered,
             )
             for result in self.results
         ]
@@ -476,7 +452,7 @@ class _PackedResults:
 
 
 def _unpack_results(
-    shells: list[tuple[str, str, str, int, str | None, str, list[Finding], RenderedRows | None]],
+    shells: list[tuple[str, str, str, int, str | None, str, list[Finding]]],
     owners: list[int],
     parts: list[str | None],
     sizes: list[int],
@@ -491,9 +467,8 @@ def _unpack_results(
             encoding=encoding,
             message=message,
             extra_findings=extra_findings,
-            rendered=rendered,
         )
-        for path, status, file_format, size, encoding, message, extra_findings, rendered in shells
+        for path, status, file_format, size, encoding, message, extra_findings in shells
     ]
     start = 0
     for owner, part, size in zip(owners, parts, sizes, strict=True):
@@ -504,9 +479,7 @@ def _unpack_results(
 
 
 def _merge_pieces(
-    outputs: Iterable[list[FileResult] | tuple[_Piece, RangeResult]],
-    options: ScanOptions,
-    prepare: Prepare | None,
+    outputs: Iterable[list[FileResult] | tuple[_Piece, RangeResult]], options: ScanOptions
 ) -> Iterator[list[FileResult]]:
     """Pass results on, and hold the pieces of a file until all have arrived, then merge them."""
     arrived: dict[int, list[RangeResult]] = {}
@@ -521,7 +494,7 @@ def _merge_pieces(
             del arrived[piece.file_number]
             results = [merge_ranges(pieces)]
             check_names(results, piece.name_start, options)
-            yield _prepared(prepare, results)
+            yield results
 
 
 def _flatten(
