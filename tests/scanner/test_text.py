@@ -70,6 +70,24 @@ def test_stream_long_line_across_blocks():
     assert blocks == whole
 
 
+@pytest.mark.parametrize("block_bytes", [777, 4096])
+def test_chinese_line_without_ascii_punctuation_is_cut_between_characters(block_bytes):
+    # One line of Chinese prose with full-width punctuation only, and no newline: no cut
+    # may fall inside a number.
+    sentence = "客户张三的身份证号码是{}，联系电话{}。"
+    data = "".join(
+        sentence.format(resident_id(sequence=f"{index % 1000:03d}"), "13800138000")
+        for index in range(3000)
+    ).encode("utf-8")
+
+    whole = table_rows(data, block_bytes=len(data) * 2)
+    blocks = table_rows(data, block_bytes=block_bytes)
+
+    assert b"\n" not in data
+    assert len(whole) == 6000
+    assert blocks == whole
+
+
 def test_stream_identifier_at_block_end_is_found():
     value = resident_id()
     head = "a" * (SAMPLE_BYTES + 99) + "\n"

@@ -25,6 +25,10 @@ SAMPLE_BYTES = 1 << 16
 # A block that has no newline in its last part is cut after one of these bytes instead; no
 # identifier or group separator contains them.
 _SAFE_CUT_BYTES = b"\t,;|<>\"'()[]{}"
+# Lead bytes of the UTF-8 characters U+2000 to U+9FFF, none of which is in an identifier.
+# A block can be cut before one. Full-width letters and digits lead with 0xEF.
+_CJK_LEAD_FIRST = 0xE2
+_CJK_LEAD_LAST = 0xE9
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -283,17 +287,22 @@ class _Collector:
 def _cut_point(block: bytes | bytearray, start: int = 0, end: int | None = None) -> int:
     """Return where to end ``block[start:end]``, counted from ``start``.
 
-    The cut comes after the last newline, or else after the last byte in the final 4 KiB
-    that no identifier contains.
+    The cut comes after the last newline. Else it comes in the final 4 KiB, after the last
+    byte that no identifier contains, or before a character from U+2000 to U+9FFF (CJK
+    text and punctuation, which Chinese prose without ASCII punctuation is made of).
     """
     end = len(block) if end is None else end
     newline = block.rfind(b"\n", start, end)
     if newline >= 0:
         return newline + 1 - start
     for position in range(end - 1, max(end - 4096, start) - 1, -1):
-        if block[position] in _SAFE_CUT_BYTES:
+        byte = block[position]
+        if byte in _SAFE_CUT_BYTES:
             return position + 1 - start
-    # NOTE: no newline and no safe byte in the last 4 KiB: an identifier may be split here.
+        if _CJK_LEAD_FIRST <= byte <= _CJK_LEAD_LAST and position > start:
+            return position - start
+    # NOTE: no newline, no safe byte and no CJK character in the last 4 KiB: an identifier
+    # may be split here.
     return end - start
 
 
