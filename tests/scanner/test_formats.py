@@ -347,6 +347,48 @@ def test_zip_members_are_scanned_recursively(tmp_path):
     assert kinds(results) == [Kind.RESIDENT_ID, Kind.RESIDENT_ID, Kind.MOBILE, Kind.MOBILE]
 
 
+def zip_with_raw_names(names: list[bytes], content: str) -> bytes:
+    """A ZIP archive whose member names are the given bytes, without the UTF-8 flag.
+
+    zipfile writes a name that is not ASCII as UTF-8 with the flag set, so each member is
+    written under an ASCII placeholder of the same length, which is then replaced.
+    """
+    buffer = io.BytesIO()
+    placeholders = [bytes([ord("A") + index]) * len(name) for index, name in enumerate(names)]
+    with zipfile.ZipFile(buffer, "w") as package:
+        for placeholder in placeholders:
+            package.writestr(placeholder.decode("ascii"), content)
+    data = buffer.getvalue()
+    for placeholder, name in zip(placeholders, names, strict=True):
+        data = data.replace(placeholder, name)
+    return data
+
+
+def test_zip_member_names_from_chinese_windows_are_readable(tmp_path):
+    # Archivers on Chinese Windows write names in GBK without the UTF-8 flag; zipfile
+    # reads them as code page 437.
+    names = ["客户名单.txt".encode("gbk"), "资料/备注.txt".encode(), b"plain.txt"]
+    path = tmp_path / "export.zip"
+    path.write_bytes(zip_with_raw_names(names, LINE))
+
+    results = scan(path)
+
+    members = [result.path.split("!", 1)[1] for result in results[1:]]
+    assert members == ["客户名单.txt", "资料/备注.txt", "plain.txt"]
+    assert kinds(results) == [Kind.RESIDENT_ID] * 3 + [Kind.MOBILE] * 3
+
+
+def test_gbk_member_name_identifier_is_masked(tmp_path):
+    name = f"张三{ID}.txt"
+    path = tmp_path / "export.zip"
+    path.write_bytes(zip_with_raw_names([name.encode("gbk")], "没有号码。\n"))
+
+    results = scan(path)
+
+    assert results[1].path.endswith(f"!张三{ID[:3]}{'*' * 11}{ID[14:]}.txt")
+    assert [finding.kind for finding in results[1].findings] == [Kind.RESIDENT_ID]
+
+
 def test_zip_bomb_stops_at_ratio_limit(tmp_path):
     path = tmp_path / "bomb.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:

@@ -30,6 +30,9 @@ from shoumi.scanner.names import SHEET_NAME, hide_digits, may_contain_identifier
 
 logger = structlog.get_logger(__name__)
 
+# General-purpose flag bit of a ZIP entry whose name and comment are UTF-8.
+_UTF8_NAME_FLAG = 0x800
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -530,7 +533,7 @@ def _scan_zip(
             f"archive has {len(members)} entries, more than {options.zip_max_entries}"
         )
     for info in members:
-        member_path = f"{path}!{info.filename}"
+        member_path = f"{path}!{_member_name(info)}"
         if info.flag_bits & 0x1:
             results.append(
                 _not_scanned(member_path, FileStatus.ENCRYPTED, "password-protected archive member")
@@ -557,6 +560,29 @@ def _scan_zip(
             continue
         results.extend(scan_content(member_path, data, options, inner))
     return results
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """Return an archive member's name in the encoding its archiver wrote it in.
+
+    Without the UTF-8 flag (bit 11), zipfile reads a name as code page 437. The archivers
+    of Chinese Windows write GBK there, and some others UTF-8 without the flag, so such a
+    name is read as UTF-8 if it decodes as UTF-8, else as GB18030 (a superset of GBK).
+    """
+    if info.flag_bits & _UTF8_NAME_FLAG:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    if raw.isascii():
+        return info.filename
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def _read_member(
