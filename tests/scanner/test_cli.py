@@ -3,11 +3,13 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from shoumi.scanner import cli
+from shoumi.scanner import cli, row_text
+from shoumi.scanner import report as report_module
 from shoumi.scanner import scan as scan_module
 from shoumi.scanner.cli import EXIT_FAILED, EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, main
 from shoumi.scanner.report import ReportWriter, display_width
@@ -422,3 +424,19 @@ def test_report_in_terminal_without_chinese_is_refused(planted):
     # Python writes what standard error cannot encode as backslash escapes.
     message = "无法写入报告（UnicodeEncodeError）".encode("ascii", "backslashreplace")
     assert message in completed.stderr
+
+
+@pytest.mark.parametrize("group_rows", [1, 8192], ids=["while-scanning", "at-the-end"])
+def test_full_temporary_folder_is_reported(planted, capsys, monkeypatch, group_rows):
+    # The rows of a large report go to a temporary file; here the first one already does.
+    # Rows are formatted as results arrive once a group is full, the rest at the end.
+    monkeypatch.setattr(report_module, "SPOOL_MEMORY_BYTES", 10)
+    monkeypatch.setattr(row_text, "GROUP_ROWS", group_rows)
+    monkeypatch.setattr(tempfile, "tempdir", str(planted / "missing-folder"))
+
+    assert main([str(planted), "--format", "csv"]) == EXIT_FAILED
+
+    captured = capsys.readouterr()
+    assert "无法写入临时文件" in captured.err
+    assert "TMPDIR" in captured.err
+    assert captured.out == ""

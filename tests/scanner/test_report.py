@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from shoumi.scanner import Confidence, Kind, ScanOptions, row_text, scan_paths
+from shoumi.scanner import report as report_module
 from shoumi.scanner.model import FileResult, FileStatus, Finding, FindingTable, Location
 from shoumi.scanner.names import FILE_NAME
 from shoumi.scanner.report import (
@@ -192,6 +193,17 @@ def test_writer_matches_reference_on_a_large_table(output_format):
     ]
     rows[0] = (0, 10**12, Kind.MOBILE, "138****8000", Confidence.LOW)
     results = [FileResult(path="/srv/大.csv", tables=[table_of(rows, None)], size=10)]
+
+    assert writer_text(results, output_format) == reference_text(results, output_format)
+
+
+@pytest.mark.parametrize("output_format", ["json", "csv"])
+def test_writer_matches_reference_from_temporary_files(monkeypatch, output_format):
+    # Rows beyond SPOOL_MEMORY_BYTES go to a temporary file, read back in pieces.
+    monkeypatch.setattr(report_module, "SPOOL_MEMORY_BYTES", 100)
+    monkeypatch.setattr(report_module, "SPOOL_READ_BYTES", 7)
+    monkeypatch.setattr(row_text, "GROUP_ROWS", 2)
+    results = synthetic_results()
 
     assert writer_text(results, output_format) == reference_text(results, output_format)
 

@@ -11,7 +11,7 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from typing import NoReturn, TextIO, cast
 
@@ -230,7 +230,7 @@ def _add_results(results: Iterator[FileResult], writer: ReportWriter) -> None:
             raise _ReportError from error
 
 
-def _write_report(pieces: list[bytes], path: str | None) -> None:
+def _write_report(pieces: Iterable[bytes], path: str | None) -> None:
     """Write the report's UTF-8 pieces to ``path``, or to standard output.
 
     Standard output takes the bytes as they are where its encoding is UTF-8, and text
@@ -276,6 +276,19 @@ def _output_problem(path: str | None) -> str | None:
     if not os.access(folder, os.W_OK):
         return "没有权限在 --output 所在的文件夹中写入"
     return None
+
+
+def _report_build_error(error: Exception) -> None:
+    """Print why the report could not be built: no room for its temporary file, or a fault."""
+    if isinstance(error, OSError):
+        # The rows of a large report go to a temporary file (see ReportWriter).
+        reason = error.strerror or type(error).__name__
+        sys.stderr.write(
+            f"无法写入临时文件（{reason}），没有输出报告。大的报告先写入临时文件夹，"
+            "可用环境变量 TMPDIR 指定一个空间足够的文件夹。\n"
+        )
+        return
+    _report_internal_error(error, "生成报告")
 
 
 def _report_internal_error(error: Exception, stage: str) -> None:
@@ -351,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except _ReportError as error:
         progress.close()
-        _report_internal_error(cast(Exception, error.__cause__), "生成报告")
+        _report_build_error(cast(Exception, error.__cause__))
         return EXIT_FAILED
     except Exception as error:  # noqa: BLE001 - reported without its message
         progress.close()
@@ -364,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("生成报告时已中断，没有输出报告。\n")
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - reported without its message
-        _report_internal_error(error, "生成报告")
+        _report_build_error(error)
         return EXIT_FAILED
     try:
         _write_report(pieces, arguments.output)
