@@ -1,3 +1,4 @@
+import errno
 import json
 import os
 import re
@@ -440,3 +441,28 @@ def test_full_temporary_folder_is_reported(planted, capsys, monkeypatch, group_r
     assert "无法写入临时文件" in captured.err
     assert "TMPDIR" in captured.err
     assert captured.out == ""
+
+
+class _FullAtTheEnd(tempfile.SpooledTemporaryFile):
+    """A temporary file whose buffered rows cannot be written out: a disk that fills last."""
+
+    def flush(self):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("output", [None, "report.csv"], ids=["stdout", "output-file"])
+def test_temporary_folder_full_at_the_end_writes_no_report(
+    planted, tmp_path, capsys, monkeypatch, output
+):
+    monkeypatch.setattr(report_module.tempfile, "SpooledTemporaryFile", _FullAtTheEnd)
+    arguments = [str(planted), "--format", "csv"]
+    if output:
+        arguments += ["--output", str(tmp_path / output)]
+
+    assert main(arguments) == EXIT_FAILED
+
+    captured = capsys.readouterr()
+    assert "无法写入临时文件（No space left on device）" in captured.err
+    assert "Exception ignored" not in captured.err
+    assert captured.out == ""
+    assert not (tmp_path / "report.csv").exists()

@@ -378,6 +378,24 @@ def test_zip_member_names_from_chinese_windows_are_readable(tmp_path):
     assert kinds(results) == [Kind.RESIDENT_ID] * 3 + [Kind.MOBILE] * 3
 
 
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        # GB18030 would read 0x82 and the next digit as one character, hiding a digit.
+        (b"\x821\x82" + ID.encode() + b".txt", f"é1é{ID[:3]}{'*' * 11}{ID[14:]}.txt"),
+        ("Müller_résumé.txt".encode("cp437"), "Müller_résumé.txt"),
+    ],
+    ids=["digit-after-high-byte", "code-page-437"],
+)
+def test_member_name_keeps_its_ascii_characters(tmp_path, raw, shown):
+    path = tmp_path / "export.zip"
+    path.write_bytes(zip_with_raw_names([raw], "没有号码。\n"))
+
+    results = scan(path)
+
+    assert results[1].path.split("!", 1)[1] == shown
+
+
 def test_gbk_member_name_identifier_is_masked(tmp_path):
     name = f"张三{ID}.txt"
     path = tmp_path / "export.zip"

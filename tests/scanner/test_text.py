@@ -88,6 +88,15 @@ def test_chinese_line_without_ascii_punctuation_is_cut_between_characters(block_
     assert blocks == whole
 
 
+@pytest.mark.parametrize("block_bytes", [777, 4096])
+def test_list_with_fullwidth_commas_is_cut_between_numbers(block_bytes):
+    # A one-line export of numbers separated by full-width commas.
+    data = "，".join(resident_id(sequence=f"{index % 1000:03d}") for index in range(4000))
+    rows = table_rows(data.encode("utf-8"), block_bytes=block_bytes)
+
+    assert len(rows) == 4000
+
+
 def test_stream_identifier_at_block_end_is_found():
     value = resident_id()
     head = "a" * (SAMPLE_BYTES + 99) + "\n"

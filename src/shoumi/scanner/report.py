@@ -6,6 +6,7 @@ plaintext, so there is nothing else to print.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -318,6 +319,9 @@ class ReportWriter:
         if self.output_format == "table":
             return iter(self._table())
         self._format_waiting()
+        # A full temporary folder fails here, before any of the report is written.
+        self._files.flush()
+        self._pieces.flush()
         if self.output_format == "csv":
             header = io.StringIO()
             csv.writer(header).writerow(CSV_COLUMNS)
@@ -398,8 +402,15 @@ class _Spool:
             self._file = tempfile.SpooledTemporaryFile(
                 max_size=SPOOL_MEMORY_BYTES, prefix="shoumi-report-"
             )
-        self._file.write(data)
+        with self._discarded_on_error():
+            self._file.write(data)
         self.size += len(data)
+
+    def flush(self) -> None:
+        """Write out what the temporary file buffers, so that a full disk shows now."""
+        if self._file is not None:
+            with self._discarded_on_error():
+                self._file.flush()
 
     def read(self, limit: int | None = None) -> Iterator[bytes]:
         """Yield the bytes written, up to ``limit``, in pieces of ``SPOOL_READ_BYTES``."""
@@ -415,6 +426,22 @@ class _Spool:
             yield piece
         self._file.close()
         self._file = None
+
+    @contextlib.contextmanager
+    def _discarded_on_error(self) -> Iterator[None]:
+        """Close the temporary file when writing to it fails, and raise the error.
+
+        Closed here, the file's buffer is dropped. Otherwise closing it at exit would try to
+        write the buffer again and print the same error as an ignored exception.
+        """
+        try:
+            yield
+        except OSError:
+            if self._file is not None:
+                with contextlib.suppress(OSError):
+                    self._file.close()
+                self._file = None
+            raise
 
 
 def _finding_entry(path: str, finding: Finding) -> dict:

@@ -289,7 +289,8 @@ def _cut_point(block: bytes | bytearray, start: int = 0, end: int | None = None)
 
     The cut comes after the last newline. Else it comes in the final 4 KiB, after the last
     byte that no identifier contains, or before a character from U+2000 to U+9FFF (CJK
-    text and punctuation, which Chinese prose without ASCII punctuation is made of).
+    text and punctuation) or a full-width punctuation mark, which Chinese text without
+    ASCII punctuation is made of.
     """
     end = len(block) if end is None else end
     newline = block.rfind(b"\n", start, end)
@@ -299,11 +300,24 @@ def _cut_point(block: bytes | bytearray, start: int = 0, end: int | None = None)
         byte = block[position]
         if byte in _SAFE_CUT_BYTES:
             return position + 1 - start
-        if _CJK_LEAD_FIRST <= byte <= _CJK_LEAD_LAST and position > start:
+        if position > start and (
+            _CJK_LEAD_FIRST <= byte <= _CJK_LEAD_LAST
+            or (byte == 0xEF and position + 2 < end and _fullwidth_punctuation(block, position))
+        ):
             return position - start
-    # NOTE: no newline, no safe byte and no CJK character in the last 4 KiB: an identifier
-    # may be split here.
+    # NOTE: no newline, no safe byte and no CJK character or full-width punctuation in the
+    # last 4 KiB (numbers joined by spaces, say): an identifier may be split here.
     return end - start
+
+
+def _fullwidth_punctuation(block: bytes | bytearray, position: int) -> bool:
+    """Whether a full-width form other than a letter or digit (，：；（）) starts here."""
+    second, third = block[position + 1], block[position + 2]
+    if second == 0xBC:
+        return not (0x90 <= third <= 0x99 or 0xA1 <= third <= 0xBA)
+    if second == 0xBD:
+        return not 0x81 <= third <= 0x9A
+    return False
 
 
 def _cut(data: bytes, block_bytes: int) -> Iterable[bytes]:
