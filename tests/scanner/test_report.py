@@ -73,6 +73,13 @@ def test_reasons_not_scanned_are_in_chinese():
     assert "文件夹无法列出内容" in render_table(report)
 
 
+def test_backslash_in_names_is_escaped():
+    # Otherwise a name with "\x1b" as text would read like one with the escape character.
+    assert printable_path("/srv/a\\x1bb.txt") == "/srv/a\\x5cx1bb.txt"
+    assert printable_path("/srv/a\x1bb.txt") == "/srv/a\\x1bb.txt"
+    assert printable_path(os.fsdecode(b"/srv/\\\xbf.txt")) == "/srv/\\x5c\\xbf.txt"
+
+
 def test_control_characters_in_names_are_escaped():
     assert printable_path("/srv/a\x1b[2K\rb\n.txt") == "/srv/a\\x1b[2K\\x0db\\x0a.txt"
     assert printable_path("/srv/\u202etxt.exe") == "/srv/\\u202etxt.exe"

@@ -103,8 +103,10 @@ class _ChineseArgumentParser(argparse.ArgumentParser):
                 break
         self.print_usage(sys.stderr)
         # The message may repeat an argument, such as a path with an identifier in its name
-        # or with control characters, so it is masked and escaped like report paths.
-        self.exit(EXIT_USAGE, f"{self.prog}：错误：{printable_path(mask_path(message))}\n")
+        # or with control characters, so it is masked and escaped like report paths. Its
+        # backslashes stay: argparse quotes a value with repr, which escapes its own.
+        shown = printable_path(mask_path(message), backslashes=False)
+        self.exit(EXIT_USAGE, f"{self.prog}：错误：{shown}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

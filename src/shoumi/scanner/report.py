@@ -42,17 +42,21 @@ CSV_COLUMNS = ("path", "location", "kind", "masked", "confidence", "length")
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
-def printable_path(path: str) -> str:
+def printable_path(path: str, *, backslashes: bool = True) -> str:
     """Return ``path`` with each byte that was not UTF-8 in the file system written as ``\\xNN``,
     and each control, format or separator character as ``\\xNN`` or ``\\uNNNN``.
 
     Python keeps such bytes (a GBK file name from a Windows share, say) as lone surrogates,
     which no UTF-8 output can encode. A name with an escape sequence or a carriage return
-    could otherwise erase or overwrite rows of the table on a terminal.
-    NOTE: a name that contains a backslash and ``x1b`` as text reads like an escaped one.
+    could otherwise erase or overwrite rows of the table on a terminal. A backslash in a
+    name is written as ``\\x5c``, so that a name with ``\\x1b`` as text does not read like
+    one with the escape character; ``backslashes=False`` leaves them for text that escapes
+    its own, such as ``repr``.
     """
-    if path.isprintable():
+    if path.isprintable() and not (backslashes and "\\" in path):
         return path
+    if backslashes:
+        path = path.replace("\\", "\\x5c")
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
