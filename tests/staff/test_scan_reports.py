@@ -311,3 +311,32 @@ def test_report_of_a_multi_line_cell_is_accepted(tmp_path):
 
     checked = check_report(encode(report))
     assert checked.findings_by_kind["resident_id"] == 1
+
+
+def test_folder_with_identifier_is_not_counted_as_scanned_file(tmp_path):
+    folder = tmp_path / f"客户{resident_id()}"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("没有客户资料。\n", encoding="utf-8")
+    results = list(scan_paths([str(tmp_path)], ScanOptions()))
+    report = build_report(results, started_at=STARTED_AT, finished_at=FINISHED_AT)
+
+    checked = check_report(encode(report))
+
+    assert [entry["format"] for entry in report["files"]] == ["folder", "text"]
+    assert (checked.files_scanned, checked.files_not_scanned) == (1, 0)
+
+
+@pytest.mark.parametrize(("files_scanned", "accepted"), [(2, True), (1, True), (3, False)])
+def test_report_counting_folders_as_files_is_accepted(tmp_path, files_scanned, accepted):
+    # Reports written before folders stopped counting as scanned files count them.
+    folder = tmp_path / f"客户{resident_id()}"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("没有客户资料。\n", encoding="utf-8")
+    results = list(scan_paths([str(tmp_path)], ScanOptions()))
+    report = build_report(results, started_at=STARTED_AT, finished_at=FINISHED_AT)
+    report["summary"]["files_scanned"] = files_scanned
+
+    if accepted:
+        assert check_report(encode(report)).files_scanned == files_scanned
+    else:
+        assert rejection(encode(report)).code == "count_mismatch"

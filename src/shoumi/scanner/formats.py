@@ -25,7 +25,14 @@ import structlog
 from shoumi.scanner import text
 from shoumi.scanner.errors import ArchiveLimitError, UnreadableFileError
 from shoumi.scanner.kinds import Confidence, Kind
-from shoumi.scanner.model import FileResult, FileStatus, Finding, Location, ScanOptions
+from shoumi.scanner.model import (
+    FOLDER_FORMAT,
+    FileResult,
+    FileStatus,
+    Finding,
+    Location,
+    ScanOptions,
+)
 from shoumi.scanner.names import SHEET_NAME, hide_digits, may_contain_identifier
 
 logger = structlog.get_logger(__name__)
@@ -65,7 +72,7 @@ def message_zh(result: FileResult) -> str:
     """Return the Chinese reason why ``result`` was not scanned, or an empty string."""
     if result.status is FileStatus.SCANNED:
         return ""
-    if result.file_format == "folder":
+    if result.file_format == FOLDER_FORMAT:
         return FOLDER_MESSAGE_ZH
     if result.file_format == "symlink":
         if result.status is FileStatus.UNREADABLE:

@@ -10,6 +10,10 @@ import numpy as np
 
 from shoumi.scanner.kinds import Confidence, Kind
 
+# ``FileResult.file_format`` of a folder's result: its name contains an identifier, or it
+# cannot be listed.
+FOLDER_FORMAT = "folder"
+
 
 class FileStatus(enum.Enum):
     """Outcome of scanning one file; everything except ``SCANNED`` is listed as not scanned."""

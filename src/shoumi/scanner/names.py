@@ -20,7 +20,7 @@ from dataclasses import replace
 from shoumi.identifiers.dates import today_digits
 from shoumi.scanner.engine import scan_utf8
 from shoumi.scanner.kinds import Confidence, Kind
-from shoumi.scanner.model import FileResult, Finding, Location, ScanOptions
+from shoumi.scanner.model import FOLDER_FORMAT, FileResult, Finding, Location, ScanOptions
 from shoumi.scanner.text import scan_segments
 
 FILE_NAME = "file name"
@@ -236,7 +236,7 @@ def folder_result(path: str, name_start: int, options: ScanOptions) -> list[File
     found = name_findings(path, name_start, FOLDER_NAME, options)
     if not found:
         return []
-    return [FileResult(path=found[0].path, file_format="folder", extra_findings=found)]
+    return [FileResult(path=found[0].path, file_format=FOLDER_FORMAT, extra_findings=found)]
 
 
 def check_names(results: list[FileResult], name_start: int, options: ScanOptions) -> None:

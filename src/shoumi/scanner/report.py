@@ -22,7 +22,7 @@ import numpy as np
 from shoumi.scanner import row_text
 from shoumi.scanner.formats import message_zh
 from shoumi.scanner.kinds import Confidence, Kind
-from shoumi.scanner.model import FileResult, FileStatus, Finding, FindingTable
+from shoumi.scanner.model import FOLDER_FORMAT, FileResult, FileStatus, Finding, FindingTable
 from shoumi.scanner.names import (
     ATTACHMENT_NAME,
     FILE_NAME,
@@ -89,7 +89,7 @@ def build_report(
     files = []
     findings = []
     by_kind = {kind.label: 0 for kind in Kind}
-    scanned = 0
+    scanned = skipped = 0
     total_bytes = 0
     for result in results:
         found = result.findings
@@ -98,8 +98,10 @@ def build_report(
             by_kind[finding.kind.label] += 1
             findings.append(_finding_entry(path, finding))
         if result.status is FileStatus.SCANNED:
-            scanned += 1
+            scanned += _is_file(result)
             total_bytes += result.size
+        else:
+            skipped += 1
         files.append(_file_entry(path, result, len(found)))
     return {
         "format": REPORT_FORMAT,
@@ -108,7 +110,7 @@ def build_report(
         "finished_at": finished_at.isoformat(),
         "summary": {
             "files_scanned": scanned,
-            "files_not_scanned": len(files) - scanned,
+            "files_not_scanned": skipped,
             "bytes_scanned": total_bytes,
             "findings": len(findings),
             "findings_by_kind": by_kind,
@@ -281,7 +283,7 @@ class ReportWriter:
         if result.extra_findings:
             self._add_findings(path, result.extra_findings)
         if result.status is FileStatus.SCANNED:
-            self.files_scanned += 1
+            self.files_scanned += _is_file(result)
             self.bytes_scanned += result.size
         else:
             self._skipped.append((path, message_zh(result), result.message))
@@ -374,6 +376,11 @@ class ReportWriter:
         return pieces
 
 
+def _is_file(result: FileResult) -> bool:
+    """Whether a scanned result is a file, not a folder whose name was checked."""
+    return result.file_format != FOLDER_FORMAT
+
+
 def _file_entry(path: str, result: FileResult, findings: int) -> dict:
     """Return a file's entry in the report's ``files`` list."""
     return {
@@ -392,7 +399,7 @@ class _Spool:
     """Bytes kept in memory up to ``SPOOL_MEMORY_BYTES``, and in a temporary file beyond.
 
     The temporary file has no name in the file system and goes away with the process. It
-    holds masked values only, as the report does.
+    contains masked values only, as the report does.
     """
 
     def __init__(self) -> None:

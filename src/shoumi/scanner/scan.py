@@ -18,7 +18,14 @@ from shoumi.scanner.formats import (
     scan_path,
     scan_small_files,
 )
-from shoumi.scanner.model import FileResult, FileStatus, Finding, FindingTable, ScanOptions
+from shoumi.scanner.model import (
+    FOLDER_FORMAT,
+    FileResult,
+    FileStatus,
+    Finding,
+    FindingTable,
+    ScanOptions,
+)
 from shoumi.scanner.names import (
     FILE_NAME,
     FOLDER_NAME,
@@ -200,7 +207,7 @@ def _unlisted_folder(path: str, error: OSError) -> FileResult:
     return FileResult(
         path=mask_path(path),
         status=FileStatus.UNREADABLE,
-        file_format="folder",
+        file_format=FOLDER_FORMAT,
         message=f"cannot list folder: {error.strerror or type(error).__name__}",
     )
 
