@@ -295,7 +295,19 @@ def test_ctrl_c_at_worker_start_spares_workers(monkeypatch, capfd):
     assert "KeyboardInterrupt" not in capfd.readouterr().err
 
 
-def test_ctrl_c_during_start_stops_pool(monkeypatch):
+@pytest.fixture
+def sigint_raises():
+    """Make SIGINT raise KeyboardInterrupt, as in a terminal, for the test.
+
+    A process started with SIGINT ignored, as a shell starts background jobs, keeps it
+    ignored, and the signal sent below would then do nothing.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_during_start_stops_pool(monkeypatch, sigint_raises):
     workers: list[int] = []
     original_start = WorkerPool._start_worker
 
