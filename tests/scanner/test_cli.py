@@ -1,4 +1,5 @@
 import errno
+import io
 import json
 import os
 import re
@@ -188,7 +189,19 @@ def test_usage_error_masks_and_escapes_arguments(capsys):
     errors = capsys.readouterr().err
     assert PLANTED["resident_id"] not in errors
     assert "\x1b" not in errors
-    assert "\\x1b[2J" in errors
+    # argparse quotes the value with repr ("\\x1b"), whose backslash is escaped in turn.
+    assert "\\x5cx1b[2J" in errors
+
+
+def test_usage_error_tells_escape_text_from_escape_character(capsys):
+    messages = []
+    for argument in ("--zz\\x1b", "--zz\x1b"):
+        with pytest.raises(SystemExit):
+            main([".", argument])
+        messages.append(capsys.readouterr().err.splitlines()[-1])
+
+    assert messages[0] != messages[1]
+    assert "\x1b" not in "".join(messages)
 
 
 def test_paths_may_follow_options(planted, capsys):
@@ -466,3 +479,23 @@ def test_temporary_folder_full_at_the_end_writes_no_report(
     assert "Exception ignored" not in captured.err
     assert captured.out == ""
     assert not (tmp_path / "report.csv").exists()
+
+
+def test_large_report_in_other_encoding_is_whole(tmp_path, monkeypatch):
+    # Rows read back from the temporary file in 7-byte pieces, many of which end inside a
+    # Chinese character of the path, written to a GB18030 terminal.
+    planted = tmp_path / "客户资料"
+    planted.mkdir()
+    (planted / "名单.txt").write_text(f"手机：{PLANTED['mobile']}\n" * 50, encoding="utf-8")
+    monkeypatch.setattr(report_module, "SPOOL_MEMORY_BYTES", 10)
+    monkeypatch.setattr(report_module, "SPOOL_READ_BYTES", 7)
+    in_utf8 = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    in_gb18030 = io.TextIOWrapper(io.BytesIO(), encoding="gb18030")
+    for stream in (in_utf8, in_gb18030):
+        monkeypatch.setattr(sys, "stdout", stream)
+        assert main([str(planted), "--format", "csv"]) == EXIT_OK
+        stream.flush()
+
+    text = in_utf8.buffer.getvalue().decode("utf-8")
+    assert text.count("/客户资料/名单.txt,") == 50
+    assert in_gb18030.buffer.getvalue().decode("gb18030") == text

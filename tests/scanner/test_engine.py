@@ -60,7 +60,7 @@ def test_letter_next_to_number_is_no_boundary():
         ("电话+8613800138000。", Kind.MOBILE, 11),
         ("电话 +86 13800138000。", Kind.MOBILE, 11),
         ("电话0086 13800138000。", Kind.MOBILE, 11),
-        # RULES.md 1.10: 86 without a plus, on 13 digits, is the country code too.
+        # A country code of 86 without a plus, on 13 digits, is taken off as +86 is.
         ("电话8613800138000。", Kind.MOBILE, 11),
         ("电话008613800138000。", Kind.MOBILE, 11),
         ("电话 86 138 0013 8000。", Kind.MOBILE, 13),

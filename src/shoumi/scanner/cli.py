@@ -17,7 +17,7 @@ from typing import NoReturn, TextIO, cast
 
 from shoumi.scanner.heap import tune_heap
 from shoumi.scanner.kinds import Confidence, Kind
-from shoumi.scanner.model import FileResult, ScanOptions
+from shoumi.scanner.model import FOLDER_FORMAT, FileResult, ScanOptions
 from shoumi.scanner.names import mask_path
 from shoumi.scanner.pool import RemoteTraceback
 from shoumi.scanner.report import ReportWriter, display_width, printable_path
@@ -103,10 +103,8 @@ class _ChineseArgumentParser(argparse.ArgumentParser):
                 break
         self.print_usage(sys.stderr)
         # The message may repeat an argument, such as a path with an identifier in its name
-        # or with control characters, so it is masked and escaped like report paths. Its
-        # backslashes stay: argparse quotes a value with repr, which escapes its own.
-        shown = printable_path(mask_path(message), backslashes=False)
-        self.exit(EXIT_USAGE, f"{self.prog}：错误：{shown}\n")
+        # or with control characters, so it is masked and escaped like report paths.
+        self.exit(EXIT_USAGE, f"{self.prog}：错误：{printable_path(mask_path(message))}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -195,7 +193,8 @@ class Progress:
         self.last_drawn = 0.0
 
     def update(self, result: FileResult) -> None:
-        self.files += 1
+        # A folder's result (its name was checked) is not counted as a file, as in the report.
+        self.files += result.file_format != FOLDER_FORMAT
         self.bytes += result.size
         self.findings += result.finding_count
         now = time.monotonic()
@@ -254,8 +253,12 @@ def _write_report(pieces: Iterable[bytes], path: str | None) -> None:
         # A closed pipe raises BrokenPipeError here, not in the flush at exit.
         binary.flush()
         return
+    # Pieces may end inside a character: the rows of a large report are read back from a
+    # temporary file in pieces of a fixed size.
+    decoder = codecs.getincrementaldecoder("utf-8")()
     for piece in pieces:
-        stdout.write(piece.decode("utf-8"))
+        stdout.write(decoder.decode(piece))
+    stdout.write(decoder.decode(b"", final=True))
     stdout.flush()
 
 
@@ -347,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     progress = Progress(sys.stderr, show_progress)
 
-    # This process scans when --workers is 1, and formats each result as it arrives.
+    # This process scans when --workers is 1, and takes each result as it arrives: JSON and
+    # CSV rows are formatted then, the table's at the end.
     tune_heap()
     started_at = dt.datetime.now(dt.UTC)
     writer = ReportWriter(arguments.format)

@@ -42,7 +42,7 @@ CSV_COLUMNS = ("path", "location", "kind", "masked", "confidence", "length")
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
-def printable_path(path: str, *, backslashes: bool = True) -> str:
+def printable_path(path: str) -> str:
     """Return ``path`` with each byte that was not UTF-8 in the file system written as ``\\xNN``,
     and each control, format or separator character as ``\\xNN`` or ``\\uNNNN``.
 
@@ -50,13 +50,11 @@ def printable_path(path: str, *, backslashes: bool = True) -> str:
     which no UTF-8 output can encode. A name with an escape sequence or a carriage return
     could otherwise erase or overwrite rows of the table on a terminal. A backslash in a
     name is written as ``\\x5c``, so that a name with ``\\x1b`` as text does not read like
-    one with the escape character; ``backslashes=False`` leaves them for text that escapes
-    its own, such as ``repr``.
+    one with the escape character.
     """
-    if path.isprintable() and not (backslashes and "\\" in path):
+    if path.isprintable() and "\\" not in path:
         return path
-    if backslashes:
-        path = path.replace("\\", "\\x5c")
+    path = path.replace("\\", "\\x5c")
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
@@ -79,6 +77,9 @@ def build_report(
     finished_at: dt.datetime,
 ) -> dict:
     """Build the JSON-serialisable report of a scan.
+
+    The command line writes the same text with :class:`ReportWriter`. Its tests compare it
+    with this dictionary and the writers that take it, so the two must change together.
 
     Layout: ``format`` and ``version``; ``started_at``/``finished_at`` (ISO
     8601); ``summary`` with file, byte and finding counts and findings per
@@ -204,11 +205,13 @@ def _write_rows(out: io.StringIO, rows: list[tuple[str, ...]]) -> None:
 
 
 REPORT_FORMATS = ("table", "json", "csv")
-# Bytes of report rows kept in memory before they go to a temporary file. A JSON entry is
-# about 210 bytes and a CSV row about 70, so a dense 64 MiB scan gives 80 or 27 MB, and a
-# shared drive may give many times that. With the rows of the 256 MiB benchmark corpus in
-# a temporary file, shoumi scan --format json peaked at 67 MB instead of 387 MB of memory,
-# and took 2.14 s instead of 1.97 s.
+# Bytes of JSON or CSV report rows kept in memory before they go to a temporary file (per
+# spool: JSON has one for its files and one for its findings). A JSON entry is about 210
+# bytes and a CSV row about 70, so a dense 64 MiB scan gives 80 or 27 MB, and a shared
+# drive may give many times that. On the 256 MiB benchmark corpus (2-core AMD EPYC guest),
+# shoumi scan --format json -j 2 peaked at 67 MB of memory with its rows in a temporary
+# file. With them in memory it peaked at 387 MB, and took 1.97 s instead of 2.14 s. The
+# table format keeps its rows in memory (see ReportWriter._table).
 SPOOL_MEMORY_BYTES = 8 << 20
 SPOOL_READ_BYTES = 1 << 20
 _TABLE_HEADER = ("文件", "位置", "类型", "脱敏值", "置信度")
@@ -228,15 +231,15 @@ _CONFIDENCE_TITLES = _by_value({level.value: _CONFIDENCE_ZH[level.label] for lev
 class ReportWriter:
     """The report of a scan in one output format, built one result at a time.
 
-    The command line adds each result as it arrives, so that findings are formatted while
-    worker processes scan on, and then writes the UTF-8 pieces that :meth:`finish`
-    returns. The text is the same as :func:`write_json`, :func:`write_csv` or
-    :func:`render_table` give for :func:`build_report`. Those go through a dictionary per
-    finding. They took 12 µs per finding to build and 2 (CSV), 11 (JSON) or 26 µs (table)
-    more to write. For the 64 MiB benchmark corpus, which takes 0.4 s to scan, that was 7
-    to 22 s.
-    Here the rows of a :class:`FindingTable` are formatted from its columns
-    (`shoumi.scanner.row_text`), a group of about ``row_text.GROUP_ROWS`` rows at a time.
+    The command line adds each result as it arrives, so that JSON and CSV rows are
+    formatted while worker processes scan on (the table's at the end), and then writes the
+    UTF-8 pieces that :meth:`finish` returns. The text is the same as :func:`write_json`,
+    :func:`write_csv` or :func:`render_table` give for :func:`build_report`. Those go
+    through a dictionary per finding, which took 12 µs to build and 2 (CSV), 11 (JSON) or
+    26 µs (table) more to write. The command took 7 to 22 s for the 64 MiB benchmark
+    corpus, which takes 0.4 s to scan. Here the rows of a :class:`FindingTable` are
+    formatted from its columns (`shoumi.scanner.row_text`), a group of about
+    ``row_text.GROUP_ROWS`` rows at a time.
     """
 
     def __init__(self, output_format: str) -> None:
@@ -251,6 +254,8 @@ class ReportWriter:
         # rows. Large reports go to temporary files instead of memory.
         self._files = _Spool()
         self._pieces = _Spool()
+        # Files not scanned: counted, and for the table listed with their reasons.
+        self._not_scanned = 0
         self._skipped: list[tuple[str, str, str]] = []
         # Tables not formatted yet, with their printable paths.
         self._waiting: list[tuple[str, FindingTable]] = []
@@ -286,7 +291,9 @@ class ReportWriter:
             self.files_scanned += _is_file(result)
             self.bytes_scanned += result.size
         else:
-            self._skipped.append((path, message_zh(result), result.message))
+            self._not_scanned += 1
+            if self.output_format == "table":
+                self._skipped.append((path, message_zh(result), result.message))
         if self.output_format == "json":
             self._files.write((_json_entry(_file_entry(path, result, found)) + ",\n").encode())
 
@@ -337,7 +344,7 @@ class ReportWriter:
     def _summary(self) -> dict:
         return {
             "files_scanned": self.files_scanned,
-            "files_not_scanned": len(self._skipped),
+            "files_not_scanned": self._not_scanned,
             "bytes_scanned": self.bytes_scanned,
             "findings": self.finding_count,
             "findings_by_kind": {kind.label: count for kind, count in self.counts.items()},
@@ -367,6 +374,9 @@ class ReportWriter:
         yield b"\n}\n"
 
     def _table(self) -> list[bytes]:
+        # NOTE: the table keeps every finding table until here (about 30 bytes per finding)
+        # and returns its text in one piece, because each column is as wide as its widest
+        # cell in the whole report.
         pieces = []
         if self._rows:
             pieces.extend(_table_rows(self._rows))
@@ -377,7 +387,7 @@ class ReportWriter:
 
 
 def _is_file(result: FileResult) -> bool:
-    """Whether a scanned result is a file, not a folder whose name was checked."""
+    """Tell a file's result from a folder's (whose name was checked or could not be listed)."""
     return result.file_format != FOLDER_FORMAT
 
 

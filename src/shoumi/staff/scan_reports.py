@@ -101,7 +101,7 @@ def check_report(data: bytes) -> CheckedReport:
     paths = {entry["path"] for entry in files}
     for index, finding in enumerate(findings):
         _check_finding(finding, f"findings[{index}]", paths)
-    by_kind = _check_summary(summary, files, findings)
+    by_kind, files_scanned = _check_summary(summary, files, findings)
 
     return CheckedReport(
         document=document,
@@ -109,7 +109,7 @@ def check_report(data: bytes) -> CheckedReport:
         size=len(data),
         started_at=started_at,
         finished_at=finished_at,
-        files_scanned=summary["files_scanned"],
+        files_scanned=files_scanned,
         files_not_scanned=summary["files_not_scanned"],
         bytes_scanned=summary["bytes_scanned"],
         finding_count=summary["findings"],
@@ -196,7 +196,12 @@ def _check_finding(finding: object, where: str, paths: set[str]) -> None:
 
 def _check_summary(
     summary: dict[str, Any], files: list[Any], findings: list[Any]
-) -> dict[str, int]:
+) -> tuple[dict[str, int], int]:
+    """Check the summary against the files and findings.
+
+    Returns the counts by kind and the number of files scanned. Folders are not counted
+    there, whichever way the report counted them.
+    """
     for key in ("files_scanned", "files_not_scanned", "findings"):
         _integer(summary[key], f"summary.{key}", MAX_COUNT)
     _integer(summary["bytes_scanned"], "summary.bytes_scanned", MAX_SIZE)
@@ -224,7 +229,7 @@ def _check_summary(
             raise _mismatch(f"summary.findings_by_kind.{label}")
     if sum(entry["findings"] for entry in files) != len(findings):
         raise _mismatch("files[].findings")
-    return {label: by_kind[label] for label in sorted(_KIND_LABELS)}
+    return {label: by_kind[label] for label in sorted(_KIND_LABELS)}, len(scanned_files)
 
 
 def _reject_plaintext(document: dict[str, Any]) -> None:
