@@ -193,7 +193,7 @@ def test_usage_error_masks_and_escapes_arguments(capsys):
     assert "\\x5cx1b[2J" in errors
 
 
-def test_usage_error_tells_escape_text_from_escape_character(capsys):
+def test_usage_error_escape_text_distinct(capsys):
     messages = []
     for argument in ("--zz\\x1b", "--zz\x1b"):
         with pytest.raises(SystemExit):
@@ -430,7 +430,7 @@ def test_report_follows_the_output_encoding(planted, output_format):
     assert same == other
 
 
-def test_report_in_terminal_without_chinese_is_refused(planted):
+def test_report_in_ascii_terminal_fails(planted):
     completed = run_scan(planted / "notes.txt", "table", "ascii")
 
     assert completed.returncode == EXIT_FAILED
@@ -442,7 +442,8 @@ def test_report_in_terminal_without_chinese_is_refused(planted):
 
 @pytest.mark.parametrize("group_rows", [1, 8192], ids=["while-scanning", "at-the-end"])
 def test_full_temporary_folder_is_reported(planted, capsys, monkeypatch, group_rows):
-    # The rows of a large report go to a temporary file; here the first one already does.
+    # The rows of a large report go to a temporary file, and here the first one already
+    # does.
     # Rows are formatted as results arrive once a group is full, the rest at the end.
     monkeypatch.setattr(report_module, "SPOOL_MEMORY_BYTES", 10)
     monkeypatch.setattr(row_text, "GROUP_ROWS", group_rows)
@@ -464,9 +465,7 @@ class _FullAtTheEnd(tempfile.SpooledTemporaryFile):
 
 
 @pytest.mark.parametrize("output", [None, "report.csv"], ids=["stdout", "output-file"])
-def test_temporary_folder_full_at_the_end_writes_no_report(
-    planted, tmp_path, capsys, monkeypatch, output
-):
+def test_temp_folder_full_at_finish(planted, tmp_path, capsys, monkeypatch, output):
     monkeypatch.setattr(report_module.tempfile, "SpooledTemporaryFile", _FullAtTheEnd)
     arguments = [str(planted), "--format", "csv"]
     if output:
@@ -481,7 +480,7 @@ def test_temporary_folder_full_at_the_end_writes_no_report(
     assert not (tmp_path / "report.csv").exists()
 
 
-def test_large_report_in_other_encoding_is_whole(tmp_path, monkeypatch):
+def test_large_report_in_gb18030(tmp_path, monkeypatch):
     # Rows read back from the temporary file in 7-byte pieces, many of which end inside a
     # Chinese character of the path, written to a GB18030 terminal.
     planted = tmp_path / "客户资料"

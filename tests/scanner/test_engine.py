@@ -159,7 +159,7 @@ def test_country_code_inside_longer_number_is_ignored(text):
     assert findings(text) == []
 
 
-def test_country_code_does_not_make_identity_numbers():
+def test_country_code_not_identity_number():
     # 15 digits from 0086 are read as a mobile number only, never as an old identity number.
     assert findings("编号 008612345678901。") == []
     assert findings(f"证件 86 {spaced(resident_id(), ID_6_8_4)}。") == []
@@ -234,7 +234,7 @@ def test_country_code_in_other_widths_is_found(written):
     assert [(item[1], item[2], item[3]) for item in found] == [(4 + code, Kind.MOBILE, 11)]
 
 
-def test_number_in_mixed_widths_is_masked_like_a_plain_one():
+def test_mixed_width_number_masked():
     matches = scan_utf8(f"证件{fullwidth(resident_id()[:9])}{resident_id()[9:]}".encode())
 
     assert matches.masked.tolist() == [b"320***********0418"]
@@ -250,7 +250,7 @@ def test_number_in_mixed_widths_is_masked_like_a_plain_one():
     ],
     ids=["letter-before", "digit-after", "wrong-check", "inside-longer-run"],
 )
-def test_mixed_width_run_follows_the_boundary_rules(text):
+def test_mixed_width_run_boundaries(text):
     assert findings(text) == []
 
 

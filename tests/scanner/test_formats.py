@@ -364,8 +364,8 @@ def zip_with_raw_names(names: list[bytes], content: str) -> bytes:
     return data
 
 
-def test_zip_member_names_from_chinese_windows_are_readable(tmp_path):
-    # Archivers on Chinese Windows write names in GBK without the UTF-8 flag; zipfile
+def test_zip_gbk_member_names_readable(tmp_path):
+    # Archivers on Chinese Windows write names in GBK without the UTF-8 flag, and zipfile
     # reads them as code page 437.
     names = ["客户名单.txt".encode("gbk"), "资料/备注.txt".encode(), b"plain.txt"]
     path = tmp_path / "export.zip"

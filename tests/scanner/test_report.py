@@ -217,7 +217,7 @@ def test_writer_matches_reference_from_temporary_files(monkeypatch, output_forma
 
 @pytest.mark.parametrize("output_format", ["json", "csv", "table"])
 def test_writer_matches_reference_on_negative_numbers(output_format):
-    # The scanner writes no negative line or column, but a FindingTable may hold one.
+    # The scanner writes no negative line or column, but a FindingTable may contain one.
     rows = [(-1, -5, Kind.MOBILE, "138****8000", Confidence.LOW), *ROWS]
     results = [FileResult(path="/srv/负.txt", tables=[table_of(rows, "body1")], size=1)]
 
@@ -269,6 +269,6 @@ def test_writer_counts_kinds_found():
     }
 
 
-def test_writer_refuses_unknown_format():
+def test_writer_rejects_unknown_format():
     with pytest.raises(ValueError, match="xml"):
         ReportWriter("xml")

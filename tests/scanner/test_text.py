@@ -71,7 +71,7 @@ def test_stream_long_line_across_blocks():
 
 
 @pytest.mark.parametrize("block_bytes", [777, 4096])
-def test_chinese_line_without_ascii_punctuation_is_cut_between_characters(block_bytes):
+def test_chinese_line_cut_between_characters(block_bytes):
     # One line of Chinese prose with full-width punctuation only, and no newline: no cut
     # may fall inside a number.
     sentence = "客户张三的身份证号码是{}，联系电话{}。"
@@ -89,7 +89,7 @@ def test_chinese_line_without_ascii_punctuation_is_cut_between_characters(block_
 
 
 @pytest.mark.parametrize("block_bytes", [777, 4096])
-def test_list_with_fullwidth_commas_is_cut_between_numbers(block_bytes):
+def test_fullwidth_comma_list_cut(block_bytes):
     # A one-line export of numbers separated by full-width commas.
     data = "，".join(resident_id(sequence=f"{index % 1000:03d}") for index in range(4000))
     rows = table_rows(data.encode("utf-8"), block_bytes=block_bytes)

@@ -313,7 +313,7 @@ def test_report_of_a_multi_line_cell_is_accepted(tmp_path):
     assert checked.findings_by_kind["resident_id"] == 1
 
 
-def test_folder_with_identifier_is_not_counted_as_scanned_file(tmp_path):
+def test_named_folder_not_counted(tmp_path):
     folder = tmp_path / f"客户{resident_id()}"
     folder.mkdir()
     (folder / "notes.txt").write_text("没有客户资料。\n", encoding="utf-8")
@@ -327,7 +327,7 @@ def test_folder_with_identifier_is_not_counted_as_scanned_file(tmp_path):
 
 
 @pytest.mark.parametrize(("files_scanned", "accepted"), [(2, True), (1, True), (3, False)])
-def test_report_counting_folders_as_files_is_accepted(tmp_path, files_scanned, accepted):
+def test_old_folder_count_accepted(tmp_path, files_scanned, accepted):
     # Reports written before folders stopped counting as scanned files count them.
     folder = tmp_path / f"客户{resident_id()}"
     folder.mkdir()

@@ -426,7 +426,7 @@ def _grouped_tokens(
         return joined[index] & digit_at(run_start[following])
 
     def preceded_by_group(index: np.ndarray, bare_86: bool = False) -> np.ndarray:
-        """A digit group before the number, other than the country code +86 or 0086.
+        """Return whether a digit group other than the country code +86 or 0086 comes before.
 
         With ``bare_86`` (mobile numbers), 86 without a plus is the country code too, where
         no digit group comes before it.
@@ -548,7 +548,7 @@ def _mixed_tokens(
     """Add runs that mix full-width and ASCII letters and digits (``３２０106…``).
 
     Such runs come from an input method switched between widths in the middle of a
-    number. ``fullwidth_runs`` holds the starts, ends and character counts of the
+    number. ``fullwidth_runs`` contains the starts, ends and character counts of the
     full-width runs that touch an ASCII letter or digit. They and the ASCII runs they
     touch are joined into mixed runs with NumPy; only mixed runs of a candidate length
     are normalised in Python, one at a time, as they are rare. The ASCII runs inside were
@@ -580,9 +580,8 @@ def _mixed_tokens(
     ):
         text = arr[start:end].tobytes().decode("utf-8")
         normalised = unicodedata.normalize("NFKC", text).upper().encode("ascii")
-        # A country code before a mobile number, as _add_tokens reads it.
-        code = 2 if length == 13 else 4 if normalised.startswith(b"0086") and length == 15 else 0
-        if length == 13 and not normalised.startswith(b"86"):
+        code = _country_code_length(normalised)
+        if code is None:
             continue
         start += len(text[:code].encode("utf-8"))
         rows.setdefault(length - code, []).append((start, end, normalised[code:]))
@@ -591,6 +590,19 @@ def _mixed_tokens(
         token_ends = np.array([end for _, end, _ in found], dtype=np.int64)
         matrix = np.frombuffer(b"".join(row for _, _, row in found), dtype=np.uint8)
         batches.add(token_starts, token_ends, length, matrix.reshape(-1, length).copy())
+
+
+def _country_code_length(token: bytes) -> int | None:
+    """Return the length of a country code before a mobile number, as _add_tokens reads it.
+
+    Returns 0 for a token with no country code, and None for 13 characters that do not
+    start with 86, which are no candidate.
+    """
+    if len(token) == 13:
+        return 2 if token.startswith(b"86") else None
+    if len(token) == 15 and token.startswith(b"0086"):
+        return 4
+    return 0
 
 
 def _classify(

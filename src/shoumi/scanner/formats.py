@@ -575,9 +575,9 @@ def _member_name(info: zipfile.ZipInfo) -> str:
     Without the UTF-8 flag (bit 11), zipfile reads a name as code page 437. The archivers
     of Chinese Windows write GBK there, and some others UTF-8 without the flag, so such a
     name is read as UTF-8 if it decodes as UTF-8, else as GB18030 (a superset of GBK).
-    A reading that takes ASCII bytes into other characters is not used: GB18030 reads a
-    byte above 0x80 with the next ASCII letter or digit as one character, which would hide
-    a digit of an identifier (or ``ü`` and the next letter of a code page 437 name).
+    A reading that takes ASCII bytes into other characters is not used. GB18030 reads a
+    byte above 0x80 and the next ASCII letter or digit as one character, which would hide
+    a digit of an identifier, or ``ü`` and the next letter of a code page 437 name.
     """
     if info.flag_bits & _UTF8_NAME_FLAG:
         return info.filename

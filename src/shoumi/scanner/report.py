@@ -244,7 +244,9 @@ class ReportWriter:
 
     def __init__(self, output_format: str) -> None:
         if output_format not in REPORT_FORMATS:
-            raise ValueError(f"unknown report format {output_format!r}")
+            raise ValueError(
+                f"invalid report format {output_format!r}, expected one of {REPORT_FORMATS}"
+            )
         self.output_format = output_format
         self.files_scanned = 0
         self.bytes_scanned = 0
@@ -368,7 +370,7 @@ class ReportWriter:
                 yield b' "' + name + b'": []'
                 continue
             yield b' "' + name + b'": [\n'
-            # Every entry ends in ",\n"; the last one's is left out.
+            # Every entry ends in ",\n", so the last one's is left out.
             yield from entries.read(entries.size - len(b",\n"))
             yield b"\n ]"
         yield b"\n}\n"
@@ -442,7 +444,9 @@ class _Spool:
         while left > 0:
             piece = self._file.read(min(left, SPOOL_READ_BYTES))
             if not piece:
-                raise OSError("temporary report file is shorter than written")
+                raise OSError(
+                    f"temporary report file ended {left} bytes before the {self.size} written"
+                )
             left -= len(piece)
             yield piece
         self._file.close()
@@ -476,7 +480,7 @@ def _finding_entry(path: str, finding: Finding) -> dict:
 
 
 def _json_entry(entry: dict) -> str:
-    """``entry`` as json.dump(indent=1) writes an object two levels down."""
+    """Format ``entry`` as json.dump(indent=1) writes an object two levels down."""
     return "  " + json.dumps(entry, ensure_ascii=False, indent=1).replace("\n", "\n  ")
 
 
@@ -487,7 +491,7 @@ def _json_string(value: str) -> str:
 def _json_rows(
     owners: list[tuple[str, str | None]], owner: np.ndarray, table: FindingTable
 ) -> bytes:
-    """Entries of the report's ``findings`` list, each followed by ",\n"."""
+    """Format entries of the report's ``findings`` list, each followed by ",\n"."""
     paths, opens, part_lines = [], [], []
     for path, part in owners:
         paths.append(_json_string(path).encode())
@@ -496,7 +500,7 @@ def _json_rows(
             part_lines.append(b"")
             continue
         part_json = _json_string(printable_path(part))
-        # str(Location) names a part only if it is not empty; the entry has it if not None.
+        # str(Location) names a part only if it is not empty. The entry has it if not None.
         opens.append((part_json[:-1] + " ").encode() if part else b'"')
         part_lines.append(f',\n   "part": {part_json}'.encode())
     count = len(table)
@@ -529,7 +533,7 @@ def _json_rows(
 
 
 def _csv_field(value: str) -> str:
-    """``value`` as the csv module writes it in a row: quoted where it has to be."""
+    """Return ``value`` as the csv module writes it in a row, quoted where it has to be."""
     buffer = io.StringIO()
     csv.writer(buffer).writerow([value, ""])
     return buffer.getvalue()[: -len(",\r\n")]
@@ -538,7 +542,7 @@ def _csv_field(value: str) -> str:
 def _csv_rows(
     owners: list[tuple[str, str | None]], owner: np.ndarray, table: FindingTable
 ) -> bytes:
-    """CSV rows of findings."""
+    """Format findings as CSV rows."""
     paths, opens, closes = [], [], []
     for path, part in owners:
         paths.append(_csv_field(path).encode())
@@ -622,7 +626,7 @@ def _table_rows(items: list[tuple[str, FindingTable | Finding]]) -> list[bytes]:
         for owners, owner, table in row_text.groups(tables):
             paths = [pad(path, path_width).encode() for path, _ in owners]
             parts = [printable_path(part) + " " if part else "" for _, part in owners]
-            # Spaces after line:column fill the location cell; the part takes its start.
+            # Spaces after line:column fill the location cell, whose start is the part.
             rest = np.array([location_width - display_width(part) for part in parts])[owner]
             written = row_text.digit_counts(table.line) + row_text.digit_counts(table.column) + 1
             count = len(table)

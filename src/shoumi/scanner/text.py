@@ -311,7 +311,7 @@ def _cut_point(block: bytes | bytearray, start: int = 0, end: int | None = None)
 
 
 def _fullwidth_punctuation(block: bytes | bytearray, position: int) -> bool:
-    """Whether a full-width form other than a letter or digit (，：；（）) starts here."""
+    """Return whether a full-width form other than a letter or digit (，：；（）) starts here."""
     second, third = block[position + 1], block[position + 2]
     if second == 0xBC:
         return not (0x90 <= third <= 0x99 or 0xA1 <= third <= 0xBA)
