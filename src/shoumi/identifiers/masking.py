@@ -42,7 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import structlog
+from shoumi.lazy_log import get_logger
 
 from .bank_account import mask_account_number
 from .bank_card import mask_card_number
@@ -54,7 +54,7 @@ from .passport import mask_document_number
 from .resident_id import mask_identity_number
 from .router import parse
 
-logger = structlog.get_logger(__name__)
+logger = get_logger(__name__)
 
 
 def _mask_invalid_mobile(value: str, level: MaskLevel) -> str:

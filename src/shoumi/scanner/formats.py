@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
 
-import structlog
-
+from shoumi.lazy_log import get_logger
 from shoumi.scanner import text
 from shoumi.scanner.errors import ArchiveLimitError, UnreadableFileError
 from shoumi.scanner.kinds import Confidence, Kind
@@ -35,7 +34,7 @@ from shoumi.scanner.model import (
 )
 from shoumi.scanner.names import SHEET_NAME, hide_digits, may_contain_identifier
 
-logger = structlog.get_logger(__name__)
+logger = get_logger(__name__)
 
 # General-purpose flag bit of a ZIP entry whose name and comment are UTF-8.
 _UTF8_NAME_FLAG = 0x800
