@@ -14,6 +14,9 @@ in the same run, in CPU time and in wall-clock time:
   the call of scan_paths (so without starting Python and importing the scanner);
 * ripgrep with a raw pattern of the same shapes (no validation), 1 and 2 threads,
   skipped with a message when ``rg`` is not installed;
+* the speed-up with two workers on a second, larger corpus (``--scale-mb``, 256 MiB by
+  default), in new processes and beside ripgrep's, all four runs taken in turn in each
+  round, because fixed costs (starting the workers, the last file) weigh less there;
 * shoumi.scanner and ripgrep on the same text cut into ``--small-files`` files of 2 to
   50 KB at line ends (the kind of folder staff keep), 1 and 2 workers or threads, shoumi
   in this process and in new processes, without
@@ -29,7 +32,7 @@ inflate it far less than wall-clock time. Throughput in MB/s is 10^6 bytes per
 CPU second; the speed-up with two workers is necessarily a wall-clock ratio.
 
 Usage: python -m tests.bench.bench_scanner [--size-mb 64] [--presidio-mb 16] [--repeat 5]
-       [--small-files 2000]
+       [--small-files 2000] [--scale-mb 256]
 """
 
 from __future__ import annotations
@@ -41,10 +44,12 @@ import platform
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -242,6 +247,82 @@ def run_ripgrep(corpus_dir: Path, threads: int) -> Timer | None:
     return timer
 
 
+def make_corpus(out: Path, size_mb: float) -> None:
+    """Generate a labelled corpus of ``size_mb`` MiB into ``out``, unless one is there."""
+    if (out / "truth.tsv").exists():
+        return
+    command = [sys.executable, str(HERE / "make_corpus.py"), "--out", str(out)]
+    subprocess.run([*command, "--size-mb", str(size_mb)], check=True)
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Return the corpus files, read once so that every tool reads them from memory."""
+    files = sorted(corpus_dir.iterdir())
+    for path in files:
+        path.read_bytes()
+    return files
+
+
+@dataclass
+class ScaleRuns:
+    """Runs on the larger corpus: one and two workers in new processes, ripgrep -j1 and -j2."""
+
+    total: int
+    shoumi: dict[int, list[Timer]]
+    ripgrep: dict[int, list[Timer]]
+
+    @property
+    def rows(self) -> list[tuple[str, int, Timer, str, str]]:
+        rows = [
+            (
+                f"shoumi.scanner, {workers} worker(s), large, new proc.",
+                self.total,
+                best(runs),
+                "-",
+                "-",
+            )
+            for workers, runs in self.shoumi.items()
+        ]
+        rows.extend(
+            (f"ripgrep -j{threads}, large corpus", self.total, best(runs), "-", "-")
+            for threads, runs in self.ripgrep.items()
+            if runs
+        )
+        return rows
+
+    def print_speed_ups(self) -> None:
+        """Print the median speed-up over the rounds, whose runs share the machine's state."""
+        size = f"{self.total / (1 << 20):.0f} MiB"
+        rounds = [
+            one.wall / two.wall for one, two in zip(self.shoumi[1], self.shoumi[2], strict=True)
+        ]
+        listed = ", ".join(f"{ratio:.2f}" for ratio in rounds)
+        print(
+            f"{size}, 2 workers, new process per scan: median speed-up "
+            f"{statistics.median(rounds):.2f}x (rounds {listed})"
+        )
+        if self.ripgrep[1]:
+            ripgrep = [one.wall / two.wall for one, two in zip(*self.ripgrep.values(), strict=True)]
+            print(f"{size}, ripgrep -j2: median speed-up {statistics.median(ripgrep):.2f}x")
+
+
+def run_scale(work: Path, size_mb: float, repeat: int) -> ScaleRuns:
+    """Time one and two workers (new processes) and ripgrep on a corpus of ``size_mb`` MiB."""
+    make_corpus(work, size_mb)
+    corpus_dir = work / "corpus"
+    files = corpus_files(corpus_dir)
+    runs = ScaleRuns(sum(path.stat().st_size for path in files), {1: [], 2: []}, {1: [], 2: []})
+    has_ripgrep = shutil.which("rg") is not None
+    for _ in range(repeat):
+        for workers in (1, 2):
+            runs.shoumi[workers].append(run_shoumi_new_process(files, workers))
+        for threads in (1, 2):
+            timer = run_ripgrep(corpus_dir, threads) if has_ripgrep else None
+            if timer is not None:
+                runs.ripgrep[threads].append(timer)
+    return runs
+
+
 def best(runs: list[Timer]) -> Timer:
     """Return the run with the least CPU time, the one other jobs disturbed least."""
     return min(runs, key=lambda timer: timer.cpu)
@@ -355,6 +436,12 @@ def main() -> int:
     )
     parser.add_argument("--keep", help="generate the corpus into this folder and keep it")
     parser.add_argument(
+        "--scale-mb",
+        type=float,
+        default=256,
+        help="MiB of the larger corpus for the speed-up with two workers (default 256; 0 skips it)",
+    )
+    parser.add_argument(
         "--repeat", type=int, default=5, help="runs per tool; the least CPU time counts"
     )
     parser.add_argument(
@@ -366,23 +453,10 @@ def main() -> int:
     arguments = parser.parse_args()
 
     work = Path(arguments.keep or tempfile.mkdtemp(prefix="shoumi-bench-"))
-    if not (work / "truth.tsv").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "make_corpus.py"),
-                "--out",
-                str(work),
-                "--size-mb",
-                str(arguments.size_mb),
-            ],
-            check=True,
-        )
+    make_corpus(work, arguments.size_mb)
     corpus_dir = work / "corpus"
-    files = sorted(corpus_dir.iterdir())
+    files = corpus_files(corpus_dir)
     total = sum(path.stat().st_size for path in files)
-    for path in files:  # warm the page cache so every tool reads from memory
-        path.read_bytes()
     from shoumi.scanner.heap import tune_heap
 
     tune_heap()
@@ -450,6 +524,10 @@ def main() -> int:
                 break
             runs = [run_ripgrep(small_dir, threads) for _ in range(arguments.repeat)]
             rows.append((f"ripgrep -j{threads}, small files", small_total, best(runs), "-", "-"))
+    scale = None
+    if arguments.scale_mb > 0:
+        scale = run_scale(work / "scale", arguments.scale_mb, arguments.repeat)
+        rows.extend(scale.rows)
     # Scored once all shoumi runs are timed. The truth and a set of findings take about
     # 150 MB each for the 256 MiB corpus. Workers forked from this process while it held
     # them used 1.79 s of CPU time on that corpus, against 1.56 s in new processes.
@@ -502,6 +580,8 @@ def main() -> int:
             f"{precision:>10s} {recall:>8s}"
         )
     print_ratios(rows, (shoumi_runs[1], shoumi_runs[2]))
+    if scale is not None:
+        scale.print_speed_ups()
     if not arguments.keep:
         shutil.rmtree(work)
     return 0
