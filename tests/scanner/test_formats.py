@@ -723,6 +723,20 @@ def test_damaged_xls_is_listed(tmp_path):
     assert notes.finding_count == 2
 
 
+def test_truncated_xls_prints_nothing(tmp_path, capsys):
+    # xlrd's default log file is standard output, where the report goes.
+    book = xlwt.Workbook()
+    book.add_sheet("客户").write(6, 2, ID)
+    path = tmp_path / "clients.xls"
+    book.save(str(path))
+    path.write_bytes(path.read_bytes() + b"\x00" * 100)
+
+    [result] = scan(path)
+
+    assert capsys.readouterr().out == ""
+    assert [str(finding.location) for finding in result.findings] == ["客户!C7"]
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_parser_error_is_listed_without_message(tmp_path, monkeypatch, workers, job_per_file):
     def fail(path, content, options):

@@ -36,6 +36,16 @@ from shoumi.scanner.names import SHEET_NAME, hide_digits, may_contain_identifier
 
 logger = get_logger(__name__)
 
+
+class _Discarded(io.TextIOBase):
+    """A text stream that drops what is written to it."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+_DISCARDED = _Discarded()
+
 # General-purpose flag bit of a ZIP entry whose name and comment are UTF-8.
 _UTF8_NAME_FLAG = 0x800
 
@@ -330,7 +340,9 @@ def _scan_ole2(path: str, content: bytes, suffix: str, options: ScanOptions) -> 
     from xlrd.compdoc import CompDocError
 
     try:
-        book = xlrd.open_workbook(file_contents=content, on_demand=True)
+        # xlrd writes its notes on damaged files (and names of linked workbooks) to
+        # standard output unless given a log file, which would put them into the report.
+        book = xlrd.open_workbook(file_contents=content, on_demand=True, logfile=_DISCARDED)
     except XLRDError as error:
         status = "encrypted" if "encrypt" in str(error).lower() else "unreadable"
         raise UnreadableFileError(f"cannot open .xls: {error}", status=status) from error
