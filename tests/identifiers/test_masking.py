@@ -113,6 +113,17 @@ def test_unexpected_error_is_logged_without_value(monkeypatch):
     assert "13800138000" not in repr(logs)
 
 
+def test_swapped_arguments_log_no_value():
+    with structlog.testing.capture_logs() as logs:
+        masked = mask("13800138000", Kind.MOBILE)
+
+    assert masked == "******"
+    assert [(entry["event"], entry["argument"]) for entry in logs] == [
+        ("mask_argument_unknown", "kind")
+    ]
+    assert "13800138000" not in repr(logs)
+
+
 @pytest.mark.parametrize(
     ("name", "masked"),
     [

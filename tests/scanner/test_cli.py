@@ -509,19 +509,22 @@ def fail(*arguments):
     raise RecursionError
 
 formats._scan_pdf = fail
-sys.exit(cli.main([sys.argv[1], "--format", "csv", "--progress", "never"]))
+workers, paths = sys.argv[1], sys.argv[2:]
+sys.exit(cli.main([*paths, "--format", "csv", "--progress", "never", "--workers", workers]))
 """
 
 
-def test_warning_goes_to_stderr_not_into_the_report(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_warning_not_in_report(tmp_path, workers):
     # shoumi scan runs without Django, which configures structlog, and structlog's default
     # printed the warning to standard output, as the first line of the CSV report.
-    path = tmp_path / "contract.pdf"
-    path.write_bytes(b"%PDF-1.4\n")
+    paths = [tmp_path / "contract.pdf", tmp_path / "invoice.pdf"]
+    for path in paths:
+        path.write_bytes(b"%PDF-1.4\n")
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
 
     completed = subprocess.run(  # noqa: S603 - fixed command, no user input
-        [sys.executable, "-c", FAILING_PARSER_SCRIPT, str(path)],
+        [sys.executable, "-c", FAILING_PARSER_SCRIPT, str(workers), *map(str, paths)],
         capture_output=True,
         text=True,
         env=environment,
@@ -531,8 +534,31 @@ def test_warning_goes_to_stderr_not_into_the_report(tmp_path):
 
     assert completed.returncode == EXIT_OK, completed.stderr
     assert completed.stdout == "path,location,kind,masked,confidence,length\n"
-    assert "scanner_parse_failed" in completed.stderr
-    assert "error=RecursionError" in completed.stderr
+    lines = completed.stderr.splitlines()
+    assert len(lines) == 2
+    assert all("scanner_parse_failed" in line for line in lines)
+    assert all("error=RecursionError" in line for line in lines)
+
+
+def test_warning_without_stderr(tmp_path):
+    # With standard error closed, sys.stderr is None, and structlog would print to stdout.
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(b"%PDF-1.4\n")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    # The shell starts Python with descriptor 2 closed ("2>&-").
+    command = ["sh", "-c", '"$0" "$@" 2>&-', sys.executable, "-c", FAILING_PARSER_SCRIPT]
+
+    completed = subprocess.run(  # noqa: S603 - fixed command, no user input
+        [*command, "1", str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=60,
+    )
+
+    assert completed.returncode == EXIT_OK
+    assert completed.stdout == "path,location,kind,masked,confidence,length\n"
 
 
 def test_scanner_starts_without_structlog():

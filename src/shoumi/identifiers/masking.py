@@ -99,7 +99,9 @@ def mask(
         kind = Kind(kind)
         level = MaskLevel(level)
     except ValueError:
-        logger.warning("mask_argument_unknown", kind=str(kind), level=str(level))
+        # Which argument, but not as given: a caller that swapped them would log the value.
+        argument = "level" if isinstance(kind, Kind) else "kind"
+        logger.warning("mask_argument_unknown", argument=argument)
         return hide_all(text.strip())
     if not text.strip():
         return ""

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from typing import NoReturn, TextIO, cast
 
+from shoumi.lazy_log import standalone
 from shoumi.scanner.heap import tune_heap
 from shoumi.scanner.kinds import Confidence, Kind
 from shoumi.scanner.model import FOLDER_FORMAT, FileResult, ScanOptions
@@ -321,6 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     process died or an internal error stopped the scan, so it is incomplete; 130:
     interrupted with Ctrl-C.
     """
+    # Log records go to standard error, not into a report on standard output.
+    with standalone():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     # Intermixed, so that paths may follow options: shoumi scan a.txt -j 2 b.txt. Python
     # 3.11's intermixed parsing loses the paths after "--", so that form is parsed plainly.
