@@ -136,8 +136,13 @@ def test_sheet_name_digits_are_hidden(tmp_path, title):
     assert not any(char.isdigit() for char in result.findings[0].location.sheet)
 
 
-def test_parse_failure_log_hides_suffix_digits(tmp_path, monkeypatch):
-    path = tmp_path / f"c.{ID}"
+@pytest.mark.parametrize(
+    ("suffix", "logged"),
+    [(f".{ID}", "(digits)"), (".张三丰", "(other)"), (".pdf", ".pdf")],
+    ids=["digits", "name", "extension"],
+)
+def test_parse_failure_log_suffix(tmp_path, monkeypatch, suffix, logged):
+    path = tmp_path / f"c{suffix}"
     path.write_bytes(b"%PDF-1.4\n")
 
     def fail(*arguments):
@@ -149,7 +154,7 @@ def test_parse_failure_log_hides_suffix_digits(tmp_path, monkeypatch):
 
     assert result.status is FileStatus.UNREADABLE
     assert [(entry["event"], entry["suffix"]) for entry in logs] == [
-        ("scanner_parse_failed", "(digits)")
+        ("scanner_parse_failed", logged)
     ]
 
 

@@ -46,6 +46,9 @@ class _Discarded(io.TextIOBase):
 
 _DISCARDED = _Discarded()
 
+# Suffixes that a parse failure's log record names as they are.
+_LOGGED_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}", re.ASCII)
+
 # General-purpose flag bit of a ZIP entry whose name and comment are UTF-8.
 _UTF8_NAME_FLAG = 0x800
 
@@ -222,8 +225,14 @@ def scan_content(
     except Exception as error:  # noqa: BLE001 - one damaged file must not end the scan
         # The parsers (xlrd, openpyxl, pypdf) raise many undocumented errors on damaged
         # files. Only the error's type is kept: its message may quote the file's content.
-        # The suffix is part of a file name, so one with enough digits is left out.
-        logged_suffix = "(digits)" if may_contain_identifier(suffix) else suffix
+        # The suffix is part of a file name, which may hold a client's name or number, so
+        # only a short ASCII one without an identifier's digits is logged.
+        if may_contain_identifier(suffix):
+            logged_suffix = "(digits)"
+        elif _LOGGED_SUFFIX.fullmatch(suffix):
+            logged_suffix = suffix
+        else:
+            logged_suffix = "(other)"
         logger.warning("scanner_parse_failed", error=type(error).__name__, suffix=logged_suffix)
         message = f"cannot parse file: {type(error).__name__}"
         return [_not_scanned(path, FileStatus.UNREADABLE, message, size=len(content))]
