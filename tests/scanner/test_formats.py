@@ -1,6 +1,7 @@
 import inspect
 import io
 import os
+import subprocess
 import sys
 import threading
 import zipfile
@@ -216,8 +217,9 @@ def test_docx_number_split_over_runs(tmp_path):
     ]
 
 
-def make_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with a text layer (Helvetica, ASCII text)."""
+def make_pdf(lines: list[str], page_entries: str = "") -> bytes:
+    """A one-page PDF with a text layer (Helvetica, ASCII text); ``page_entries`` join the
+    page's dictionary."""
     content = (
         "BT /F1 12 Tf 72 720 Td " + " ".join(f"({line}) Tj 0 -16 Td" for line in lines) + " ET"
     )
@@ -225,7 +227,7 @@ def make_pdf(lines: list[str]) -> bytes:
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        f"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R {page_entries}>>",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
     ]
@@ -252,6 +254,37 @@ def test_pdf_text_layer(tmp_path):
     [result] = scan(path)
 
     assert [(f.kind, f.location.page) for f in result.findings] == [(Kind.RESIDENT_ID, 1)]
+
+
+def test_pdf_without_text_not_scanned(tmp_path):
+    # A scanned ID card is an image: nothing in it was checked, so it is not reported clean.
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(make_pdf([]))
+
+    [result] = scan(path)
+
+    assert result.status is FileStatus.UNSUPPORTED
+    assert formats.message_zh(result) == "PDF 没有文字层（可能是扫描件），其中的图像未检查"
+
+
+def test_pdf_parser_logs_nothing(tmp_path):
+    # pypdf logs a repeated dictionary key with the key's name, which the file chooses.
+    # Run as a command: pytest attaches its own log handlers to every logger.
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(make_pdf(["Client list"], page_entries=f"/N{ID} 1 /N{ID} 2 "))
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    completed = subprocess.run(  # noqa: S603 - fixed command, no user input
+        [sys.executable, "-m", "shoumi.scanner", str(path), "--format", "csv"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+        timeout=60,
+    )
+
+    assert completed.stderr == ""
+    assert ID not in completed.stdout
 
 
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -422,6 +455,69 @@ def test_zip_bomb_stops_at_ratio_limit(tmp_path):
     member = results[1]
     assert member.status is FileStatus.LIMIT_EXCEEDED
     assert "compression ratio" in member.message
+
+
+def deflate_package(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in members.items():
+            package.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_docx_bomb_stops_at_ratio_limit(tmp_path):
+    # 20 MiB of blanks in the document part, compressed about a thousand times.
+    with zipfile.ZipFile(io.BytesIO(make_docx([[ID]]))) as source:
+        document = source.read("word/document.xml")
+    padded = document.replace(b"<w:body>", b"<w:body>" + b" " * (20 << 20))
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(
+        deflate_package({"[Content_Types].xml": b"<Types/>", "word/document.xml": padded})
+    )
+
+    [result] = scan(path)
+
+    assert result.status is FileStatus.LIMIT_EXCEEDED
+    assert "compression ratio" in result.message
+
+
+def test_xlsx_bomb_stops_at_total_limit(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active["C7"] = ID
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(buffer) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(deflate_package(members))
+
+    [scanned] = scan(path)
+    [limited] = scan(path, zip_max_total_bytes=1000)
+
+    assert [str(finding.location) for finding in scanned.findings] == ["Sheet!C7"]
+    assert limited.status is FileStatus.LIMIT_EXCEEDED
+    assert "expands beyond" in limited.message
+
+
+def test_truncated_zip_is_damaged(tmp_path):
+    # Cut short, the archive loses its directory; zipfile then finds the directory of the
+    # stored archive inside and would list only that archive's members.
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as package:
+        package.writestr("photo_list.txt", "照片清单\n")
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w") as package:
+        package.writestr("客户台账.csv", LINE * 50, zipfile.ZIP_DEFLATED)
+        package.writestr("inner.zip", inner.getvalue(), zipfile.ZIP_STORED)
+    path = tmp_path / "outer.zip"
+    path.write_bytes(outer.getvalue()[:-30])
+
+    results = scan(path)
+
+    assert [(result.path, result.status) for result in results] == [
+        (str(path), FileStatus.UNREADABLE)
+    ]
+    assert results[0].message.startswith("damaged ZIP archive")
 
 
 def test_zip_stops_at_total_size_limit(tmp_path):

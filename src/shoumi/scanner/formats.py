@@ -12,10 +12,14 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import logging
 import os
 import re
 import stat
+import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
@@ -78,6 +82,9 @@ MISSING_PATH_MESSAGE_ZH = "路径不存在，未扫描"
 SYMLINK_MESSAGE_ZH = "符号链接，未跟随扫描（需要时加 --follow-symlinks）"
 BROKEN_LINK_MESSAGE_ZH = "符号链接的目标不存在或链接成环，未扫描"
 READ_ERROR_MESSAGE_ZH = "文件无法打开或读取（原因见详情）"
+# Message of a PDF whose pages have no text, only images, so nothing in it was checked.
+NO_TEXT_LAYER_MESSAGE = "PDF has no text layer (scanned image?)"
+NO_TEXT_LAYER_MESSAGE_ZH = "PDF 没有文字层（可能是扫描件），其中的图像未检查"
 
 
 def message_zh(result: FileResult) -> str:
@@ -94,6 +101,8 @@ def message_zh(result: FileResult) -> str:
         return MISSING_PATH_MESSAGE_ZH
     if result.message.startswith(READ_ERROR_PREFIX):
         return READ_ERROR_MESSAGE_ZH
+    if result.message == NO_TEXT_LAYER_MESSAGE:
+        return NO_TEXT_LAYER_MESSAGE_ZH
     return MESSAGES_ZH.get(result.status.value, "")
 
 
@@ -305,24 +314,28 @@ def _scan_xlsx(path: str, content: bytes, options: ScanOptions) -> FileResult:
     from openpyxl import load_workbook
     from openpyxl.utils.cell import get_column_letter
 
+    # openpyxl opens the package itself; its parts are checked against the limits first.
+    _check_parts(_open_zip(content), options)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        with _quiet_parser():
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:
         raise UnreadableFileError(f"cannot open workbook: {type(error).__name__}") from error
     texts: list[str] = []
     locations: list[Location] = []
     titles: list[str] = []
     try:
-        for sheet in workbook.worksheets:
-            titles.append(sheet.title)
-            title = hide_digits(sheet.title)
-            for row in sheet.iter_rows():
-                for cell in row:
-                    value = _cell_text(getattr(cell, "value", None))
-                    if value:
-                        reference = f"{get_column_letter(cell.column)}{cell.row}"
-                        texts.append(value)
-                        locations.append(Location(sheet=title, cell=reference))
+        with _quiet_parser():
+            for sheet in workbook.worksheets:
+                titles.append(sheet.title)
+                title = hide_digits(sheet.title)
+                for row in sheet.iter_rows():
+                    for cell in row:
+                        value = _cell_text(getattr(cell, "value", None))
+                        if value:
+                            reference = f"{get_column_letter(cell.column)}{cell.row}"
+                            texts.append(value)
+                            locations.append(Location(sheet=title, cell=reference))
     finally:
         workbook.close()
     found = _findings(path, texts, locations, options) + _sheet_name_findings(path, titles, options)
@@ -351,7 +364,8 @@ def _scan_ole2(path: str, content: bytes, suffix: str, options: ScanOptions) -> 
     try:
         # xlrd writes its notes on damaged files (and names of linked workbooks) to
         # standard output unless given a log file, which would put them into the report.
-        book = xlrd.open_workbook(file_contents=content, on_demand=True, logfile=_DISCARDED)
+        with _quiet_parser():
+            book = xlrd.open_workbook(file_contents=content, on_demand=True, logfile=_DISCARDED)
     except XLRDError as error:
         status = "encrypted" if "encrypt" in str(error).lower() else "unreadable"
         raise UnreadableFileError(f"cannot open .xls: {error}", status=status) from error
@@ -375,8 +389,9 @@ def _scan_ole2(path: str, content: bytes, suffix: str, options: ScanOptions) -> 
 
 
 def _scan_docx(path: str, content: bytes, options: ScanOptions) -> FileResult:
+    package = _open_zip(content)
+    _check_parts(package, options)
     try:
-        package = zipfile.ZipFile(io.BytesIO(content))
         names = [
             name
             for name in package.namelist()
@@ -427,24 +442,24 @@ def _scan_pdf(path: str, content: bytes, options: ScanOptions) -> FileResult:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    _silence_pypdf()
     try:
-        reader = PdfReader(io.BytesIO(content))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableFileError("password-protected PDF", status="encrypted")
-        pages = []
-        for page in reader.pages:
-            _use_two_byte_codes(page.get("/Resources"))
-            pages.append(page.extract_text() or "")
+        with _quiet_parser():
+            reader = PdfReader(io.BytesIO(content))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise UnreadableFileError("password-protected PDF", status="encrypted")
+            pages = []
+            for page in reader.pages:
+                _use_two_byte_codes(page.get("/Resources"))
+                pages.append(page.extract_text() or "")
     except (PdfReadError, ValueError, KeyError) as error:
         raise UnreadableFileError(f"cannot read PDF: {type(error).__name__}") from error
+    if pages and not any(page.strip() for page in pages):
+        # Only images, such as a scanned ID card: listed as not scanned, not as clean.
+        return _not_scanned(path, FileStatus.UNSUPPORTED, NO_TEXT_LAYER_MESSAGE, size=len(content))
     locations = [Location(page=number, line=1) for number in range(1, len(pages) + 1)]
     found = _findings(path, pages, locations, options)
-    message = (
-        "" if any(page.strip() for page in pages) else "PDF has no text layer (scanned image?)"
-    )
-    return FileResult(
-        path=path, file_format="pdf", size=len(content), extra_findings=found, message=message
-    )
+    return FileResult(path=path, file_format="pdf", size=len(content), extra_findings=found)
 
 
 # A codespace range of an embedded CMap, as hexadecimal start and end codes.
@@ -549,10 +564,7 @@ def _scan_zip(
     inner = archive.enter(options)
     if inner.depth > options.zip_max_depth:
         raise ArchiveLimitError(f"archive nested deeper than {options.zip_max_depth} levels")
-    try:
-        package = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile as error:
-        raise UnreadableFileError("damaged ZIP archive") from error
+    package = _open_zip(content)
     members = [info for info in package.infolist() if not info.is_dir()]
     results = [FileResult(path=path, file_format="zip", size=len(content))]
     if len(members) > options.zip_max_entries:
@@ -587,6 +599,80 @@ def _scan_zip(
             continue
         results.extend(scan_content(member_path, data, options, inner))
     return results
+
+
+def _open_zip(content: bytes) -> zipfile.ZipFile:
+    """Open a ZIP package (an archive, .xlsx or .docx) that starts with a member.
+
+    zipfile finds the central directory from the end of the data. Cut short, an archive
+    loses its own, and zipfile then reads the directory of a stored archive inside it
+    and takes the bytes in front for a self-extractor's stub: most of the members would
+    be passed over without a word. So a package whose first member is not at its start
+    is damaged.
+
+    Raises:
+        UnreadableFileError: not a readable ZIP package.
+    """
+    try:
+        package = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, EOFError, ValueError) as error:
+        raise UnreadableFileError("damaged ZIP archive") from error
+    offsets = [info.header_offset for info in package.infolist()]
+    if content.startswith(_ZIP_MAGIC) and 0 not in offsets:
+        raise UnreadableFileError("damaged ZIP archive: its directory does not list its start")
+    return package
+
+
+def _check_parts(package: zipfile.ZipFile, options: ScanOptions) -> None:
+    """Apply the ZIP limits to the parts of an Office package before it is parsed.
+
+    zipfile stops each part at the size its directory gives, so those sizes bound what a
+    parser can unpack: a .docx or .xlsx made as a zip bomb is refused here.
+
+    Raises:
+        ArchiveLimitError: too many parts, a part compressed more than ``zip_max_ratio``, or
+            more than ``zip_max_total_bytes`` in all.
+    """
+    parts = package.infolist()
+    if len(parts) > options.zip_max_entries:
+        raise ArchiveLimitError(
+            f"archive has {len(parts)} entries, more than {options.zip_max_entries}"
+        )
+    total = 0
+    for info in parts:
+        if info.compress_size and info.file_size / info.compress_size > options.zip_max_ratio:
+            raise ArchiveLimitError(
+                f"compression ratio {info.file_size / info.compress_size:.0f} "
+                f"exceeds {options.zip_max_ratio:.0f}"
+            )
+        total += info.file_size
+    if total > options.zip_max_total_bytes:
+        raise ArchiveLimitError(f"archive expands beyond {options.zip_max_total_bytes} bytes")
+
+
+@contextmanager
+def _quiet_parser() -> Iterator[None]:
+    """Drop the warnings that a parser of Office and PDF files issues while the block runs.
+
+    Their texts come from the file (a PDF's names, an .xls's linked workbooks) and may
+    hold the identifiers the scan hides, and the file's result already records what failed.
+    pypdf logs through the standard library's logging instead; see _silence_pypdf.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _silence_pypdf() -> None:
+    """Keep pypdf's log records out of every log: they quote names and bytes from the file.
+
+    A PDF with a repeated dictionary key logged "Multiple definitions in dictionary ... for
+    key /N" and the key's name, which the file can make an identifier.
+    """
+    pypdf_logger = logging.getLogger("pypdf")
+    if pypdf_logger.propagate:
+        pypdf_logger.addHandler(logging.NullHandler())
+        pypdf_logger.propagate = False
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
