@@ -13,7 +13,14 @@ import pytest
 from shoumi.scanner import cli, row_text
 from shoumi.scanner import report as report_module
 from shoumi.scanner import scan as scan_module
-from shoumi.scanner.cli import EXIT_FAILED, EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, main
+from shoumi.scanner.cli import (
+    EXIT_FAILED,
+    EXIT_FOUND,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_SCANNED,
+    EXIT_OK,
+    main,
+)
 from shoumi.scanner.report import ReportWriter, display_width
 from shoumi.scanner.scan import scan_paths
 from tests.scanner.helpers import IS_GLIBC, bank_card, last_line_of_python, resident_id, uscc
@@ -90,6 +97,28 @@ def test_fail_on_sets_exit_status(planted):
     assert main([str(planted), "--fail-on", "bank_card"]) == EXIT_FOUND
     assert main([str(planted), "--fail-on", "passport"]) == EXIT_OK
     assert main([str(planted), "--fail-on", "any"]) == EXIT_FOUND
+
+
+def test_output_over_scanned_file_refused(planted, capsys):
+    notes = planted / "notes.txt"
+    before = notes.read_bytes()
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(planted), "--output", str(notes)])
+
+    assert exit_info.value.code == 2
+    assert "--output 指向要扫描的文件" in capsys.readouterr().err
+    assert notes.read_bytes() == before
+
+
+def test_fail_on_unscanned_exit_status(planted, tmp_path):
+    missing = str(tmp_path / "missing")
+
+    assert main([str(planted), "--fail-on-unscanned"]) == EXIT_OK
+    assert main([str(planted), missing]) == EXIT_OK
+    assert main([str(planted), missing, "--fail-on-unscanned"]) == EXIT_NOT_SCANNED
+    # A kind named by --fail-on takes precedence.
+    assert main([str(planted), missing, "--fail-on-unscanned", "--fail-on", "any"]) == EXIT_FOUND
 
 
 def test_unknown_fail_on_kind_is_usage_error(planted, capsys):

@@ -29,6 +29,8 @@ EXIT_FOUND = 1
 EXIT_USAGE = 2
 # The scan did not finish, so no report was written.
 EXIT_FAILED = 3
+# With --fail-on-unscanned: a file was not scanned, and no --fail-on kind was found.
+EXIT_NOT_SCANNED = 4
 EXIT_INTERRUPTED = 130
 # More worker processes than this are refused: each is started at once, whatever the number
 # of files, and the scan is CPU-bound, so more processes than cores only add memory.
@@ -135,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND,...",
         default="",
         help=f"发现其中任一类型时以状态 1 退出；类型：{kinds}，any 表示全部类型",
+    )
+    parser.add_argument(
+        "--fail-on-unscanned",
+        action="store_true",
+        help="有文件未能扫描（路径不存在、已加密、已损坏、不支持的格式等）时以状态 4 退出，"
+        "除非已因 --fail-on 以状态 1 退出",
     )
     parser.add_argument(
         "--workers",
@@ -270,12 +278,22 @@ def _is_utf8(encoding: str) -> bool:
         return False
 
 
-def _output_problem(path: str | None) -> str | None:
-    """Return why the report cannot be written to ``path``, checked before the scan starts."""
+def _output_problem(path: str | None, scanned: list[str]) -> str | None:
+    """Return why the report cannot be written to ``path``, checked before the scan starts.
+
+    An existing file among the ``scanned`` paths, or inside a scanned folder, would be
+    scanned and then replaced by the report.
+    """
     if path is None:
         return None
     if os.path.isdir(path):
         return "--output 指向的是文件夹，请给出文件名"
+    if os.path.exists(path):
+        target = os.path.realpath(path)
+        for scanned_path in scanned:
+            root = os.path.realpath(scanned_path)
+            if target == root or target.startswith(root.rstrip(os.sep) + os.sep):
+                return "--output 指向要扫描的文件，写入报告会覆盖它，请把报告写到别处"
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         return "--output 所在的文件夹不存在"
@@ -319,8 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``shoumi scan`` and return its exit status.
 
     0: no kind named by ``--fail-on`` was found; 1: one was; 2: usage error; 3: a worker
-    process died or an internal error stopped the scan, so it is incomplete; 130:
-    interrupted with Ctrl-C.
+    process died or an internal error stopped the scan, so it is incomplete; 4: with
+    ``--fail-on-unscanned``, a file was not scanned and no ``--fail-on`` kind was found;
+    130: interrupted with Ctrl-C.
     """
     # Log records go to standard error, not into a report on standard output.
     with standalone():
@@ -344,7 +363,7 @@ def _run(argv: list[str] | None) -> int:
         parser.error("--workers 至少为 1")
     if arguments.workers > MAX_WORKERS:
         parser.error(f"--workers 最多为 {MAX_WORKERS}")
-    output_problem = _output_problem(arguments.output)
+    output_problem = _output_problem(arguments.output, arguments.paths)
     if output_problem is not None:
         parser.error(output_problem)
     options = ScanOptions(
@@ -410,4 +429,8 @@ def _run(argv: list[str] | None) -> int:
         sys.stderr.write(f"无法写入报告（{reason}），报告不完整或没有写出。\n")
         return EXIT_FAILED
 
-    return EXIT_FOUND if writer.kinds_found & fail_on else EXIT_OK
+    if writer.kinds_found & fail_on:
+        return EXIT_FOUND
+    if arguments.fail_on_unscanned and writer.files_not_scanned:
+        return EXIT_NOT_SCANNED
+    return EXIT_OK

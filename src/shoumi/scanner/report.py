@@ -257,7 +257,7 @@ class ReportWriter:
         self._files = _Spool()
         self._pieces = _Spool()
         # Files not scanned: counted, and for the table listed with their reasons.
-        self._not_scanned = 0
+        self.files_not_scanned = 0
         self._skipped: list[tuple[str, str, str]] = []
         # Tables not formatted yet, with their printable paths.
         self._waiting: list[tuple[str, FindingTable]] = []
@@ -293,7 +293,7 @@ class ReportWriter:
             self.files_scanned += _is_file(result)
             self.bytes_scanned += result.size
         else:
-            self._not_scanned += 1
+            self.files_not_scanned += 1
             if self.output_format == "table":
                 self._skipped.append((path, message_zh(result), result.message))
         if self.output_format == "json":
@@ -346,7 +346,7 @@ class ReportWriter:
     def _summary(self) -> dict:
         return {
             "files_scanned": self.files_scanned,
-            "files_not_scanned": self._not_scanned,
+            "files_not_scanned": self.files_not_scanned,
             "bytes_scanned": self.bytes_scanned,
             "findings": self.finding_count,
             "findings_by_kind": {kind.label: count for kind, count in self.counts.items()},
