@@ -102,6 +102,11 @@ ID_4_4_4_4_2 = (4, 4, 4, 4, 2)
         (resident_id(), ID_6_8_4, "-"),
         (resident_id(), ID_4_4_4_4_2, " "),
         (resident_id(), ID_4_4_4_4_2, "-"),
+        # A no-break space, as in text pasted from a web page or Word, and the ideographic
+        # space of Chinese input methods.
+        (resident_id(), ID_6_8_4, "\u00a0"),
+        (resident_id(), ID_6_8_4, "\u3000"),
+        (resident_id(), ID_4_4_4_4_2, "\u3000"),
         ("33010619880315019x", ID_6_8_4, " "),
         ("33010619880315019X", ID_4_4_4_4_2, " "),
     ],
@@ -112,6 +117,27 @@ def test_grouped_resident_id_is_found(value, sizes, separator):
     found = findings(f"证件 {written}。")
 
     assert [(item[2], item[3]) for item in found] == [(Kind.RESIDENT_ID, len(written))]
+
+
+@pytest.mark.parametrize("separator", ["\u00a0", "\u3000"], ids=["no-break", "ideographic"])
+def test_wide_separator_groups_found(separator):
+    mobile = spaced("13800138000", (3, 4, 4), separator)
+    card = spaced(bank_card(), (4, 4, 4, 4, 3), separator)
+    text = f"手机{mobile}，卡号{card}。"
+
+    found = findings(text)
+
+    # Columns and lengths count characters, so a wide separator is one, as a space is.
+    assert [(column - 1, kind, length) for _, column, kind, length in found] == [
+        (2, Kind.MOBILE, 13),
+        (text.index(card), Kind.BANK_CARD, 23),
+    ]
+
+
+def test_other_gaps_do_not_join_groups():
+    # Two spaces, or a full-width comma, end a number.
+    assert findings("手机 138  0013 8000。") == []
+    assert findings("手机 138，0013，8000。") == []
 
 
 def test_grouped_resident_id_is_masked_like_a_plain_one():

@@ -409,10 +409,11 @@ def _grouped_tokens(
         return
     lengths = np.zeros(count + 5, dtype=np.int64)
     lengths[:count] = run_end - run_start
-    # joined[i]: run i and run i+1 are separated by exactly one space or hyphen.
-    gap = arr[run_end[:-1]]
+    # joined[i]: run i and run i+1 are separated by exactly one space, hyphen, no-break
+    # space (U+00A0, from web pages and Word) or ideographic space (U+3000, typed with a
+    # Chinese input method).
     joined = np.zeros(count + 5, dtype=bool)
-    joined[: count - 1] = (run_start[1:] == run_end[:-1] + 1) & ((gap == _SPACE) | (gap == _HYPHEN))
+    joined[: count - 1] = _separated(arr, run_end[:-1], run_start[1:] - run_end[:-1])
     # A word joined to the number by a space or hyphen, as in "tel 138 0013 8000" or
     # "138-0013-8000 ext", is no digit group of it: a group starts or ends with a digit.
     # Read for the few runs next to candidates only, not for every run of the block.
@@ -464,11 +465,9 @@ def _grouped_tokens(
     phone = phone[~joined_to_group(phone + 2) & ~preceded_by_group(phone, bare_86=True)]
     phone = phone[clean(phone, phone + 2)]
     if phone.size:
-        starts = run_start[phone]
-        offsets = np.array([0, 1, 2, 4, 5, 6, 7, 9, 10, 11, 12], dtype=np.int64)
-        matrix = _gather(arr, starts, offsets)
+        matrix = _gather_groups(arr, run_start, phone, (3, 4, 4))
         # Eleven digits are only ever a mobile number, as a plain token is.
-        batches.add(starts, starts + 13, 13, matrix)
+        batches.add(run_start[phone], run_end[phone + 2], 13, matrix)
 
     identity = _positions(joined & (lengths == 6))
     identity = identity[
@@ -477,10 +476,9 @@ def _grouped_tokens(
     identity = identity[~joined_to_group(identity + 2) & ~preceded_by_group(identity)]
     identity = identity[clean(identity, identity + 2)]
     if identity.size:
-        starts = run_start[identity]
-        offsets = np.array([*range(6), *range(7, 15), *range(16, 20)], dtype=np.int64)
-        matrix = _gather(arr, starts, offsets)
-        batches.add(starts, starts + 20, 20, matrix, allowed=_GROUPED_ID_KINDS)
+        matrix = _gather_groups(arr, run_start, identity, (6, 8, 4))
+        ends = run_end[identity + 2]
+        batches.add(run_start[identity], ends, 20, matrix, allowed=_GROUPED_ID_KINDS)
 
     card = _positions(joined & (lengths == 4))
     card = card[(lengths[card + 1] == 4) & (lengths[card + 2] == 4) & (lengths[card + 3] == 4)]
@@ -493,14 +491,42 @@ def _grouped_tokens(
         chosen = card[tail == size]
         if chosen.size == 0:
             continue
-        starts = run_start[chosen]
-        offset_list = [0, 1, 2, 3, 5, 6, 7, 8, 10, 11, 12, 13, 15, 16, 17, 18]
-        offset_list += [20 + position for position in range(size)]
-        matrix = _gather(arr, starts, np.array(offset_list, dtype=np.int64))
+        sizes = (4, 4, 4, 4, size) if size else (4, 4, 4, 4)
+        matrix = _gather_groups(arr, run_start, chosen, sizes)
+        # Characters written, separators included.
         span = 19 + (size + 1 if size else 0)
         # Plain tokens of 16, 17 and 19 characters are validated as cards only, too.
         allowed = _GROUPED_18_KINDS if matrix.shape[1] == 18 else None
-        batches.add(starts, starts + span, span, matrix, allowed=allowed)
+        ends = run_end[chosen + len(sizes) - 1]
+        batches.add(run_start[chosen], ends, span, matrix, allowed=allowed)
+
+
+def _separated(arr: np.ndarray, gap_start: np.ndarray, gap_bytes: np.ndarray) -> np.ndarray:
+    """Return whether each gap is one space, hyphen, U+00A0 or U+3000 (in UTF-8 bytes)."""
+    first = arr[gap_start]
+    joined = (gap_bytes == 1) & ((first == _SPACE) | (first == _HYPHEN))
+    # Few gaps start with the lead byte of either wide space, so only theirs are read on.
+    wide = _positions(((gap_bytes == 2) & (first == 0xC2)) | ((gap_bytes == 3) & (first == 0xE3)))
+    if wide.size:
+        start = gap_start[wide]
+        # The NUL padding after the block keeps start + 2 inside the array.
+        second, third = arr[start + 1], arr[start + 2]
+        sizes = gap_bytes[wide]
+        no_break = (sizes == 2) & (second == 0xA0)
+        ideographic = (sizes == 3) & (second == 0x80) & (third == 0x80)
+        joined[wide] = no_break | ideographic
+    return joined
+
+
+def _gather_groups(
+    arr: np.ndarray, run_start: np.ndarray, first: np.ndarray, sizes: tuple[int, ...]
+) -> np.ndarray:
+    """Rows of the digit groups of runs ``first``, ``first + 1``, ..., joined without their
+    separators, with ASCII letters upper-cased."""
+    columns = [
+        _gather(arr, run_start[first + index], _COLUMNS[:size]) for index, size in enumerate(sizes)
+    ]
+    return np.concatenate(columns, axis=1)
 
 
 def _fullwidth_tokens(
