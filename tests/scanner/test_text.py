@@ -1,12 +1,20 @@
 """Block-wise scanning of streams must find what one scan of the whole text finds."""
 
+import codecs
 import io
 
 import numpy as np
 import pytest
 
-from shoumi.scanner import Confidence, ScanOptions
-from shoumi.scanner.text import SAMPLE_BYTES, RangeStart, scan_bytes, scan_stream, scan_utf8_range
+from shoumi.scanner import Confidence, FileStatus, ScanOptions, scan_paths
+from shoumi.scanner.text import (
+    SAMPLE_BYTES,
+    RangeStart,
+    detect_encoding,
+    scan_bytes,
+    scan_stream,
+    scan_utf8_range,
+)
 from tests.scanner.helpers import bank_card, resident_id, uscc
 
 
@@ -186,3 +194,79 @@ def test_stream_without_readinto_is_scanned():
 
     assert size == len(data)
     assert sum(len(table) for table in tables) == 2500 * 4
+
+
+def rows_of(tables) -> list[tuple]:
+    """Return the byte offset, line, column, kind and mask of every finding in ``tables``."""
+    rows = []
+    for table in tables:
+        rows += list(
+            zip(
+                table.byte_offset.tolist(),
+                table.line.tolist(),
+                table.column.tolist(),
+                table.kind.tolist(),
+                table.masked.tolist(),
+                strict=True,
+            )
+        )
+    return rows
+
+
+def locations(rows: list[tuple]) -> list[tuple]:
+    """Return ``rows`` without their byte offsets."""
+    return [row[1:] for row in rows]
+
+
+UTF32_MARKS = [
+    pytest.param(codecs.BOM_UTF32_LE, "utf-32-le", id="little-endian"),
+    pytest.param(codecs.BOM_UTF32_BE, "utf-32-be", id="big-endian"),
+]
+
+
+@pytest.mark.parametrize(("mark", "codec"), UTF32_MARKS)
+def test_utf32_mark_detected_before_utf16(mark, codec):
+    sample = mark + "身份证号".encode(codec)
+
+    assert mark.startswith(codecs.BOM_UTF16_LE) or mark.endswith(codecs.BOM_UTF16_BE)
+    assert detect_encoding(sample) == "utf-32"
+
+
+@pytest.mark.parametrize("block_bytes", [4099, 1 << 20])
+@pytest.mark.parametrize(("mark", "codec"), UTF32_MARKS)
+def test_utf32_stream_locations_match_utf8(mark, codec, block_bytes):
+    # Longer than the 64 KiB sample, and read in blocks that cut the 4-byte characters.
+    text = mixed_lines(1000).decode("utf-8")
+    data = mark + text.encode(codec)
+    utf8, _, _ = scan_stream(io.BytesIO(text.encode("utf-8")), ScanOptions())
+
+    tables, encoding, size = scan_stream(io.BytesIO(data), ScanOptions(block_bytes=block_bytes))
+
+    assert len(data) > 3 * SAMPLE_BYTES
+    assert encoding == "utf-32"
+    assert size == len(text.encode("utf-8"))
+    assert len(rows_of(utf8)) == 1000 * 4
+    assert locations(rows_of(tables)) == locations(rows_of(utf8))
+
+
+@pytest.mark.parametrize(("mark", "codec"), UTF32_MARKS)
+def test_utf32_bytes_locations_match_utf8(mark, codec):
+    text = "前言\n客户身份证号" + resident_id() + "，手机13800138000。\n"
+    utf8, _ = scan_bytes(text.encode("utf-8"), ScanOptions())
+
+    tables, encoding = scan_bytes(mark + text.encode(codec), ScanOptions())
+
+    assert encoding == "utf-32"
+    assert [row[1:3] for row in rows_of(tables)] == [(2, 7), (2, 28)]
+    assert locations(rows_of(tables)) == locations(rows_of(utf8))
+
+
+def test_utf32_file_reported_with_findings(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(("客户身份证号" + resident_id() + "\n").encode("utf-32"))
+
+    [result] = scan_paths([str(path)], ScanOptions())
+
+    assert result.status is FileStatus.SCANNED
+    assert result.encoding == "utf-32"
+    assert [str(finding.location) for finding in result.findings] == ["1:7"]

@@ -34,16 +34,23 @@ _CJK_LEAD_LAST = 0xE9
 def detect_encoding(sample: bytes) -> str:
     """Name the encoding of a file from its first bytes.
 
-    Order: a byte-order mark; strict UTF-8; UTF-16 without a mark (many NUL
-    bytes in alternate positions); strict GB18030, which also covers GBK and
-    GB2312. Trying GB18030 before UTF-8 would "succeed" on UTF-8 bytes and
-    garble every Chinese character without an error.
+    Order: a byte-order mark (UTF-8, UTF-32, then UTF-16); strict UTF-8; UTF-16
+    without a mark (many NUL bytes in alternate positions); strict GB18030,
+    which also covers GBK and GB2312. Trying GB18030 before UTF-8 would
+    "succeed" on UTF-8 bytes and garble every Chinese character without an
+    error. The UTF-32 LE mark (FF FE 00 00) starts with the UTF-16 LE mark, so
+    UTF-32 comes first. UTF-32 without a mark is not detected.
 
     Raises:
         UnreadableFileError: binary data or no encoding that decodes the sample.
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    # NOTE: UTF-16 LE text that starts with the character U+0000 also starts with FF FE 00 00.
+    # It is read as UTF-32 and reported as unreadable, because the characters after it do not
+    # decode as UTF-32 unless they are control characters below U+0011.
+    if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if _decodes(sample, "utf-8"):
