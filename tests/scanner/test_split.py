@@ -1,5 +1,6 @@
 """Large UTF-8 text files scanned in ranges by two workers give the one-worker results."""
 
+import codecs
 import io
 import itertools
 import json
@@ -139,6 +140,66 @@ def test_two_workers_match_one_worker(tmp_path, values, newline, final_newline, 
     assert one_worker[0].finding_count > 50_000
     assert len(one_worker[0].extra_findings) == 1
     assert outcome(two_workers) == outcome(one_worker)
+
+
+def table_locations(result) -> list[tuple]:
+    """Return the line, column and mask of every finding in ``result``'s tables."""
+    return [
+        row
+        for table in result.tables
+        for row in zip(
+            table.line.tolist(), table.column.tolist(), table.masked.tolist(), strict=True
+        )
+    ]
+
+
+def test_split_bom_file_matches_plain_file(tmp_path, values):
+    # Longer than the split size plus 1 MiB, so the default options split it.
+    data = synthetic_text(values, SPLIT_BYTES + (2 << 20))
+    plain = tmp_path / "plain.txt"
+    plain.write_bytes(data)
+    marked = tmp_path / "marked.txt"
+    marked.write_bytes(codecs.BOM_UTF8 + data)
+
+    [plain_result] = scan(plain, workers=1)
+    [one_worker] = scan(marked, workers=1)
+    [two_workers] = scan(marked, workers=2)
+
+    assert len(plan_ranges(str(marked), ScanOptions())) == 2
+    assert outcome([two_workers]) == outcome([one_worker])
+    assert one_worker.encoding == "utf-8-sig"
+    assert table_locations(plain_result)[0][:2] == (1, 1)
+    assert table_locations(two_workers) == table_locations(plain_result)
+
+
+def test_split_bom_file_keeps_file_offsets(tmp_path, values):
+    data = codecs.BOM_UTF8 + synthetic_text(values, 3 << 20)
+    path = tmp_path / "notes.txt"
+    path.write_bytes(data)
+
+    [result] = scan(path, workers=2, **SMALL)
+
+    [table] = result.tables
+    assert table.byte_offset.tolist()[0] == 3
+    for offset, masked in zip(table.byte_offset.tolist(), table.masked.tolist(), strict=True):
+        assert data[offset : offset + 3] == masked[:3]
+
+
+def test_cli_bom_file_workers_agree(tmp_path, values, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(codecs.BOM_UTF8 + synthetic_text(values, SPLIT_BYTES + (2 << 20)))
+    arguments = [str(path), "--format", "json"]
+
+    main([*arguments, "--workers", "1"])
+    whole = json.loads(capsys.readouterr().out)
+    main([*arguments, "--workers", "2"])
+    split = json.loads(capsys.readouterr().out)
+
+    assert len(plan_ranges(str(path), ScanOptions())) == 2
+    first = whole["findings"][0]
+    assert (first["line"], first["column"]) == (1, 1)
+    assert split["findings"] == whole["findings"]
+    assert split["files"] == whole["files"]
 
 
 def test_two_workers_match_with_default_sizes(tmp_path, values):

@@ -13,6 +13,7 @@ from shoumi.scanner.text import (
     detect_encoding,
     scan_bytes,
     scan_stream,
+    scan_utf8_files,
     scan_utf8_range,
 )
 from tests.scanner.helpers import bank_card, resident_id, uscc
@@ -218,6 +219,15 @@ def locations(rows: list[tuple]) -> list[tuple]:
     return [row[1:] for row in rows]
 
 
+def long_first_line() -> str:
+    """Return a long first line of identifiers, then more lines.
+
+    Small blocks cut the first line several times, so later blocks carry its columns on.
+    """
+    separator = "，客户资料备注|"
+    return separator.join([resident_id()] * 400) + "\n" + mixed_lines(20).decode("utf-8")
+
+
 UTF32_MARKS = [
     pytest.param(codecs.BOM_UTF32_LE, "utf-32-le", id="little-endian"),
     pytest.param(codecs.BOM_UTF32_BE, "utf-32-be", id="big-endian"),
@@ -270,3 +280,82 @@ def test_utf32_file_reported_with_findings(tmp_path):
     assert result.status is FileStatus.SCANNED
     assert result.encoding == "utf-32"
     assert [str(finding.location) for finding in result.findings] == ["1:7"]
+
+
+@pytest.mark.parametrize("block_bytes", [257, 4096, 1 << 20])
+def test_bom_excluded_from_stream_columns(block_bytes):
+    data = long_first_line().encode("utf-8")
+    options = ScanOptions(block_bytes=block_bytes)
+    plain, _, _ = scan_stream(io.BytesIO(data), options)
+
+    tables, encoding, size = scan_stream(io.BytesIO(codecs.BOM_UTF8 + data), options)
+
+    assert encoding == "utf-8-sig"
+    assert size == len(data) + 3
+    assert rows_of(plain)[0][1:3] == (1, 1)
+    assert locations(rows_of(tables)) == locations(rows_of(plain))
+
+
+def test_bom_kept_in_byte_offsets():
+    data = long_first_line().encode("utf-8")
+    plain, _, _ = scan_stream(io.BytesIO(data), ScanOptions())
+
+    tables, _, _ = scan_stream(io.BytesIO(codecs.BOM_UTF8 + data), ScanOptions())
+
+    offsets = [row[0] for row in rows_of(tables)]
+    assert offsets == [row[0] + 3 for row in rows_of(plain)]
+
+
+@pytest.mark.parametrize("block_bytes", [257, 1 << 20])
+def test_bom_excluded_from_bytes_columns(block_bytes):
+    data = long_first_line().encode("utf-8")
+    options = ScanOptions(block_bytes=block_bytes)
+    plain, _ = scan_bytes(data, options)
+
+    tables, encoding = scan_bytes(codecs.BOM_UTF8 + data, options)
+
+    assert encoding == "utf-8-sig"
+    assert locations(rows_of(tables)) == locations(rows_of(plain))
+
+
+def test_bom_excluded_from_batched_columns():
+    data = ("身份证号" + resident_id() + "\n手机 13800138000\n").encode("utf-8")
+
+    [plain, with_bom] = scan_utf8_files([data, codecs.BOM_UTF8 + data], ScanOptions())
+
+    assert [row[1:3] for row in rows_of(plain)] == [(1, 5), (2, 4)]
+    assert locations(rows_of(with_bom)) == locations(rows_of(plain))
+    assert [row[0] for row in rows_of(with_bom)] == [row[0] + 3 for row in rows_of(plain)]
+
+
+def test_bom_excluded_from_range_columns():
+    data = long_first_line().encode("utf-8")
+    options = ScanOptions(block_bytes=4096)
+    plain, _, _ = scan_stream(io.BytesIO(data), options)
+    stream = io.BytesIO(codecs.BOM_UTF8 + data)
+    start = RangeStart(offset=0, read_end=SAMPLE_BYTES)
+
+    scan = scan_utf8_range(stream, start, None, options)
+
+    assert locations(rows_of(scan.tables)) == locations(rows_of(plain))
+
+
+def test_bom_excluded_from_range_line_chars():
+    # A range without a newline passes the characters of its line on to the next range.
+    data = codecs.BOM_UTF8 + "客户资料".encode()
+    start = RangeStart(offset=0, read_end=len(data))
+
+    scan = scan_utf8_range(io.BytesIO(data), start, None, ScanOptions())
+
+    assert scan.line_count == 0
+    assert scan.last_line_chars == 4
+
+
+def test_utf16_bom_excluded_from_columns():
+    text = long_first_line()
+    plain, _, _ = scan_stream(io.BytesIO(text.encode("utf-8")), ScanOptions())
+
+    tables, encoding, _ = scan_stream(io.BytesIO(text.encode("utf-16")), ScanOptions())
+
+    assert encoding == "utf-16"
+    assert locations(rows_of(tables)) == locations(rows_of(plain))

@@ -92,11 +92,14 @@ def scan_stream(stream: BinaryIO, options: ScanOptions) -> tuple[list[FindingTab
     """
     sample = stream.read(SAMPLE_BYTES)
     encoding = detect_encoding(sample)
-    collector = _Collector(options)
     if encoding in ("utf-8", "utf-8-sig"):
-        # A byte-order mark is no letter or digit, so it can stay in the scanned bytes.
+        # A byte-order mark is no letter or digit, so it can stay in the scanned bytes, which
+        # keeps byte offsets file offsets. The collector takes it off the columns.
+        collector = _Collector(options, has_bom=encoding == "utf-8-sig")
         _scan_utf8_stream(stream, sample, options.block_bytes, collector)
     else:
+        # The decoders of UTF-16 and UTF-32 drop the byte-order mark.
+        collector = _Collector(options)
         for block in _recoded_blocks(stream, sample, encoding, options.block_bytes):
             collector.add(block)
     return collector.tables(), encoding, collector.size
@@ -105,7 +108,7 @@ def scan_stream(stream: BinaryIO, options: ScanOptions) -> tuple[list[FindingTab
 def scan_bytes(data: bytes, options: ScanOptions) -> tuple[list[FindingTable], str]:
     """Scan text held in memory (an e-mail part, an archive member); see :func:`scan_stream`."""
     encoding = detect_encoding(data[:SAMPLE_BYTES])
-    collector = _Collector(options)
+    collector = _Collector(options, has_bom=encoding == "utf-8-sig")
     if encoding in ("utf-8", "utf-8-sig"):
         for block in _cut(data, options.block_bytes):
             collector.add(block)
@@ -183,12 +186,17 @@ def scan_utf8_files(contents: list[bytes], options: ScanOptions) -> list[list[Fi
         # As wide as the file's widest mask. A scan of the file alone gives the width of
         # its widest mask before filtering by kind and confidence, so it may be wider.
         width = int(np.char.str_len(masked).max())
+        line = matches.line[rows] - line_bases[index] + 1
+        column = matches.column[rows] + 1
+        if contents[index].startswith(codecs.BOM_UTF8):
+            # The engine counts the byte-order mark as a character of line 1 (see _Collector).
+            column = column - (line == 1)
         tables.append(
             [
                 FindingTable(
                     byte_offset=matches.start[rows] - starts[index],
-                    line=matches.line[rows] - line_bases[index] + 1,
-                    column=matches.column[rows] + 1,
+                    line=line,
+                    column=column,
                     length=matches.length[rows],
                     kind=matches.kind[rows],
                     confidence=matches.confidence[rows],
@@ -223,17 +231,20 @@ class _Collector:
     """Accumulate block results into one table with file-wide offsets and line numbers.
 
     ``before`` is the text that precedes the first block, read for context words only.
+    ``has_bom`` says that the first block starts with a UTF-8 byte-order mark.
     """
 
-    def __init__(self, options: ScanOptions, before: bytes = b"") -> None:
+    def __init__(self, options: ScanOptions, before: bytes = b"", has_bom: bool = False) -> None:
         self.options = options
         # The last CONTEXT_BYTES of the text before the next block, so that a context word
         # at the end of one block raises the confidence of a finding at the start of the next.
         self.before = before[-CONTEXT_BYTES:]
         self.size = 0
         self.lines = 0
-        # Characters of the current line that earlier blocks contained.
-        self.line_chars = 0
+        # Characters of the current line that earlier blocks contained. The engine counts a
+        # byte-order mark as a character of line 1, but it is not part of the text, so it
+        # starts at -1 to take the mark off the columns of line 1.
+        self.line_chars = -1 if has_bom else 0
         self.parts: list[Matches] = []
         self.offsets: list[int] = []
         self.line_bases: list[int] = []
@@ -454,7 +465,9 @@ def scan_utf8_range(
     stream.seek(context_start)
     before = stream.read(start.offset - context_start)
     head = stream.read(start.read_end - start.offset)
-    collector = _Collector(options, before)
+    # Only the first range contains the file's byte-order mark, if it has one.
+    has_bom = start.offset == 0 and head.startswith(codecs.BOM_UTF8)
+    collector = _Collector(options, before, has_bom)
     limit = None if end is None else end - start.offset
     _scan_utf8_stream(stream, head, options.block_bytes, collector, limit)
     return RangeScan(
