@@ -827,6 +827,29 @@ def test_damaged_xls_is_listed(tmp_path):
     assert notes.finding_count == 2
 
 
+@pytest.mark.parametrize("where", ["file", "zip-member"])
+def test_gbk_bad_byte_replaced(tmp_path, where):
+    # One byte that is no GBK, after the sample that named the encoding: the rest is scanned.
+    rows = [f"客户{index}，手机 138{index:08d}\n".encode("gbk") for index in range(6000)]
+    rows[5000] = rows[5000].replace("客户".encode("gbk"), b"\xff\xff")
+    content = b"".join(rows)
+    path = tmp_path / "clients.csv"
+    if where == "file":
+        path.write_bytes(content)
+    else:
+        path = tmp_path / "clients.zip"
+        with zipfile.ZipFile(path, "w") as package:
+            package.writestr("clients.csv", content)
+
+    result = scan(path)[-1]
+
+    assert len(content) > 64 * 1024
+    assert result.status is FileStatus.SCANNED
+    assert result.encoding == "gb18030"
+    assert result.finding_count == 6000
+    assert result.message.startswith("2 byte sequence(s) did not decode as gb18030")
+
+
 def test_truncated_xls_prints_nothing(tmp_path, capsys):
     # xlrd's default log file is standard output, where the report goes.
     book = xlwt.Workbook()

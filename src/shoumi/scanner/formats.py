@@ -259,17 +259,31 @@ def _not_scanned(path: str, status: FileStatus, message: str, size: int = 0) -> 
 
 
 def _scan_text_stream(path: str, stream, size: int, options: ScanOptions) -> FileResult:
+    notes: list[str] = []
     try:
-        tables, encoding, _ = text.scan_stream(stream, options)
+        tables, encoding, _ = text.scan_stream(stream, options, notes)
     except UnreadableFileError as error:
         return _not_scanned(path, FileStatus(error.status), error.message, size=size)
-    return FileResult(path=path, file_format="text", size=size, encoding=encoding, tables=tables)
+    return FileResult(
+        path=path,
+        file_format="text",
+        size=size,
+        encoding=encoding,
+        tables=tables,
+        message="; ".join(notes),
+    )
 
 
 def _scan_text_bytes(path: str, content: bytes, options: ScanOptions) -> FileResult:
-    tables, encoding = text.scan_bytes(content, options)
+    notes: list[str] = []
+    tables, encoding = text.scan_bytes(content, options, notes)
     return FileResult(
-        path=path, file_format="text", size=len(content), encoding=encoding, tables=tables
+        path=path,
+        file_format="text",
+        size=len(content),
+        encoding=encoding,
+        tables=tables,
+        message="; ".join(notes),
     )
 
 

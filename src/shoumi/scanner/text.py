@@ -47,8 +47,9 @@ def detect_encoding(sample: bytes) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     # NOTE: UTF-16 LE text that starts with the character U+0000 also starts with FF FE 00 00.
-    # It is read as UTF-32 and reported as unreadable, because the characters after it do not
-    # decode as UTF-32 unless they are control characters below U+0011.
+    # It is read as UTF-32, where its characters do not decode (unless they are control
+    # characters below U+0011): they are replaced, so its identifiers are missed, and the
+    # file's message counts the replacements.
     if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return "utf-32"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -81,14 +82,19 @@ def _decodes(sample: bytes, encoding: str) -> bool:
     return True
 
 
-def scan_stream(stream: BinaryIO, options: ScanOptions) -> tuple[list[FindingTable], str, int]:
+def scan_stream(
+    stream: BinaryIO, options: ScanOptions, notes: list[str] | None = None
+) -> tuple[list[FindingTable], str, int]:
     """Scan a text file block by block; return its finding tables, encoding and size in bytes.
 
     UTF-8 files are scanned as bytes without decoding, so offsets are file
-    offsets. Other encodings are decoded and re-encoded as UTF-8 first.
+    offsets, and invalid sequences are passed over. Other encodings are decoded and
+    re-encoded as UTF-8 first. A byte sequence that does not decode after the sample
+    becomes U+FFFD, and the rest is scanned. ``notes``, when given, receives a message
+    with the number replaced.
 
     Raises:
-        UnreadableFileError: see :func:`detect_encoding`, or the text stops decoding later on.
+        UnreadableFileError: see :func:`detect_encoding`.
     """
     sample = stream.read(SAMPLE_BYTES)
     encoding = detect_encoding(sample)
@@ -100,12 +106,16 @@ def scan_stream(stream: BinaryIO, options: ScanOptions) -> tuple[list[FindingTab
     else:
         # The decoders of UTF-16 and UTF-32 drop the byte-order mark.
         collector = _Collector(options)
+        replaced = _replacements[0]
         for block in _recoded_blocks(stream, sample, encoding, options.block_bytes):
             collector.add(block)
+        _note_replacements(_replacements[0] - replaced, encoding, notes)
     return collector.tables(), encoding, collector.size
 
 
-def scan_bytes(data: bytes, options: ScanOptions) -> tuple[list[FindingTable], str]:
+def scan_bytes(
+    data: bytes, options: ScanOptions, notes: list[str] | None = None
+) -> tuple[list[FindingTable], str]:
     """Scan text held in memory (an e-mail part, an archive member); see :func:`scan_stream`."""
     encoding = detect_encoding(data[:SAMPLE_BYTES])
     collector = _Collector(options, has_bom=encoding == "utf-8-sig")
@@ -113,13 +123,36 @@ def scan_bytes(data: bytes, options: ScanOptions) -> tuple[list[FindingTable], s
         for block in _cut(data, options.block_bytes):
             collector.add(block)
     else:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as error:
-            raise UnreadableFileError(f"text does not decode as {encoding}") from error
+        replaced = _replacements[0]
+        text = data.decode(encoding, errors=_COUNTED_REPLACE)
+        _note_replacements(_replacements[0] - replaced, encoding, notes)
         for block in _cut(text.encode("utf-8"), options.block_bytes):
             collector.add(block)
     return collector.tables(), encoding
+
+
+# Error handler of the decoders: each byte sequence that does not decode becomes U+FFFD and
+# is counted in _replacements, which scan_stream and scan_bytes read before and after.
+_COUNTED_REPLACE = "shoumi.scanner.counted-replace"
+_replacements = [0]
+
+
+def _replace_counted(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    _replacements[0] += 1
+    return "\ufffd", error.end
+
+
+codecs.register_error(_COUNTED_REPLACE, _replace_counted)
+
+
+def _note_replacements(count: int, encoding: str, notes: list[str] | None) -> None:
+    if count and notes is not None:
+        notes.append(
+            f"{count} byte sequence(s) did not decode as {encoding}; "
+            "each was replaced with U+FFFD and the rest scanned"
+        )
 
 
 def scan_segments(
@@ -481,21 +514,16 @@ def scan_utf8_range(
 def _recoded_blocks(
     stream: BinaryIO, head: bytes, encoding: str, block_bytes: int
 ) -> Iterable[bytes]:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    decoder = codecs.getincrementaldecoder(encoding)(errors=_COUNTED_REPLACE)
     pending = b""
     chunk = head
-    try:
-        while chunk:
-            pending += decoder.decode(chunk, final=False).encode("utf-8")
-            while len(pending) >= block_bytes:
-                cut = _cut_point(pending[:block_bytes])
-                yield pending[:cut]
-                pending = pending[cut:]
-            chunk = stream.read(block_bytes)
-        pending += decoder.decode(b"", final=True).encode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UnreadableFileError(
-            f"text stops decoding as {encoding} near byte {error.start}"
-        ) from error
+    while chunk:
+        pending += decoder.decode(chunk, final=False).encode("utf-8")
+        while len(pending) >= block_bytes:
+            cut = _cut_point(pending[:block_bytes])
+            yield pending[:cut]
+            pending = pending[cut:]
+        chunk = stream.read(block_bytes)
+    pending += decoder.decode(b"", final=True).encode("utf-8")
     if pending:
         yield pending
