@@ -270,6 +270,22 @@ def test_pdf_without_text_not_scanned(tmp_path):
     assert formats.message_zh(result) == "PDF 没有文字层（可能是扫描件），其中的图像未检查"
 
 
+def test_pdf_over_pypdf_limit_is_listed(tmp_path, monkeypatch):
+    from pypdf.errors import LimitReachedError
+
+    def over_limit(resources):
+        raise LimitReachedError("limit reached")
+
+    monkeypatch.setattr(formats, "_use_two_byte_codes", over_limit)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(make_pdf(["Client list"]))
+
+    [result] = scan(path)
+
+    assert result.status is FileStatus.LIMIT_EXCEEDED
+    assert formats.message_zh(result) == "PDF 解压后超出安全限制，未扫描"
+
+
 def test_pdf_parser_logs_nothing(tmp_path):
     # pypdf logs a repeated dictionary key with the key's name, which the file chooses.
     # Run as a command: pytest attaches its own log handlers to every logger.

@@ -85,6 +85,9 @@ READ_ERROR_MESSAGE_ZH = "文件无法打开或读取（原因见详情）"
 # Message of a PDF whose pages have no text, only images, so nothing in it was checked.
 NO_TEXT_LAYER_MESSAGE = "PDF has no text layer (scanned image?)"
 NO_TEXT_LAYER_MESSAGE_ZH = "PDF 没有文字层（可能是扫描件），其中的图像未检查"
+# Message of a PDF that pypdf stopped reading at one of its limits (a compression bomb).
+PDF_LIMIT_MESSAGE = "PDF exceeds pypdf's limits on unpacked streams"
+PDF_LIMIT_MESSAGE_ZH = "PDF 解压后超出安全限制，未扫描"
 
 
 def message_zh(result: FileResult) -> str:
@@ -103,6 +106,8 @@ def message_zh(result: FileResult) -> str:
         return READ_ERROR_MESSAGE_ZH
     if result.message == NO_TEXT_LAYER_MESSAGE:
         return NO_TEXT_LAYER_MESSAGE_ZH
+    if result.message == PDF_LIMIT_MESSAGE:
+        return PDF_LIMIT_MESSAGE_ZH
     return MESSAGES_ZH.get(result.status.value, "")
 
 
@@ -454,7 +459,7 @@ def _word_paragraphs(xml: bytes) -> list[str]:
 
 def _scan_pdf(path: str, content: bytes, options: ScanOptions) -> FileResult:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     _silence_pypdf()
     try:
@@ -466,6 +471,9 @@ def _scan_pdf(path: str, content: bytes, options: ScanOptions) -> FileResult:
             for page in reader.pages:
                 _use_two_byte_codes(page.get("/Resources"))
                 pages.append(page.extract_text() or "")
+    except LimitReachedError as error:
+        # pypdf stops unpacking a stream or reading pages beyond its own limits.
+        raise ArchiveLimitError(PDF_LIMIT_MESSAGE) from error
     except (PdfReadError, ValueError, KeyError) as error:
         raise UnreadableFileError(f"cannot read PDF: {type(error).__name__}") from error
     if pages and not any(page.strip() for page in pages):
