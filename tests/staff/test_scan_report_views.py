@@ -151,6 +151,15 @@ def test_not_a_report_is_rejected_with_a_message(leaver):
     assert not ScanReport.objects.exists()
 
 
+def test_upload_with_byte_order_mark_is_stored(leaver, report_bytes):
+    browser, _ = browser_for(Role.SECURITY_ADMIN)
+
+    response = upload(browser, leaver, "\ufeff".encode() + report_bytes)
+
+    assert response.status_code == 302
+    assert ScanReport.objects.get().finding_count == 2
+
+
 def test_member_page_lists_reports_with_counts_and_audits(leaver, report_bytes):
     browser, actor = browser_for(Role.SECURITY_ADMIN)
     upload(browser, leaver, report_bytes)

@@ -341,3 +341,12 @@ def test_old_folder_count_accepted(tmp_path, files_scanned, accepted):
         assert check_report(encode(report)).files_scanned == 1
     else:
         assert rejection(encode(report)).code == "count_mismatch"
+
+
+def test_report_with_byte_order_mark_is_accepted(report):
+    data = "\ufeff".encode() + encode(report)
+
+    checked = check_report(data)
+
+    assert checked.document == report
+    assert checked.size == len(data)

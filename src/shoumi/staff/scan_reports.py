@@ -82,7 +82,9 @@ def check_report(data: bytes) -> CheckedReport:
             code="too_large",
         )
     try:
-        document = json.loads(data.decode("utf-8"))
+        # A byte-order mark is not JSON, but Notepad and other Windows editors add one
+        # when they save UTF-8.
+        document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ScanReportRejected(
             _("The file is not a JSON report. Upload the output of shoumi scan --format json."),
