@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
@@ -149,6 +151,48 @@ def test_not_a_report_is_rejected_with_a_message(leaver):
     assert response.status_code == 200
     assert "shoumi scan --format json" in response.content.decode()
     assert not ScanReport.objects.exists()
+
+
+def with_surrogate_in_path(data: bytes) -> bytes:
+    report = json.loads(data)
+    for entry in [report["files"][1], *report["findings"]]:
+        entry["path"] = entry["path"].replace("客户名单", "客户\ud800")
+    return json.dumps(report, ensure_ascii=True).encode("ascii")
+
+
+def with_started_at(value: str):
+    def rewrite(data: bytes) -> bytes:
+        report = json.loads(data)
+        report["started_at"] = value
+        report["finished_at"] = value
+        return encode(report)
+
+    return rewrite
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "reason", "shown"),
+    [
+        (lambda data: b"[" * 400_000 + b"]" * 400_000, "too_deep", "shoumi scan --format json"),
+        (with_surrogate_in_path, "invalid_text", "shoumi scan --format json"),
+        (with_started_at("9999-12-31T23:59:59.999999-23:59"), "invalid_field", "started_at"),
+        (with_started_at("9999-12-31T23:59:59.999999+00:00"), "invalid_field", "started_at"),
+    ],
+    ids=["nested-arrays", "lone-surrogate", "time-past-utc-range", "time-past-local-range"],
+)
+def test_malformed_upload_is_rejected_and_audited(leaver, report_bytes, rewrite, reason, shown):
+    browser, _ = browser_for(Role.SECURITY_ADMIN)
+    data = rewrite(report_bytes)
+
+    response = upload(browser, leaver, data)
+
+    assert response.status_code == 200
+    assert shown in response.content.decode()
+    assert not ScanReport.objects.exists()
+    event = AuditEvent.objects.get(action=Action.SCAN_REPORT_UPLOADED)
+    assert event.result == Result.FAILURE
+    assert event.object_id == str(leaver.pk)
+    assert event.details == {"reason": reason, "size": len(data)}
 
 
 def test_upload_with_byte_order_mark_is_stored(leaver, report_bytes):

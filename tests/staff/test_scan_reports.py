@@ -350,3 +350,44 @@ def test_report_with_byte_order_mark_is_accepted(report):
 
     assert checked.document == report
     assert checked.size == len(data)
+
+
+@pytest.mark.parametrize(("depth", "code"), [(400_000, "too_deep"), (500, "wrong_format")])
+def test_deeply_nested_arrays_are_rejected(depth, code):
+    data = b"[" * depth + b"]" * depth
+
+    assert rejection(data).code == code
+
+
+def test_lone_surrogate_is_rejected(report):
+    for entry in [report["files"][1], *report["findings"]]:
+        entry["path"] = entry["path"].replace("客户名单", "客户\ud800")
+
+    data = json.dumps(report, ensure_ascii=True).encode("ascii")
+
+    assert b"\\ud800" in data
+    assert rejection(data).code == "invalid_text"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:59.999999-23:59",
+        "0001-01-01T00:00:00+23:59",
+        # Converts to UTC, but not to a time zone east of UTC such as Asia/Shanghai, where
+        # pages show it.
+        "9999-12-31T23:59:59+00:00",
+        "0001-01-01T00:00:00+00:00",
+    ],
+)
+@pytest.mark.parametrize("field", ["started_at", "finished_at"])
+def test_timestamp_out_of_range_is_rejected(report, field, value):
+    report[field] = value
+    if field == "started_at":
+        report["finished_at"] = "9999-12-31T23:59:59.999999+23:59"
+
+    error = rejection(encode(report))
+
+    assert error.code == "invalid_field"
+    assert field in error.message
+    assert "9999-12-30" in error.message

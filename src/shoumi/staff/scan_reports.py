@@ -18,8 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,10 @@ _STATUSES = frozenset(status.value for status in FileStatus)
 _MASK_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*")
 # The scanner hides at least four characters of every value it reports.
 _MIN_HIDDEN = 4
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
+_LATEST = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=1)
+# A UTF-16 surrogate, which a JSON escape such as \ud800 can produce but UTF-8 cannot encode.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -81,18 +85,12 @@ def check_report(data: bytes) -> CheckedReport:
             % {"limit": MAX_REPORT_BYTES // (1024 * 1024)},
             code="too_large",
         )
-    try:
-        # A byte-order mark is not JSON, but Notepad and other Windows editors add one
-        # when they save UTF-8.
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ScanReportRejected(
-            _("The file is not a JSON report. Upload the output of shoumi scan --format json."),
-            code="not_json",
-        ) from error
+    document = _parse(data)
+    texts = _strings(document)
+    _reject_surrogates(texts)
 
     # First, so that no later message can repeat a value from the report.
-    _reject_plaintext(document)
+    _reject_plaintext(texts)
     _check_header(document)
     started_at, finished_at = _check_times(document)
     summary = _object(document["summary"], _SUMMARY_KEYS, "summary")
@@ -117,6 +115,40 @@ def check_report(data: bytes) -> CheckedReport:
         finding_count=summary["findings"],
         findings_by_kind=by_kind,
     )
+
+
+def _parse(data: bytes) -> Any:
+    try:
+        # A byte-order mark is not JSON, but Notepad and other Windows editors add one
+        # when they save UTF-8.
+        return json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ScanReportRejected(
+            _("The file is not a JSON report. Upload the output of shoumi scan --format json."),
+            code="not_json",
+        ) from error
+    except RecursionError as error:
+        # The json module parses nested arrays and objects recursively, up to the
+        # interpreter's recursion limit (1000 by default). A scan report nests three levels deep.
+        raise ScanReportRejected(
+            _(
+                "The report has arrays or objects nested too deeply. "
+                "Upload the output of shoumi scan --format json unchanged."
+            ),
+            code="too_deep",
+        ) from error
+
+
+def _reject_surrogates(texts: list[str]) -> None:
+    if any(_SURROGATE.search(text) for text in texts):
+        raise ScanReportRejected(
+            _(
+                "The report contains a JSON escape that is not a valid Unicode character "
+                "(a lone surrogate such as \\ud800). "
+                "Upload the output of shoumi scan --format json unchanged."
+            ),
+            code="invalid_text",
+        )
 
 
 def _check_header(document: object) -> None:
@@ -234,10 +266,10 @@ def _check_summary(
     return {label: by_kind[label] for label in sorted(_KIND_LABELS)}, len(scanned_files)
 
 
-def _reject_plaintext(document: dict[str, Any]) -> None:
-    """Raise when the engine finds an identifier in any key or string value of the report,
-    or a string contains one glued to letters, which ``shoumi scan`` masks in names too."""
-    texts = list(_strings(document))
+def _reject_plaintext(texts: list[str]) -> None:
+    """Raise when the engine finds an identifier in any of ``texts`` (the keys and string
+    values of the report), or a text contains one glued to letters, which ``shoumi scan``
+    masks in names too."""
     found = [
         Kind(kind)
         for _, _, _, kind, _, _, _ in scan_segments(
@@ -264,17 +296,24 @@ def _reject_plaintext(document: dict[str, Any]) -> None:
     )
 
 
-def _strings(value: object) -> Iterator[str]:
-    """Yield every key and string value in a parsed JSON document."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+def _strings(document: object) -> list[str]:
+    """Return every key and string value in a parsed JSON document.
+
+    Iterative, because json.loads accepts a document nested almost to the recursion limit,
+    deeper than a recursive walk from here could go.
+    """
+    texts: list[str] = []
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            texts += value.keys()
+            pending += value.values()
+        elif isinstance(value, list):
+            pending += value
+    return texts
 
 
 def _object(value: object, keys: frozenset[str], where: str) -> dict[str, Any]:
@@ -327,6 +366,18 @@ def _timestamp(value: object, where: str) -> dt.datetime:
         raise _invalid(where, expected) from None
     if parsed.tzinfo is None:
         raise _invalid(where, expected)
+    # The time is stored in UTC and shown in the server's time zone, and either
+    # conversion fails outside the years 1 to 9999. A day's margin covers any offset.
+    try:
+        in_utc = parsed.astimezone(dt.UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not _EARLIEST <= in_utc <= _LATEST:
+        raise _invalid(
+            where,
+            _("a date and time from %(earliest)s to %(latest)s UTC")
+            % {"earliest": _EARLIEST.date().isoformat(), "latest": _LATEST.date().isoformat()},
+        )
     return parsed
 
 
