@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
 from shoumi.scanner import ScanOptions, build_report, scan_paths
 from shoumi.staff.errors import ScanReportRejected
 from shoumi.staff.scan_reports import MAX_REPORT_BYTES, check_report
-from tests.scanner.helpers import resident_id
+from tests.scanner.helpers import bank_card, resident_id
 from tests.staff.scan_report_data import FINISHED_AT, STARTED_AT, encode, scanned_report
 
 
@@ -391,3 +392,75 @@ def test_timestamp_out_of_range_is_rejected(report, field, value):
     assert error.code == "invalid_field"
     assert field in error.message
     assert "9999-12-30" in error.message
+
+
+def with_characters(value: str, inserted: str) -> str:
+    """Return ``value`` with ``inserted`` between each two of its characters."""
+    return inserted.join(value)
+
+
+def as_digits(value: str, zero: str) -> str:
+    """Return ``value`` with its ASCII digits written in the digit block starting at ``zero``."""
+    return value.translate({ord("0") + digit: chr(ord(zero) + digit) for digit in range(10)})
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        (with_characters(resident_id(), "\u200b"), "居民身份证号"),
+        (with_characters(resident_id(), "\u2060"), "居民身份证号"),
+        (with_characters(resident_id(), "\u00ad"), "居民身份证号"),
+        (with_characters(resident_id(), "\ufeff"), "居民身份证号"),
+        (with_characters(resident_id(), "\u200e"), "居民身份证号"),
+        (with_characters(resident_id(), "\u0332"), "居民身份证号"),
+        (as_digits(resident_id(), "\u0660"), "居民身份证号"),
+        (as_digits(resident_id(), "\u06f0"), "居民身份证号"),
+        (as_digits(resident_id(), "\u0966"), "居民身份证号"),
+        (with_characters(as_digits(resident_id(), "\uff10"), "\u200b"), "居民身份证号"),
+        (with_characters("13912345678", "\u200b"), "手机号"),
+        (as_digits("13912345678", "\u0660"), "手机号"),
+        (with_characters(bank_card(), "\u2060"), "银行卡号"),
+        (as_digits(bank_card(), "\u06f0"), "银行卡号"),
+    ],
+    ids=[
+        "zero-width-space",
+        "word-joiner",
+        "soft-hyphen",
+        "byte-order-mark",
+        "left-to-right-mark",
+        "combining-low-line",
+        "arabic-indic",
+        "extended-arabic-indic",
+        "devanagari",
+        "fullwidth-zero-width-space",
+        "mobile-zero-width-space",
+        "mobile-arabic-indic",
+        "card-word-joiner",
+        "card-extended-arabic-indic",
+    ],
+)
+@pytest.mark.parametrize("field", ["path", "message", "masked"])
+def test_hidden_plaintext_is_rejected(report, written, kind, field):
+    if field == "path":
+        for entry in [report["files"][1], *report["findings"]]:
+            entry["path"] = entry["path"].replace("客户名单", f"客户 {written} ")
+    elif field == "message":
+        report["files"][0]["message"] = f"见 {written}"
+    else:
+        report["findings"][0]["masked"] = written
+
+    error = rejection(encode(report))
+
+    assert error.code == "plaintext_found"
+    assert kind in error.message
+    assert written not in error.message
+
+
+def test_hidden_plaintext_is_counted_once(report):
+    hidden = with_characters(resident_id(sequence="104"), "\u200b")
+    report["files"][0]["message"] = f"{resident_id()} {hidden}"
+
+    error = rejection(encode(report))
+
+    assert error.code == "plaintext_found"
+    assert re.findall(r"\d+", error.message) == ["2"]

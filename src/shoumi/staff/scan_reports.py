@@ -11,14 +11,24 @@ string value of the parsed report, so a JSON escape (``\\u0033``) cannot hide an
 identifier, and any finding rejects the report. Numbers are not scanned, because a
 byte count of a large scan can read as a mobile number. Instead, each number must lie
 in the range its field allows: sizes below 2**50 bytes, every other number below 2**31.
+
+Each string is scanned a second time in normal form: NFKC, without format characters
+(U+200B, U+00AD, U+FEFF, ...) and combining marks, and with every Unicode decimal digit
+(Arabic-Indic, full-width, ...) as an ASCII digit. So these characters cannot hide an
+identifier from the engine. Digits written as Chinese numerals (一二三), or split by
+other characters that the scanner does not read as group separators (a dot, or a space
+after every digit), are still not found.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
+import sys
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +69,9 @@ _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
 _LATEST = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=1)
 # A UTF-16 surrogate, which a JSON escape such as \ud800 can produce but UTF-8 cannot encode.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Format characters and combining marks, which are invisible or sit on the character
+# before them, so they can split an identifier without hiding it from a reader.
+_IGNORED_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
 
 
 @dataclass(frozen=True)
@@ -268,16 +281,23 @@ def _check_summary(
 
 def _reject_plaintext(texts: list[str]) -> None:
     """Raise when the engine finds an identifier in any of ``texts`` (the keys and string
-    values of the report), or a text contains one glued to letters, which ``shoumi scan``
-    masks in names too."""
-    found = [
-        Kind(kind)
-        for _, _, _, kind, _, _, _ in scan_segments(
-            texts, ScanOptions(min_confidence=Confidence.LOW)
-        )
-    ]
+    values of the report), as written or normalised, or a text contains one glued to
+    letters, which ``shoumi scan`` masks in names too."""
+    normalised = [_normalised(text) for text in texts]
+    changed = [index for index, text in enumerate(normalised) if text != texts[index]]
+    options = ScanOptions(min_confidence=Confidence.LOW)
+    found_by_text = _found_kinds(texts, options)
+    found_normalised = _found_kinds([normalised[index] for index in changed], options)
+    # A text's identifiers are counted in the form that shows more of them, so one that
+    # is found both as written and normalised counts once.
+    for position, in_normalised in found_normalised.items():
+        index = changed[position]
+        if len(in_normalised) > len(found_by_text.get(index, [])):
+            found_by_text[index] = in_normalised
+    found = [kind for kinds in found_by_text.values() for kind in kinds]
     # Part by part, as shoumi scan masks paths.
-    found += glued_identifier_kinds(sorted({part for text in texts for part in text.split("/")}))
+    parts = {part for text in [*texts, *normalised] for part in text.split("/")}
+    found += glued_identifier_kinds(sorted(parts))
     if not found:
         return
     kinds = "、".join(sorted({kind.title_zh for kind in found}))
@@ -294,6 +314,40 @@ def _reject_plaintext(texts: list[str]) -> None:
         % {"count": len(found), "kinds": kinds},
         code="plaintext_found",
     )
+
+
+def _found_kinds(texts: list[str], options: ScanOptions) -> dict[int, list[Kind]]:
+    """Return the kinds the engine finds in each of ``texts``, by index of the text."""
+    found: dict[int, list[Kind]] = {}
+    for segment in scan_segments(texts, options):
+        index, kind = segment[0], segment[3]
+        found.setdefault(index, []).append(Kind(kind))
+    return found
+
+
+def _normalised(text: str) -> str:
+    """Return ``text`` in NFKC, without format characters and combining marks, and with
+    every decimal digit in ASCII."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_ignored_and_digit_table())
+
+
+@functools.cache
+def _ignored_and_digit_table() -> dict[int, str | None]:
+    """Return a ``str.translate`` table that drops ``_IGNORED_CATEGORIES`` and maps every
+    non-ASCII decimal digit to its ASCII digit, built on first use because it covers
+    every code point."""
+    table: dict[int, str | None] = {}
+    for code in range(0x80, sys.maxunicode + 1):
+        character = chr(code)
+        if unicodedata.category(character) in _IGNORED_CATEGORIES:
+            table[code] = None
+            continue
+        digit = unicodedata.decimal(character, None)
+        if digit is not None:
+            table[code] = str(digit)
+    return table
 
 
 def _strings(document: object) -> list[str]:
