@@ -8,10 +8,11 @@ import re
 
 import pytest
 
-from shoumi.scanner import ScanOptions, build_report, scan_paths
+from shoumi.identifiers.checksums import icao_9303_check, mod_11_2
+from shoumi.scanner import Confidence, ScanOptions, build_report, scan_paths
 from shoumi.staff.errors import ScanReportRejected
 from shoumi.staff.scan_reports import MAX_REPORT_BYTES, check_report
-from tests.scanner.helpers import bank_card, resident_id
+from tests.scanner.helpers import bank_card, resident_id, uscc
 from tests.staff.scan_report_data import FINISHED_AT, STARTED_AT, encode, scanned_report
 
 
@@ -464,3 +465,104 @@ def test_hidden_plaintext_is_counted_once(report):
 
     assert error.code == "plaintext_found"
     assert re.findall(r"\d+", error.message) == ["2"]
+
+
+def resident_id_finding(report: dict) -> dict:
+    return next(finding for finding in report["findings"] if finding["kind"] == "resident_id")
+
+
+@pytest.mark.parametrize(
+    ("kind", "masked"),
+    [
+        ("resident_id", resident_id()[:14] + "****"),
+        ("resident_id", resident_id()[:6] + "********" + resident_id()[-4:]),
+        ("resident_id", resident_id()[:3] + "**********" + resident_id()[-5:]),
+        ("resident_id", "**************" + resident_id()[-4:]),
+        ("resident_id", resident_id()[:3] + "*" * 9 + resident_id()[-4:]),
+        ("resident_id", resident_id()[:3] + "*" * 11 + "04*8"),
+        ("resident_id", "320" + "*" * 11 + "0418" + "**"),
+        ("bank_card", bank_card()[:7] + "*" * 8 + bank_card()[-4:]),
+        ("bank_card", bank_card()[:6] + "*" * 8 + bank_card()[-5:]),
+        ("mobile", "1391234****"),
+        ("mobile", "139***45678"),
+        ("passport", "EA****567"),
+        ("passport", "E****4567"),
+        ("uscc", uscc()[:10] + "****" + uscc()[-4:]),
+    ],
+)
+def test_mask_showing_too_much_is_rejected(report, kind, masked):
+    finding = resident_id_finding(report)
+    finding["masked"] = masked
+    finding["length"] = 22
+    if kind != "resident_id":
+        finding["kind"] = kind
+        report["summary"]["findings_by_kind"]["resident_id"] -= 1
+        report["summary"]["findings_by_kind"][kind] += 1
+
+    error = rejection(encode(report))
+
+    assert error.code == "invalid_field"
+    assert "masked" in error.message
+
+
+def test_report_of_every_kind_and_form_is_accepted(tmp_path):
+    (tmp_path / "客户名单.txt").write_text(every_kind_text(), encoding="utf-8")
+    (tmp_path / "客户.csv").write_text(
+        "".join(f"{index},{line}\n" for index, line in enumerate(every_kind_text().splitlines())),
+        encoding="utf-8",
+    )
+    folder = tmp_path / f"张三{resident_id()}"
+    folder.mkdir()
+    (folder / f"ID{resident_id(sequence='104')}.txt").write_text("无。\n", encoding="utf-8")
+    (tmp_path / f"tel 139 1234 5678 {bank_card()}.txt").write_text("无。\n", encoding="utf-8")
+
+    results = list(scan_paths([str(tmp_path)], ScanOptions(min_confidence=Confidence.LOW)))
+    report = build_report(results, started_at=STARTED_AT, finished_at=FINISHED_AT)
+    checked = check_report(encode(report))
+
+    assert all(count > 0 for count in checked.findings_by_kind.values())
+    assert checked.finding_count == len(report["findings"])
+    widths = {(finding["kind"], len(finding["masked"])) for finding in report["findings"]}
+    assert {("resident_id", 15), ("bank_card", 16), ("bank_card", 19)} <= widths
+
+
+def every_kind_text() -> str:
+    """Return lines with an identifier of every kind, plain, grouped and full-width."""
+    identity = resident_id()
+    permit = resident_id(area="830000", birth="19900101", sequence="123")
+    foreign = "911840" + "19850101" + "123"
+    legacy_foreign = "USA" + "85010112345"
+    cards = [
+        bank_card(body) for body in ("622202123456789", "6222021234567890", "622202123456789012")
+    ]
+    fullwidth = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+    lines = [
+        f"身份证 {identity}",
+        f"身份证 {resident_id(sequence='104')}",
+        f"身份证 {resident_id(sequence='104').lower()}",
+        f"身份证 {identity.translate(fullwidth)}",
+        f"身份证 {identity[:6]} {identity[6:14]} {identity[14:]}",
+        f"身份证 {'-'.join((identity[:6], identity[6:14], identity[14:]))}",
+        f"身份证 {' '.join(identity[index : index + 4] for index in range(0, 18, 4))}",
+        "身份证 320106780923041",
+        f"居住证 {permit}",
+        f"永居证 {foreign + mod_11_2(foreign)}",
+        f"永居证 {legacy_foreign + icao_9303_check(legacy_foreign)}",
+        f"信用代码 {uscc()}",
+        *(f"卡号 {card}" for card in cards),
+        f"卡号 {' '.join(cards[1][index : index + 4] for index in range(0, 16, 4))}",
+        f"卡号 {' '.join(cards[2][index : index + 4] for index in range(0, 19, 4))}",
+        "手机 13912345678",
+        "手机 139 1234 5678",
+        "手机 139-1234-5678",
+        "手机 +86 139 1234 5678",
+        "手机 +8613912345678",
+        "手机 008613912345678",
+        "手机 86-13912345678",
+        "手机 １３９１２３４５６７８",
+        "护照 E12345678",
+        "护照 EA1234567",
+        "护照 DE1234567",
+        "护照 K12345678",
+    ]
+    return "\n".join(lines) + "\n"

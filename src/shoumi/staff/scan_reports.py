@@ -18,6 +18,9 @@ Each string is scanned a second time in normal form: NFKC, without format charac
 identifier from the engine. Digits written as Chinese numerals (一二三), or split by
 other characters that the scanner does not read as group separators (a dot, or a space
 after every digit), are still not found.
+
+Each finding's mask must have the exact shape the scanner writes for its kind, so a mask
+that shows more characters than the scanner's rules allow is rejected.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from shoumi.scanner import Confidence, FileStatus, Kind, ScanOptions, scan_segments
+from shoumi.scanner.engine import MASK_KEEP
 from shoumi.scanner.model import FOLDER_FORMAT
 from shoumi.scanner.names import glued_identifier_kinds
 from shoumi.scanner.report import REPORT_FORMAT, REPORT_VERSION
@@ -63,8 +67,21 @@ _KIND_LABELS = frozenset(kind.label for kind in Kind)
 _CONFIDENCE_LABELS = frozenset(level.label for level in Confidence)
 _STATUSES = frozenset(status.value for status in FileStatus)
 _MASK_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*")
-# The scanner hides at least four characters of every value it reports.
+# The scanner hides at least four characters of every value it reports. It hides a value
+# completely when keeping its first and last characters (MASK_KEEP) would hide fewer, as
+# scanner.engine._visible_columns does.
 _MIN_HIDDEN = 4
+# Mask widths per kind: the engine masks the value without group separators or a country
+# code, so the width is the length of the value as its kind defines it.
+_MASK_WIDTHS = {
+    Kind.RESIDENT_ID: frozenset({15, 18}),
+    Kind.RESIDENCE_PERMIT: frozenset({18}),
+    Kind.FOREIGN_PERMANENT_RESIDENCE_ID: frozenset({15, 18}),
+    Kind.USCC: frozenset({18}),
+    Kind.BANK_CARD: frozenset({16, 17, 18, 19}),
+    Kind.MOBILE: frozenset({11}),
+    Kind.PASSPORT: frozenset({9}),
+}
 _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
 _LATEST = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=1)
 # A UTF-16 surrogate, which a JSON escape such as \ud800 can produce but UTF-8 cannot encode.
@@ -220,18 +237,23 @@ def _check_finding(finding: object, where: str, paths: set[str]) -> None:
     if finding["confidence"] not in _CONFIDENCE_LABELS:
         raise _invalid(f"{where}.confidence", ", ".join(sorted(_CONFIDENCE_LABELS)))
     length = _integer(finding["length"], f"{where}.length", MAX_COUNT)
+    kind = Kind.from_label(finding["kind"])
     masked = finding["masked"]
-    if (
-        not set(masked) <= _MASK_CHARACTERS
-        or masked.count("*") < _MIN_HIDDEN
-        or len(masked) > length
-    ):
+    if not _is_scanner_mask(masked, kind) or len(masked) > length:
+        head, tail = MASK_KEEP[kind]
         raise _invalid(
             f"{where}.masked",
             _(
-                "a mask of digits, capital letters and at least four asterisks, "
-                "not longer than length"
-            ),
+                "the mask shoumi scan writes for a %(kind)s: %(widths)s characters, the first "
+                "%(head)d and the last %(tail)d shown (digits or capital letters) and an "
+                "asterisk for each of the others, not longer than length"
+            )
+            % {
+                "kind": kind.title_zh,
+                "widths": "/".join(str(width) for width in sorted(_MASK_WIDTHS[kind])),
+                "head": head,
+                "tail": tail,
+            },
         )
     for key in optional:
         if key in _LOCATION_INTEGERS:
@@ -239,6 +261,24 @@ def _check_finding(finding: object, where: str, paths: set[str]) -> None:
                 raise _invalid(f"{where}.{key}", _("a whole number of 1 or more"))
         else:
             _string(finding[key], f"{where}.{key}")
+
+
+def _is_scanner_mask(masked: str, kind: Kind) -> bool:
+    """Return whether ``masked`` is shaped as the scanner engine masks a value of ``kind``.
+
+    The engine shows the first and last characters that ``MASK_KEEP`` gives for the kind
+    and writes ``*`` for each of the others. A value too short for that to hide
+    ``_MIN_HIDDEN`` characters is hidden completely.
+    """
+    width = len(masked)
+    if width not in _MASK_WIDTHS[kind]:
+        return False
+    head, tail = MASK_KEEP[kind]
+    if width < head + tail + _MIN_HIDDEN:
+        head = tail = 0
+    visible = masked[:head] + masked[width - tail :]
+    hidden = masked[head : width - tail]
+    return hidden == "*" * len(hidden) and "*" not in visible and set(visible) <= _MASK_CHARACTERS
 
 
 def _check_summary(
