@@ -57,6 +57,8 @@ def test_report_without_findings_is_accepted(tmp_path):
         (b"{not json", "not_json"),
         (b"[]", "wrong_format"),
         (b'{"format": "other"}', "wrong_format"),
+        # Valid JSON, but longer than the 4300 digits Python converts by default.
+        (b'{"version": ' + b"1" * 5000 + b"}", "not_json"),
     ],
 )
 def test_non_reports_are_rejected(data, code):
@@ -96,11 +98,14 @@ def test_version_message_does_not_repeat_long_numbers(report):
         (("summary", "findings"), True),
         (("summary", "findings"), 2.0),
         (("files", 0, "status"), "lost"),
+        (("files", 0, "status"), ["scanned"]),
         (("files", 0, "size"), "50"),
         (("files", 0, "encoding"), 8),
         (("files", 1, "path"), ""),
         (("findings", 0, "kind"), "name"),
+        (("findings", 0, "kind"), ["resident_id"]),
         (("findings", 0, "confidence"), "certain"),
+        (("findings", 0, "confidence"), {"high": 1}),
         (("findings", 0, "masked"), "320***0418"),
         (("findings", 0, "masked"), "320***********0418*****"),
         (("findings", 0, "length"), -5),

@@ -152,7 +152,9 @@ def _parse(data: bytes) -> Any:
         # A byte-order mark is not JSON, but Notepad and other Windows editors add one
         # when they save UTF-8.
         return json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except ValueError as error:
+        # UnicodeDecodeError, JSONDecodeError, or the ValueError for an integer of more
+        # digits than sys.get_int_max_str_digits() allows (4300 by default).
         raise ScanReportRejected(
             _("The file is not a JSON report. Upload the output of shoumi scan --format json."),
             code="not_json",
@@ -215,8 +217,7 @@ def _check_file(entry: object, where: str) -> None:
         _string(entry[key], f"{where}.{key}")
     if not entry["path"]:
         raise _invalid(f"{where}.path", _("a non-empty text"))
-    if entry["status"] not in _STATUSES:
-        raise _invalid(f"{where}.status", ", ".join(sorted(_STATUSES)))
+    _choice(entry["status"], _STATUSES, f"{where}.status")
     if entry["encoding"] is not None:
         _string(entry["encoding"], f"{where}.encoding")
     _integer(entry["size"], f"{where}.size", MAX_SIZE)
@@ -232,10 +233,8 @@ def _check_finding(finding: object, where: str, paths: set[str]) -> None:
         _string(finding[key], f"{where}.{key}")
     if finding["path"] not in paths:
         raise _invalid(f"{where}.path", _("the path of an entry in files"))
-    if finding["kind"] not in _KIND_LABELS:
-        raise _invalid(f"{where}.kind", ", ".join(sorted(_KIND_LABELS)))
-    if finding["confidence"] not in _CONFIDENCE_LABELS:
-        raise _invalid(f"{where}.confidence", ", ".join(sorted(_CONFIDENCE_LABELS)))
+    _choice(finding["kind"], _KIND_LABELS, f"{where}.kind")
+    _choice(finding["confidence"], _CONFIDENCE_LABELS, f"{where}.confidence")
     length = _integer(finding["length"], f"{where}.length", MAX_COUNT)
     kind = Kind.from_label(finding["kind"])
     masked = finding["masked"]
@@ -440,6 +439,13 @@ def _list(value: object, where: str) -> list[Any]:
 def _string(value: object, where: str) -> str:
     if not isinstance(value, str):
         raise _invalid(where, _("a text"))
+    return value
+
+
+def _choice(value: object, allowed: frozenset[str], where: str) -> str:
+    # Text first: a list or object from the report is unhashable, so `in` would raise.
+    if not isinstance(value, str) or value not in allowed:
+        raise _invalid(where, ", ".join(sorted(allowed)))
     return value
 
 
