@@ -423,6 +423,18 @@ def as_digits(value: str, zero: str) -> str:
         (as_digits(resident_id(), "\u06f0"), "居民身份证号"),
         (as_digits(resident_id(), "\u0966"), "居民身份证号"),
         (with_characters(as_digits(resident_id(), "\uff10"), "\u200b"), "居民身份证号"),
+        (
+            "\u2013".join((resident_id()[:6], resident_id()[6:14], resident_id()[14:])),
+            "居民身份证号",
+        ),
+        (
+            "\u2212".join((resident_id()[:6], resident_id()[6:14], resident_id()[14:])),
+            "居民身份证号",
+        ),
+        (
+            "\u00a0".join((resident_id()[:6], resident_id()[6:14], resident_id()[14:])),
+            "居民身份证号",
+        ),
         (with_characters("13912345678", "\u200b"), "手机号"),
         (as_digits("13912345678", "\u0660"), "手机号"),
         (with_characters(bank_card(), "\u2060"), "银行卡号"),
@@ -439,6 +451,9 @@ def as_digits(value: str, zero: str) -> str:
         "extended-arabic-indic",
         "devanagari",
         "fullwidth-zero-width-space",
+        "grouped-en-dash",
+        "grouped-minus-sign",
+        "grouped-no-break-space",
         "mobile-zero-width-space",
         "mobile-arabic-indic",
         "card-word-joiner",

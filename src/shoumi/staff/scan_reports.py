@@ -13,11 +13,11 @@ byte count of a large scan can read as a mobile number. Instead, each number mus
 in the range its field allows: sizes below 2**50 bytes, every other number below 2**31.
 
 Each string is scanned a second time in normal form: NFKC, without format characters
-(U+200B, U+00AD, U+FEFF, ...) and combining marks, and with every Unicode decimal digit
-(Arabic-Indic, full-width, ...) as an ASCII digit. So these characters cannot hide an
-identifier from the engine. Digits written as Chinese numerals (一二三), or split by
-other characters that the scanner does not read as group separators (a dot, or a space
-after every digit), are still not found.
+(U+200B, U+00AD, U+FEFF, ...) and combining marks, with every Unicode decimal digit
+(Arabic-Indic, full-width, ...) as an ASCII digit and every dash as a hyphen. So these
+characters cannot hide an identifier from the engine. Digits written as Chinese numerals
+(一二三), or split by other characters that the scanner does not read as group separators
+(a dot, or a space after every digit), are still not found.
 
 Each finding's mask must have the exact shape the scanner writes for its kind, so a mask
 that shows more characters than the scanner's rules allow is rejected.
@@ -89,6 +89,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # Format characters and combining marks, which are invisible or sit on the character
 # before them, so they can split an identifier without hiding it from a reader.
 _IGNORED_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+# Dashes (category Pd) and the minus sign look like the hyphen the scanner reads between
+# the groups of a number (320106-19780923-0418).
+_DASH_CATEGORY = "Pd"
+_MINUS_SIGN = "\u2212"
 
 
 @dataclass(frozen=True)
@@ -366,26 +370,28 @@ def _found_kinds(texts: list[str], options: ScanOptions) -> dict[int, list[Kind]
 
 def _normalised(text: str) -> str:
     """Return ``text`` in NFKC, without format characters and combining marks, and with
-    every decimal digit in ASCII."""
+    every decimal digit in ASCII and every dash as a hyphen."""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKC", text).translate(_ignored_and_digit_table())
+    return unicodedata.normalize("NFKC", text).translate(_normalisation_table())
 
 
 @functools.cache
-def _ignored_and_digit_table() -> dict[int, str | None]:
-    """Return a ``str.translate`` table that drops ``_IGNORED_CATEGORIES`` and maps every
-    non-ASCII decimal digit to its ASCII digit, built on first use because it covers
-    every code point."""
+def _normalisation_table() -> dict[int, str | None]:
+    """Return a ``str.translate`` table that drops ``_IGNORED_CATEGORIES``, maps every
+    non-ASCII decimal digit to its ASCII digit and every dash to a hyphen. It is built on
+    first use because it covers every code point."""
     table: dict[int, str | None] = {}
     for code in range(0x80, sys.maxunicode + 1):
         character = chr(code)
-        if unicodedata.category(character) in _IGNORED_CATEGORIES:
-            table[code] = None
-            continue
+        category = unicodedata.category(character)
         digit = unicodedata.decimal(character, None)
-        if digit is not None:
+        if category in _IGNORED_CATEGORIES:
+            table[code] = None
+        elif digit is not None:
             table[code] = str(digit)
+        elif category == _DASH_CATEGORY or character == _MINUS_SIGN:
+            table[code] = "-"
     return table
 
 
