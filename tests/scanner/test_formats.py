@@ -866,6 +866,20 @@ def test_gbk_bad_byte_replaced(tmp_path, where):
     assert result.message.startswith("2 byte sequence(s) did not decode as gb18030")
 
 
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_bad_byte_in_sample_replaced(tmp_path, encoding):
+    # Damage inside the 64 KiB sample that names the encoding.
+    rows = [f"{index},张三,{ID},13912345678,备注\n".encode(encoding) for index in range(2000)]
+    rows[500] = b"\xff" + rows[500]
+    path = tmp_path / "clients.csv"
+    path.write_bytes(b"".join(rows))
+
+    [result] = scan(path)
+
+    assert result.status is FileStatus.SCANNED
+    assert result.finding_count == 4000
+
+
 def test_truncated_xls_prints_nothing(tmp_path, capsys):
     # xlrd's default log file is standard output, where the report goes.
     book = xlwt.Workbook()

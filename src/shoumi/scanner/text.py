@@ -29,6 +29,9 @@ _SAFE_CUT_BYTES = b"\t,;|<>\"'()[]{}"
 # A block can be cut before one. Full-width letters and digits lead with 0xEF.
 _CJK_LEAD_FIRST = 0xE2
 _CJK_LEAD_LAST = 0xE9
+# A sample that does not decode strictly still names its encoding with at most one
+# undecodable sequence per this many bytes: 16 in the 64 KiB sample.
+_SAMPLE_BYTES_PER_ERROR = 4096
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -36,7 +39,8 @@ def detect_encoding(sample: bytes) -> str:
 
     Order: a byte-order mark (UTF-8, UTF-32, then UTF-16); strict UTF-8; UTF-16
     without a mark (many NUL bytes in alternate positions); strict GB18030,
-    which also covers GBK and GB2312. Trying GB18030 before UTF-8 would
+    which also covers GBK and GB2312; then UTF-8 or GB18030 with a few bytes
+    that do not decode. Trying GB18030 before UTF-8 would
     "succeed" on UTF-8 bytes and garble every Chinese character without an
     error. The UTF-32 LE mark (FF FE 00 00) starts with the UTF-16 LE mark, so
     UTF-32 comes first. UTF-32 without a mark is not detected.
@@ -69,7 +73,20 @@ def detect_encoding(sample: bytes) -> str:
         raise UnreadableFileError("binary file (NUL bytes)", status="unsupported")
     if _decodes(sample, "gb18030"):
         return "gb18030"
+    # A few damaged bytes, such as one overwritten in a ledger, leave the rest readable. The
+    # scan passes over invalid UTF-8 and replaces what does not decode in other encodings.
+    allowed = max(1, len(sample) // _SAMPLE_BYTES_PER_ERROR)
+    for encoding in ("utf-8", "gb18030"):
+        if _decode_errors(sample, encoding) <= allowed:
+            return encoding
     raise UnreadableFileError("unknown text encoding: not UTF-8, UTF-16 or GB18030")
+
+
+def _decode_errors(sample: bytes, encoding: str) -> int:
+    """Count the byte sequences of ``sample`` that do not decode (see ``_decodes``)."""
+    before = _replacements[0]
+    codecs.getincrementaldecoder(encoding)(errors=_COUNTED_REPLACE).decode(sample, final=False)
+    return _replacements[0] - before
 
 
 def _decodes(sample: bytes, encoding: str) -> bool:
