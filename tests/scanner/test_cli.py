@@ -590,6 +590,25 @@ def test_warning_without_stderr(tmp_path):
     assert completed.stdout == "path,location,kind,masked,confidence,length\n"
 
 
+def test_command_without_stderr(planted):
+    # Progress "auto" asks standard error whether it is a terminal.
+    command = ["sh", "-c", '"$0" "$@" 2>&-', sys.executable, "-m", "shoumi.scanner"]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    completed = subprocess.run(  # noqa: S603 - fixed command, no user input
+        [*command, str(planted), "--format", "csv"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=60,
+    )
+
+    assert completed.returncode == EXIT_OK
+    assert completed.stdout.startswith("path,location,kind,masked,confidence,length\n")
+    assert len(completed.stdout.splitlines()) == 5
+
+
 def test_scanner_starts_without_structlog():
     # structlog (and rich, which it imports where installed) took about 90 ms of the
     # command's start-up; it is imported at the first warning instead.

@@ -347,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    if sys.stderr is None:
+        # Started with standard error closed: messages are dropped instead of raising.
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     parser = build_parser()
     # Intermixed, so that paths may follow options: shoumi scan a.txt -j 2 b.txt. Python
     # 3.11's intermixed parsing loses the paths after "--", so that form is parsed plainly.
