@@ -98,6 +98,23 @@ def test_chinese_line_cut_between_characters(block_bytes):
 
 
 @pytest.mark.parametrize("block_bytes", [777, 4096])
+def test_ideographic_space_groups_not_cut(block_bytes):
+    # One line of Chinese text with identifiers in groups joined by U+3000.
+    data = "".join(
+        f"中文{resident_id(sequence=f'{index % 1000:03d}')[:6]}\u3000"
+        f"{resident_id(sequence=f'{index % 1000:03d}')[6:14]}\u3000"
+        f"{resident_id(sequence=f'{index % 1000:03d}')[14:]}"
+        for index in range(8000)
+    ).encode("utf-8")
+
+    rows = table_rows(data, block_bytes=block_bytes)
+
+    assert b"\n" not in data
+    assert len(data) > 3 * SAMPLE_BYTES
+    assert len(rows) == 8000
+
+
+@pytest.mark.parametrize("block_bytes", [777, 4096])
 def test_fullwidth_comma_list_cut(block_bytes):
     # A one-line export of numbers separated by full-width commas.
     data = "，".join(resident_id(sequence=f"{index % 1000:03d}") for index in range(4000))

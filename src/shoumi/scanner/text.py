@@ -26,7 +26,8 @@ SAMPLE_BYTES = 1 << 16
 # identifier or group separator contains them.
 _SAFE_CUT_BYTES = b"\t,;|<>\"'()[]{}"
 # Lead bytes of the UTF-8 characters U+2000 to U+9FFF, none of which is in an identifier.
-# A block can be cut before one. Full-width letters and digits lead with 0xEF.
+# A block can be cut before one, except the ideographic space U+3000, which separates the
+# digit groups of a number. Full-width letters and digits lead with 0xEF.
 _CJK_LEAD_FIRST = 0xE2
 _CJK_LEAD_LAST = 0xE9
 # A sample that does not decode strictly still names its encoding with at most one
@@ -357,8 +358,8 @@ def _cut_point(block: bytes | bytearray, start: int = 0, end: int | None = None)
 
     The cut comes after the last newline. Else it comes in the final 4 KiB, after the last
     byte that no identifier contains, or before a character from U+2000 to U+9FFF (CJK
-    text and punctuation) or a full-width punctuation mark, which Chinese text without
-    ASCII punctuation is made of.
+    text and punctuation, but not the ideographic space) or a full-width punctuation
+    mark, which Chinese text without ASCII punctuation is made of.
     """
     end = len(block) if end is None else end
     newline = block.rfind(b"\n", start, end)
@@ -369,13 +370,24 @@ def _cut_point(block: bytes | bytearray, start: int = 0, end: int | None = None)
         if byte in _SAFE_CUT_BYTES:
             return position + 1 - start
         if position > start and (
-            _CJK_LEAD_FIRST <= byte <= _CJK_LEAD_LAST
+            (
+                _CJK_LEAD_FIRST <= byte <= _CJK_LEAD_LAST
+                and not _ideographic_space(block, position, end)
+            )
             or (byte == 0xEF and position + 2 < end and _fullwidth_punctuation(block, position))
         ):
             return position - start
     # NOTE: no newline, no safe byte and no CJK character or full-width punctuation in the
     # last 4 KiB (numbers joined by spaces, say): an identifier may be split here.
     return end - start
+
+
+def _ideographic_space(block: bytes | bytearray, position: int, end: int) -> bool:
+    """Return whether U+3000, which joins the digit groups of a number, starts here.
+
+    A character cut off at ``end`` (the end of what was read) may be one.
+    """
+    return b"\xe3\x80\x80".startswith(block[position : min(position + 3, end)])
 
 
 def _fullwidth_punctuation(block: bytes | bytearray, position: int) -> bool:
