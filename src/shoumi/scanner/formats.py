@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import IO
 from xml.etree import ElementTree
 
 from shoumi.lazy_log import get_logger
@@ -49,6 +50,10 @@ class _Discarded(io.TextIOBase):
 
 
 _DISCARDED = _Discarded()
+
+# Paragraphs of a .docx scanned in one call: enough to amortise the call, few enough that a
+# long document's text is not held whole.
+_PARAGRAPH_BATCH = 20_000
 
 # Suffixes that a parse failure's log record names as they are.
 _LOGGED_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}", re.ASCII)
@@ -419,6 +424,7 @@ def _scan_docx(path: str, content: bytes, options: ScanOptions) -> FileResult:
             and PurePosixPath(name).stem.rstrip("0123456789")
             in ("document", "header", "footer", "footnotes", "endnotes", "comments")
         ]
+        found: list[Finding] = []
         texts: list[str] = []
         locations: list[Location] = []
         for name in sorted(names):
@@ -428,33 +434,50 @@ def _scan_docx(path: str, content: bytes, options: ScanOptions) -> FileResult:
             word = stem.rstrip("0123456789")
             suffix = stem[len(word) :]
             part = word + ("*" * len(suffix) if may_contain_identifier(suffix) else suffix)
-            for number, paragraph in enumerate(_word_paragraphs(package.read(name)), start=1):
-                if paragraph:
+            with package.open(name) as xml:
+                for number, paragraph in enumerate(_word_paragraphs(xml), start=1):
+                    if not paragraph:
+                        continue
                     texts.append(paragraph)
                     locations.append(Location(part=part, line=number))
+                    if len(texts) == _PARAGRAPH_BATCH:
+                        # Scanned in batches, so a long document's text is not held whole.
+                        found.extend(_findings(path, texts, locations, options))
+                        texts, locations = [], []
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError) as error:
         raise UnreadableFileError(f"cannot read .docx: {type(error).__name__}") from error
-    found = _findings(path, texts, locations, options)
+    found.extend(_findings(path, texts, locations, options))
     return FileResult(path=path, file_format="docx", size=len(content), extra_findings=found)
 
 
-def _word_paragraphs(xml: bytes) -> list[str]:
-    """Text of each ``w:p`` paragraph; runs are joined, so a number split over runs stays whole."""
-    paragraphs = []
+def _word_paragraphs(xml: IO[bytes]) -> Iterator[str]:
+    """Yield the text of each ``w:p`` paragraph; runs are joined, so a number split over runs
+    stays whole.
+
+    The part is parsed as it is unpacked, and each paragraph is dropped from the tree once
+    read, so a long document is never held whole in memory.
+    """
+    open_elements: list[ElementTree.Element] = []
     # Python 3.11's bundled expat (2.4.1 or later) stops entity-expansion bombs, and ElementTree
     # never loads external entities, so defusedxml adds nothing here.
-    parser = ElementTree.iterparse(io.BytesIO(xml), events=("end",))  # noqa: S314
-    for _, element in parser:
-        if element.tag == f"{_WORD_NAMESPACE}p":
-            pieces = []
-            for node in element.iter():
-                if node.tag == f"{_WORD_NAMESPACE}t" and node.text:
-                    pieces.append(node.text)
-                elif node.tag == f"{_WORD_NAMESPACE}tab":
-                    pieces.append("\t")
-            paragraphs.append("".join(pieces))
-            element.clear()
-    return paragraphs
+    parser = ElementTree.iterparse(xml, events=("start", "end"))  # noqa: S314
+    for event, element in parser:
+        if event == "start":
+            open_elements.append(element)
+            continue
+        open_elements.pop()
+        if element.tag != f"{_WORD_NAMESPACE}p":
+            continue
+        pieces = []
+        for node in element.iter():
+            if node.tag == f"{_WORD_NAMESPACE}t" and node.text:
+                pieces.append(node.text)
+            elif node.tag == f"{_WORD_NAMESPACE}tab":
+                pieces.append("\t")
+        yield "".join(pieces)
+        element.clear()
+        if open_elements and len(open_elements[-1]) and open_elements[-1][-1] is element:
+            del open_elements[-1][-1]
 
 
 def _scan_pdf(path: str, content: bytes, options: ScanOptions) -> FileResult:
@@ -663,13 +686,19 @@ def _check_parts(package: zipfile.ZipFile, options: ScanOptions) -> None:
     total = 0
     for info in parts:
         if info.compress_size and info.file_size / info.compress_size > options.zip_max_ratio:
-            raise ArchiveLimitError(
-                f"compression ratio {info.file_size / info.compress_size:.0f} "
-                f"exceeds {options.zip_max_ratio:.0f}"
-            )
+            raise ArchiveLimitError(_ratio_message(options))
         total += info.file_size
     if total > options.zip_max_total_bytes:
         raise ArchiveLimitError(f"archive expands beyond {options.zip_max_total_bytes} bytes")
+
+
+def _ratio_message(options: ScanOptions) -> str:
+    """Return the message of a member compressed beyond the limit.
+
+    The ratio itself is left out: it comes from sizes that the archive declares, and a
+    crafted archive could make it a number shaped like an identifier in the report.
+    """
+    return f"compression ratio exceeds {options.zip_max_ratio:.0f}"
 
 
 @contextmanager
@@ -734,10 +763,7 @@ def _read_member(
     if budget is None:
         raise ValueError("_read_member needs an archive entered with _Archive.enter")
     if info.compress_size and info.file_size / info.compress_size > options.zip_max_ratio:
-        raise ArchiveLimitError(
-            f"compression ratio {info.file_size / info.compress_size:.0f} "
-            f"exceeds {options.zip_max_ratio:.0f}"
-        )
+        raise ArchiveLimitError(_ratio_message(options))
     if info.file_size > budget[0]:
         budget[0] = 0
         raise ArchiveLimitError(f"archive expands beyond {options.zip_max_total_bytes} bytes")
@@ -749,6 +775,6 @@ def _read_member(
         if limit == budget[0]:
             budget[0] = 0
             raise ArchiveLimitError(f"archive expands beyond {options.zip_max_total_bytes} bytes")
-        raise ArchiveLimitError(f"compression ratio exceeds {options.zip_max_ratio:.0f}")
+        raise ArchiveLimitError(_ratio_message(options))
     budget[0] -= len(data)
     return data
