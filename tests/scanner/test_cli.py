@@ -569,22 +569,25 @@ def test_warning_not_in_report(tmp_path, workers):
     assert all("error=RecursionError" in line for line in lines)
 
 
-def test_warning_without_stderr(tmp_path):
-    # With standard error closed, sys.stderr is None, and structlog would print to stdout.
-    path = tmp_path / "contract.pdf"
-    path.write_bytes(b"%PDF-1.4\n")
+def run_without_stderr(*arguments: str) -> subprocess.CompletedProcess:
+    """Run Python with ``arguments``, started by the shell with descriptor 2 closed."""
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    # The shell starts Python with descriptor 2 closed ("2>&-").
-    command = ["sh", "-c", '"$0" "$@" 2>&-', sys.executable, "-c", FAILING_PARSER_SCRIPT]
-
-    completed = subprocess.run(  # noqa: S603 - fixed command, no user input
-        [*command, "1", str(path)],
+    return subprocess.run(  # noqa: S603 - fixed command, no user input
+        ["/bin/sh", "-c", '"$0" "$@" 2>&-', sys.executable, *arguments],
         stdout=subprocess.PIPE,
         text=True,
         env=environment,
         check=False,
         timeout=60,
     )
+
+
+def test_warning_without_stderr(tmp_path):
+    # With standard error closed, sys.stderr is None, and structlog would print to stdout.
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(b"%PDF-1.4\n")
+
+    completed = run_without_stderr("-c", FAILING_PARSER_SCRIPT, "1", str(path))
 
     assert completed.returncode == EXIT_OK
     assert completed.stdout == "path,location,kind,masked,confidence,length\n"
@@ -592,17 +595,7 @@ def test_warning_without_stderr(tmp_path):
 
 def test_command_without_stderr(planted):
     # Progress "auto" asks standard error whether it is a terminal.
-    command = ["sh", "-c", '"$0" "$@" 2>&-', sys.executable, "-m", "shoumi.scanner"]
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-
-    completed = subprocess.run(  # noqa: S603 - fixed command, no user input
-        [*command, str(planted), "--format", "csv"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=environment,
-        check=False,
-        timeout=60,
-    )
+    completed = run_without_stderr("-m", "shoumi.scanner", str(planted), "--format", "csv")
 
     assert completed.returncode == EXIT_OK
     assert completed.stdout.startswith("path,location,kind,masked,confidence,length\n")
