@@ -99,7 +99,7 @@ def test_fail_on_sets_exit_status(planted):
     assert main([str(planted), "--fail-on", "any"]) == EXIT_FOUND
 
 
-def test_output_over_scanned_file_refused(planted, capsys):
+def test_output_over_scanned_file_rejected(planted, capsys):
     notes = planted / "notes.txt"
     before = notes.read_bytes()
 
@@ -594,7 +594,7 @@ def test_warning_without_stderr(tmp_path):
 
 
 def test_command_without_stderr(planted):
-    # Progress "auto" asks standard error whether it is a terminal.
+    # With progress "auto", the command checks whether standard error is a terminal.
     completed = run_without_stderr("-m", "shoumi.scanner", str(planted), "--format", "csv")
 
     assert completed.returncode == EXIT_OK
@@ -604,7 +604,7 @@ def test_command_without_stderr(planted):
 
 def test_scanner_starts_without_structlog():
     # structlog (and rich, which it imports where installed) took about 90 ms of the
-    # command's start-up; it is imported at the first warning instead.
+    # command's start-up, so it is imported at the first warning instead.
     script = (
         "import sys, shoumi.scanner.cli\nprint(sorted({'structlog', 'rich'} & set(sys.modules)))\n"
     )

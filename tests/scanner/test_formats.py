@@ -530,7 +530,7 @@ def test_xlsx_bomb_stops_at_total_limit(tmp_path):
 
 
 def test_truncated_zip_is_damaged(tmp_path):
-    # Cut short, the archive loses its directory; zipfile then finds the directory of the
+    # Cut short, the archive loses its directory. zipfile then finds the directory of the
     # stored archive inside and would list only that archive's members.
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as package:

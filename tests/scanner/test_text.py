@@ -23,19 +23,7 @@ def table_rows(data: bytes, block_bytes: int) -> list[tuple]:
     tables, encoding, size = scan_stream(io.BytesIO(data), ScanOptions(block_bytes=block_bytes))
     assert encoding == "utf-8"
     assert size == len(data)
-    rows = []
-    for table in tables:
-        rows += list(
-            zip(
-                table.byte_offset.tolist(),
-                table.line.tolist(),
-                table.column.tolist(),
-                table.kind.tolist(),
-                table.masked.tolist(),
-                strict=True,
-            )
-        )
-    return rows
+    return rows_of(tables)
 
 
 def mixed_lines(count: int) -> bytes:

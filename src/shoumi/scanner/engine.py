@@ -505,7 +505,8 @@ def _separated(arr: np.ndarray, gap_start: np.ndarray, gap_bytes: np.ndarray) ->
     """Return whether each gap is one space, hyphen, U+00A0 or U+3000 (in UTF-8 bytes)."""
     first = arr[gap_start]
     joined = (gap_bytes == 1) & ((first == _SPACE) | (first == _HYPHEN))
-    # Few gaps start with the lead byte of either wide space, so only theirs are read on.
+    # Few gaps start with the lead byte of either wide space, so only those gaps have their
+    # second and third bytes read.
     wide = _positions(((gap_bytes == 2) & (first == 0xC2)) | ((gap_bytes == 3) & (first == 0xE3)))
     if wide.size:
         start = gap_start[wide]

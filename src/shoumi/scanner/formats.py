@@ -55,7 +55,7 @@ _DISCARDED = _Discarded()
 # long document's text is not held whole.
 _PARAGRAPH_BATCH = 20_000
 
-# Suffixes that a parse failure's log record names as they are.
+# Suffixes that the parse-failure warning logs unchanged.
 _LOGGED_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}", re.ASCII)
 
 # General-purpose flag bit of a ZIP entry whose name and comment are UTF-8.
@@ -612,10 +612,7 @@ def _scan_zip(
     package = _open_zip(content)
     members = [info for info in package.infolist() if not info.is_dir()]
     results = [FileResult(path=path, file_format="zip", size=len(content))]
-    if len(members) > options.zip_max_entries:
-        raise ArchiveLimitError(
-            f"archive has {len(members)} entries, more than {options.zip_max_entries}"
-        )
+    _check_entry_count(len(members), options)
     for info in members:
         member_path = f"{path}!{_member_name(info)}"
         if info.flag_bits & 0x1:
@@ -672,24 +669,31 @@ def _check_parts(package: zipfile.ZipFile, options: ScanOptions) -> None:
     """Apply the ZIP limits to the parts of an Office package before it is parsed.
 
     zipfile stops each part at the size its directory gives, so those sizes bound what a
-    parser can unpack: a .docx or .xlsx made as a zip bomb is refused here.
+    parser can unpack, and a .docx or .xlsx made as a zip bomb is rejected here.
 
     Raises:
         ArchiveLimitError: too many parts, a part compressed more than ``zip_max_ratio``, or
             more than ``zip_max_total_bytes`` in all.
     """
     parts = package.infolist()
-    if len(parts) > options.zip_max_entries:
-        raise ArchiveLimitError(
-            f"archive has {len(parts)} entries, more than {options.zip_max_entries}"
-        )
+    _check_entry_count(len(parts), options)
     total = 0
     for info in parts:
-        if info.compress_size and info.file_size / info.compress_size > options.zip_max_ratio:
-            raise ArchiveLimitError(_ratio_message(options))
+        _check_ratio(info, options)
         total += info.file_size
     if total > options.zip_max_total_bytes:
         raise ArchiveLimitError(f"archive expands beyond {options.zip_max_total_bytes} bytes")
+
+
+def _check_entry_count(count: int, options: ScanOptions) -> None:
+    if count > options.zip_max_entries:
+        raise ArchiveLimitError(f"archive has {count} entries, more than {options.zip_max_entries}")
+
+
+def _check_ratio(info: zipfile.ZipInfo, options: ScanOptions) -> None:
+    """Raise ArchiveLimitError if a member declares a ratio above ``zip_max_ratio``."""
+    if info.compress_size and info.file_size / info.compress_size > options.zip_max_ratio:
+        raise ArchiveLimitError(_ratio_message(options))
 
 
 def _ratio_message(options: ScanOptions) -> str:
@@ -762,8 +766,7 @@ def _read_member(
     budget = archive.budget
     if budget is None:
         raise ValueError("_read_member needs an archive entered with _Archive.enter")
-    if info.compress_size and info.file_size / info.compress_size > options.zip_max_ratio:
-        raise ArchiveLimitError(_ratio_message(options))
+    _check_ratio(info, options)
     if info.file_size > budget[0]:
         budget[0] = 0
         raise ArchiveLimitError(f"archive expands beyond {options.zip_max_total_bytes} bytes")
